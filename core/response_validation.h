@@ -1,0 +1,39 @@
+// What makes a survey response acceptable, and the documented ingest limits.
+#ifndef TNPS_CORE_RESPONSE_VALIDATION_H_
+#define TNPS_CORE_RESPONSE_VALIDATION_H_
+
+#include <cstddef>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "core/field_violation.h"
+#include "core/survey_response.h"
+
+namespace tnps::core {
+
+// The limits docs/api.md promises. Changing one is an API change.
+struct IngestLimits {
+  static constexpr size_t kMaxIdBytes = 128;
+  static constexpr size_t kMaxCommentCodePoints = 4000;
+  static constexpr size_t kMaxAttributes = 32;
+  static constexpr size_t kMaxAttributeKeyBytes = 64;
+  static constexpr size_t kMaxAttributeValueBytes = 256;
+  static constexpr size_t kMaxBatchSize = 1000;
+  static constexpr absl::Duration kMaxClockSkew = absl::Minutes(5);
+  // Interactions before this are refused as almost certainly a unit or
+  // default-value mistake (a zero Timestamp is 1970).
+  static absl::Time EarliestInteractionTime();
+};
+
+// Every reason `response` cannot be stored; empty when it can. `now` is the
+// server's clock, against which future timestamps are judged.
+std::vector<FieldViolation> ValidateSurveyResponse(const SurveyResponse& response, absl::Time now);
+
+// Brings a response to the form it is stored in: timestamps truncated to
+// microseconds (PostgreSQL's precision) and attributes sorted by key, so that
+// a retried payload compares equal to the stored one.
+void NormalizeSurveyResponse(SurveyResponse& response);
+
+}  // namespace tnps::core
+
+#endif  // TNPS_CORE_RESPONSE_VALIDATION_H_

@@ -1,0 +1,20 @@
+// UTF-8 checks for text that arrives from clients.
+#ifndef TNPS_CORE_UTF8_H_
+#define TNPS_CORE_UTF8_H_
+
+#include <cstddef>
+#include <optional>
+
+#include "absl/strings/string_view.h"
+
+namespace tnps::core {
+
+// The number of code points in `text`, or nullopt if it is not well-formed
+// UTF-8 (overlong forms, surrogates and values past U+10FFFF are not).
+std::optional<size_t> Utf8CodePoints(absl::string_view text);
+
+inline bool IsValidUtf8(absl::string_view text) { return Utf8CodePoints(text).has_value(); }
+
+}  // namespace tnps::core
+
+#endif  // TNPS_CORE_UTF8_H_

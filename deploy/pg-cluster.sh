@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# A private PostgreSQL cluster in a directory of its own, listening on
+# 127.0.0.1 only. PostgreSQL refuses to run as root, so when run as root the
+# cluster belongs to the `postgres` system user.
+#
+#   pg-cluster.sh init DIR PORT [PASSWORD_FILE]   create (trust auth without a password file)
+#   pg-cluster.sh start DIR                       start and wait until it accepts connections
+#   pg-cluster.sh stop DIR [fast|immediate]       stop
+#   pg-cluster.sh status DIR                      exit 0 if running
+#   pg-cluster.sh destroy DIR                     stop and delete
+set -euo pipefail
+
+bindir="$(pg_config --bindir 2>/dev/null || true)"
+if [ ! -x "$bindir/initdb" ]; then
+  bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+fi
+if [ ! -x "$bindir/initdb" ]; then
+  echo "pg-cluster: PostgreSQL server binaries not found; run deploy/install-deps.sh" >&2
+  exit 1
+fi
+
+as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+cmd="${1:-}"
+dir="${2:-}"
+[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '2,11p' "$0" >&2; exit 2; }
+data="$dir/data"
+
+case "$cmd" in
+  init)
+    port="${3:?port}"
+    password_file="${4:-}"
+    if [ -f "$data/PG_VERSION" ]; then
+      echo "pg-cluster: $data already exists"
+      exit 0
+    fi
+    mkdir -p "$dir"
+    chmod 755 "$dir"
+    mkdir -p "$data" "$dir/run"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$data" "$dir/run"; fi
+    chmod 700 "$data"
+    auth=(--auth=trust)
+    if [ -n "$password_file" ]; then
+      # initdb reads the superuser password from a file the owner can read.
+      tmp_pw="$dir/run/initdb-password"
+      cp "$password_file" "$tmp_pw"
+      if [ "$(id -u)" -eq 0 ]; then chown postgres "$tmp_pw"; fi
+      chmod 600 "$tmp_pw"
+      auth=(--auth=scram-sha-256 --pwfile="$tmp_pw")
+    fi
+    as_owner "$bindir/initdb" -D "$data" -U postgres -E UTF8 --locale=C.UTF-8 "${auth[@]}" >/dev/null
+    rm -f "$dir/run/initdb-password"
+    cat >>"$data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir/run'
+max_connections = 200
+shared_buffers = 256MB
+synchronous_commit = on
+log_min_messages = warning
+CONF
+    ;;
+  start)
+    if as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then exit 0; fi
+    as_owner "$bindir/pg_ctl" -D "$data" -l "$dir/run/postgresql.log" -w -t 60 start >/dev/null
+    ;;
+  stop)
+    mode="${3:-fast}"
+    if as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+      as_owner "$bindir/pg_ctl" -D "$data" -m "$mode" -w -t 60 stop >/dev/null
+    fi
+    ;;
+  status)
+    as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1
+    ;;
+  destroy)
+    "$0" stop "$dir" immediate || true
+    rm -rf "$dir"
+    ;;
+  *)
+    sed -n '2,11p' "$0" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,28 @@
+// Turns domain statuses and field violations into gRPC statuses with
+// google.rpc error details.
+#ifndef TNPS_SERVICES_COMMON_GRPC_STATUS_H_
+#define TNPS_SERVICES_COMMON_GRPC_STATUS_H_
+
+#include <grpcpp/support/status.h>
+
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "core/field_violation.h"
+
+namespace tnps::services {
+
+// Same code and message. INTERNAL messages are replaced by a generic text
+// (details go to the log, not to the caller).
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// INVALID_ARGUMENT with a google.rpc.BadRequest listing `violations`, each
+// field prefixed with `field_prefix` ("response." → "response.score").
+grpc::Status InvalidArgument(absl::string_view message,
+                             const std::vector<core::FieldViolation>& violations,
+                             absl::string_view field_prefix = "");
+
+}  // namespace tnps::services
+
+#endif  // TNPS_SERVICES_COMMON_GRPC_STATUS_H_

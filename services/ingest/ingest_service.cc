@@ -1,0 +1,396 @@
+#include "services/ingest/ingest_service.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/response_validation.h"
+#include "services/common/grpc_status.h"
+#include "services/common/wire_parse.h"
+#include "services/ingest/survey_response_mapping.h"
+
+namespace tnps::services {
+namespace {
+
+using storage::TenantResponse;
+using storage::WriteOutcome;
+using storage::WriteResult;
+
+// The first items that were not stored, reported back in a stream summary.
+constexpr int kMaxReportedRejections = 100;
+
+// One submitted item after decoding and validation.
+struct IngestItem {
+  int64_t index = 0;
+  core::SurveyResponse response;
+  // Empty when the item can be stored.
+  std::vector<core::FieldViolation> violations;
+};
+
+// Decodes every SurveyResponse in field `field_number` of `message_bytes`;
+// nullopt if the message itself is not decodable.
+std::optional<std::vector<IngestItem>> DecodeItems(absl::string_view message_bytes,
+                                                   int field_number, int64_t first_index,
+                                                   absl::Time now) {
+  std::optional<std::vector<std::string>> raw_items =
+      SplitRepeatedField(message_bytes, field_number);
+  if (!raw_items) return std::nullopt;
+  std::vector<IngestItem> items(raw_items->size());
+  for (size_t i = 0; i < raw_items->size(); ++i) {
+    IngestItem& item = items[i];
+    item.index = first_index + static_cast<int64_t>(i);
+    tnps::v1::SurveyResponse proto;
+    if (std::optional<core::FieldViolation> v = ParseMessage((*raw_items)[i], proto)) {
+      item.violations.push_back(*std::move(v));
+      continue;
+    }
+    CheckedResponse checked = CheckSurveyResponse(proto, now);
+    item.response = std::move(checked.response);
+    item.violations = std::move(checked.violations);
+  }
+  return items;
+}
+
+void FillViolations(const std::vector<core::FieldViolation>& violations,
+                    tnps::v1::ItemResult& out) {
+  for (const core::FieldViolation& v : violations) {
+    auto* fv = out.add_violations();
+    fv->set_field(v.field);
+    fv->set_description(v.description);
+  }
+}
+
+core::FieldViolation ConflictViolation(int64_t response_id) {
+  return {"external_id", absl::StrCat("is already used by response ", response_id,
+                                      " with a different payload; nothing was changed")};
+}
+
+// The result of one item: `stored` is null when the item was rejected.
+tnps::v1::ItemResult MakeItemResult(const IngestItem& item, const WriteResult* stored) {
+  tnps::v1::ItemResult out;
+  out.set_index(item.index);
+  out.set_external_id(item.response.external_id);
+  if (stored == nullptr) {
+    out.set_outcome(tnps::v1::ITEM_OUTCOME_REJECTED);
+    FillViolations(item.violations, out);
+    return out;
+  }
+  out.set_response_id(absl::StrCat(stored->response_id));
+  switch (stored->outcome) {
+    case WriteOutcome::kAccepted:
+      out.set_outcome(tnps::v1::ITEM_OUTCOME_ACCEPTED);
+      break;
+    case WriteOutcome::kDuplicate:
+      out.set_outcome(tnps::v1::ITEM_OUTCOME_DUPLICATE);
+      break;
+    case WriteOutcome::kConflict:
+      out.set_outcome(tnps::v1::ITEM_OUTCOME_CONFLICT);
+      FillViolations({ConflictViolation(stored->response_id)}, out);
+      break;
+  }
+  return out;
+}
+
+// Counts outcomes into any summary message with the four count fields.
+template <typename Summary>
+void Tally(tnps::v1::ItemOutcome outcome, Summary& summary) {
+  switch (outcome) {
+    case tnps::v1::ITEM_OUTCOME_ACCEPTED:
+      summary.set_accepted_count(summary.accepted_count() + 1);
+      break;
+    case tnps::v1::ITEM_OUTCOME_DUPLICATE:
+      summary.set_duplicate_count(summary.duplicate_count() + 1);
+      break;
+    case tnps::v1::ITEM_OUTCOME_CONFLICT:
+      summary.set_conflict_count(summary.conflict_count() + 1);
+      break;
+    default:
+      summary.set_rejected_count(summary.rejected_count() + 1);
+      break;
+  }
+}
+
+grpc::Status MalformedRequest(absl::string_view message_name) {
+  return InvalidArgument("", {{"", absl::StrCat("is not a valid ", message_name)}});
+}
+
+}  // namespace
+
+IngestService::IngestService(Authenticator& authenticator, storage::ResponseWriter& writer,
+                             IngestServiceOptions options)
+    : authenticator_(authenticator), writer_(writer), options_(std::move(options)) {}
+
+grpc::ServerUnaryReactor* IngestService::SubmitResponse(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<storage::Principal> principal =
+      authenticator_.Authenticate(*context, core::Role::kIngest);
+  if (!principal.ok()) {
+    reactor->Finish(ToGrpcStatus(principal.status()));
+    return reactor;
+  }
+  tnps::v1::SubmitResponseRequest parsed;
+  if (std::optional<core::FieldViolation> v = ParseMessage(ByteBufferToString(*request), parsed)) {
+    reactor->Finish(InvalidArgument("", {*v}));
+    return reactor;
+  }
+  if (!parsed.has_response()) {
+    reactor->Finish(InvalidArgument("", {{"response", "is required"}}));
+    return reactor;
+  }
+  CheckedResponse checked = CheckSurveyResponse(parsed.response(), options_.now());
+  if (!checked.violations.empty()) {
+    reactor->Finish(InvalidArgument("", checked.violations, "response."));
+    return reactor;
+  }
+  auto owned = std::make_shared<core::SurveyResponse>(std::move(checked.response));
+  writer_.Submit({TenantResponse{principal->tenant_id, owned.get()}},
+                 [owned, reactor, response](absl::StatusOr<std::vector<WriteResult>> results) {
+                   if (!results.ok()) {
+                     reactor->Finish(ToGrpcStatus(results.status()));
+                     return;
+                   }
+                   const WriteResult& stored = results->front();
+                   if (stored.outcome == WriteOutcome::kConflict) {
+                     reactor->Finish(grpc::Status(
+                         grpc::StatusCode::ALREADY_EXISTS,
+                         absl::StrCat("external_id ", owned->external_id, " ",
+                                      ConflictViolation(stored.response_id).description)));
+                     return;
+                   }
+                   tnps::v1::SubmitResponseResponse out;
+                   out.set_response_id(absl::StrCat(stored.response_id));
+                   out.set_duplicate(stored.outcome == WriteOutcome::kDuplicate);
+                   *response = MessageToByteBuffer(out);
+                   reactor->Finish(grpc::Status::OK);
+                 });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* IngestService::SubmitResponses(grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* request,
+                                                         grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<storage::Principal> principal =
+      authenticator_.Authenticate(*context, core::Role::kIngest);
+  if (!principal.ok()) {
+    reactor->Finish(ToGrpcStatus(principal.status()));
+    return reactor;
+  }
+  std::optional<std::vector<IngestItem>> decoded =
+      DecodeItems(ByteBufferToString(*request),
+                  tnps::v1::SubmitResponsesRequest::kResponsesFieldNumber, 0, options_.now());
+  if (!decoded) {
+    reactor->Finish(MalformedRequest("SubmitResponsesRequest"));
+    return reactor;
+  }
+  if (decoded->size() > core::IngestLimits::kMaxBatchSize) {
+    reactor->Finish(InvalidArgument(
+        "", {{"responses", absl::StrCat("has ", decoded->size(), " items; the limit is ",
+                                        core::IngestLimits::kMaxBatchSize,
+                                        " (use StreamResponses for bulk loads)")}}));
+    return reactor;
+  }
+  auto items = std::make_shared<std::vector<IngestItem>>(*std::move(decoded));
+  std::vector<TenantResponse> valid;
+  for (const IngestItem& item : *items) {
+    if (item.violations.empty()) valid.push_back({principal->tenant_id, &item.response});
+  }
+  auto reply = [items, reactor, response](const std::vector<WriteResult>& stored) {
+    tnps::v1::SubmitResponsesResponse out;
+    size_t next_stored = 0;
+    for (const IngestItem& item : *items) {
+      const WriteResult* result = item.violations.empty() ? &stored[next_stored++] : nullptr;
+      *out.add_results() = MakeItemResult(item, result);
+      Tally(out.results().rbegin()->outcome(), out);
+    }
+    *response = MessageToByteBuffer(out);
+    reactor->Finish(grpc::Status::OK);
+  };
+  if (valid.empty()) {
+    reply({});
+    return reactor;
+  }
+  writer_.Submit(std::move(valid),
+                 [reactor, reply](absl::StatusOr<std::vector<WriteResult>> results) {
+                   if (!results.ok()) {
+                     reactor->Finish(ToGrpcStatus(results.status()));
+                     return;
+                   }
+                   reply(*results);
+                 });
+  return reactor;
+}
+
+// Reads the client's stream, validates each item, and commits valid ones in
+// batches through the shared writer, a bounded number at a time (reading
+// pauses while the database catches up). Finishes with the summary once the
+// client has closed its side and every batch is committed, or with the first
+// error.
+class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
+ public:
+  StreamReactor(IngestService& service, int64_t tenant_id, grpc::ByteBuffer* response)
+      : service_(service), tenant_id_(tenant_id), response_(response) {
+    StartRead(&read_buffer_);
+  }
+
+  void OnReadDone(bool ok) override {
+    bool start_read = false;
+    std::optional<grpc::Status> finish;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!ok) {
+        read_closed_ = true;
+        if (!cancelled_ && !error_ && !pending_.empty()) SubmitPendingLocked();
+      } else if (!finished_ && !error_) {
+        ConsumeLocked(ByteBufferToString(read_buffer_));
+        if (pending_.size() >= service_.options_.stream_batch_rows) SubmitPendingLocked();
+        if (!error_) {
+          if (in_flight_ < service_.options_.stream_batches_in_flight) {
+            start_read = true;
+          } else {
+            read_paused_ = true;
+          }
+        }
+      }
+      finish = MaybeFinishLocked();
+    }
+    Act(start_read, finish);
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  using Batch = std::vector<IngestItem>;
+
+  void ConsumeLocked(std::string bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::optional<std::vector<IngestItem>> items =
+        DecodeItems(bytes, tnps::v1::StreamResponsesRequest::kResponsesFieldNumber,
+                    summary_.received_count(), service_.options_.now());
+    if (!items) {
+      error_ = MalformedRequest("StreamResponsesRequest");
+      return;
+    }
+    if (items->size() > core::IngestLimits::kMaxBatchSize) {
+      error_ =
+          InvalidArgument("", {{"responses", absl::StrCat("has ", items->size(),
+                                                          " items in one message; the "
+                                                          "limit is ",
+                                                          core::IngestLimits::kMaxBatchSize)}});
+      return;
+    }
+    summary_.set_received_count(summary_.received_count() + items->size());
+    for (IngestItem& item : *items) {
+      if (item.violations.empty()) {
+        pending_.push_back(std::move(item));
+      } else {
+        RecordLocked(MakeItemResult(item, nullptr));
+      }
+    }
+  }
+
+  void RecordLocked(tnps::v1::ItemResult result) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Tally(result.outcome(), summary_);
+    if (result.outcome() != tnps::v1::ITEM_OUTCOME_ACCEPTED &&
+        result.outcome() != tnps::v1::ITEM_OUTCOME_DUPLICATE &&
+        summary_.first_rejections_size() < kMaxReportedRejections) {
+      *summary_.add_first_rejections() = std::move(result);
+    }
+  }
+
+  void SubmitPendingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto batch = std::make_shared<Batch>(std::move(pending_));
+    pending_.clear();
+    std::vector<TenantResponse> rows;
+    rows.reserve(batch->size());
+    for (const IngestItem& item : *batch) rows.push_back({tenant_id_, &item.response});
+    ++in_flight_;
+    service_.writer_.Submit(std::move(rows),
+                            [this, batch](absl::StatusOr<std::vector<WriteResult>> results) {
+                              OnBatchWritten(*batch, std::move(results));
+                            });
+  }
+
+  void OnBatchWritten(const Batch& batch, absl::StatusOr<std::vector<WriteResult>> results) {
+    bool start_read = false;
+    std::optional<grpc::Status> finish;
+    {
+      absl::MutexLock lock(&mu_);
+      --in_flight_;
+      if (results.ok()) {
+        for (size_t i = 0; i < batch.size(); ++i)
+          RecordLocked(MakeItemResult(batch[i], &(*results)[i]));
+      } else if (!error_) {
+        error_ = ToGrpcStatus(results.status());
+      }
+      if (read_paused_ && !error_ && !read_closed_) {
+        read_paused_ = false;
+        start_read = true;
+      }
+      finish = MaybeFinishLocked();
+    }
+    Act(start_read, finish);
+  }
+
+  std::optional<grpc::Status> MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || in_flight_ > 0 || (!error_ && !read_closed_)) return std::nullopt;
+    finished_ = true;
+    if (error_) return *error_;
+    *response_ = MessageToByteBuffer(summary_);
+    return grpc::Status::OK;
+  }
+
+  // gRPC calls happen outside the lock: a reaction may run on another thread
+  // at once and take the lock itself.
+  void Act(bool start_read, const std::optional<grpc::Status>& finish) {
+    if (finish) {
+      Finish(*finish);
+    } else if (start_read) {
+      StartRead(&read_buffer_);
+    }
+  }
+
+  IngestService& service_;
+  const int64_t tenant_id_;
+  grpc::ByteBuffer* const response_;
+  // Written by gRPC between StartRead and OnReadDone only.
+  grpc::ByteBuffer read_buffer_;
+
+  absl::Mutex mu_;
+  Batch pending_ ABSL_GUARDED_BY(mu_);
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
+  bool read_closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  // The first failure; the stream ends with it once no batch is in flight.
+  std::optional<grpc::Status> error_ ABSL_GUARDED_BY(mu_);
+  tnps::v1::StreamResponsesResponse summary_ ABSL_GUARDED_BY(mu_);
+};
+
+grpc::ServerReadReactor<grpc::ByteBuffer>* IngestService::StreamResponses(
+    grpc::CallbackServerContext* context, grpc::ByteBuffer* response) {
+  absl::StatusOr<storage::Principal> principal =
+      authenticator_.Authenticate(*context, core::Role::kIngest);
+  if (!principal.ok()) {
+    // A reactor that finishes at once, without reading.
+    class Refusal final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
+     public:
+      explicit Refusal(grpc::Status status) { Finish(std::move(status)); }
+      void OnDone() override { delete this; }
+    };
+    return new Refusal(ToGrpcStatus(principal.status()));
+  }
+  return new StreamReactor(*this, principal->tenant_id, response);
+}
+
+}  // namespace tnps::services

@@ -1,0 +1,118 @@
+// tnps-server: IngestService (and, as they land, AnalyticsService and
+// TrainingService) in one process, the local default and the test target.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/time/time.h"
+#include "services/common/authenticator.h"
+#include "services/common/database_health.h"
+#include "services/common/env_default.h"
+#include "services/ingest/ingest_service.h"
+#include "storage/api_key_store.h"
+#include "storage/connection_pool.h"
+#include "storage/migration_runner.h"
+#include "storage/response_store.h"
+#include "storage/response_writer.h"
+
+using tnps::services::EnvDefault;
+
+ABSL_FLAG(std::string, database_url, EnvDefault("TNPS_DATABASE_URL", ""),
+          "libpq connection string or URI of the tnps database (env TNPS_DATABASE_URL)");
+ABSL_FLAG(std::string, listen, EnvDefault("TNPS_LISTEN", "127.0.0.1:50051"),
+          "host:port to serve gRPC on; port 0 picks a free one (env TNPS_LISTEN)");
+ABSL_FLAG(int, pool_size, EnvDefault("TNPS_POOL_SIZE", 8),
+          "PostgreSQL connections in the pool (env TNPS_POOL_SIZE)");
+ABSL_FLAG(int, write_threads, EnvDefault("TNPS_WRITE_THREADS", 4),
+          "ingest transactions in flight at once; must be below pool_size (env "
+          "TNPS_WRITE_THREADS)");
+ABSL_FLAG(absl::Duration, auth_cache_ttl, EnvDefault("TNPS_AUTH_CACHE_TTL", absl::Seconds(10)),
+          "how long a verified API key is trusted without asking the database; a revocation "
+          "takes effect within it (env TNPS_AUTH_CACHE_TTL)");
+ABSL_FLAG(bool, migrate_on_start, EnvDefault("TNPS_MIGRATE_ON_START", false),
+          "apply pending schema migrations before serving (env TNPS_MIGRATE_ON_START)");
+ABSL_FLAG(int, max_message_bytes, EnvDefault("TNPS_MAX_MESSAGE_BYTES", 16 << 20),
+          "largest request message accepted (env TNPS_MAX_MESSAGE_BYTES)");
+
+namespace {
+
+int Serve() {
+  const std::string database_url = absl::GetFlag(FLAGS_database_url);
+  if (database_url.empty()) {
+    std::fprintf(stderr, "tnps-server: set --database_url or TNPS_DATABASE_URL\n");
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_write_threads) >= absl::GetFlag(FLAGS_pool_size)) {
+    std::fprintf(stderr, "tnps-server: --write_threads must be below --pool_size\n");
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_migrate_on_start)) {
+    absl::StatusOr<std::vector<int>> applied = tnps::storage::MigrationRunner(database_url).Up();
+    if (!applied.ok()) {
+      std::fprintf(stderr, "tnps-server: migrations failed: %s\n",
+                   std::string(applied.status().message()).c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "tnps-server: %zu migration(s) applied\n", applied->size());
+  }
+
+  tnps::storage::ConnectionPool pool(
+      {.database_url = database_url, .size = absl::GetFlag(FLAGS_pool_size)});
+  tnps::storage::ApiKeyStore keys(pool);
+  tnps::storage::ResponseStore responses(pool);
+  tnps::storage::ResponseWriter writer(responses,
+                                       {.writer_threads = absl::GetFlag(FLAGS_write_threads)});
+  tnps::services::Authenticator authenticator(keys, absl::GetFlag(FLAGS_auth_cache_ttl));
+  tnps::services::IngestService ingest(authenticator, writer);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(absl::GetFlag(FLAGS_max_message_bytes));
+  builder.RegisterService(&ingest);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    std::fprintf(stderr, "tnps-server: cannot listen on %s\n", absl::GetFlag(FLAGS_listen).c_str());
+    return 1;
+  }
+  {
+    const std::string listen = absl::GetFlag(FLAGS_listen);
+    std::fprintf(stderr, "tnps-server listening on %s:%d\n",
+                 listen.substr(0, listen.rfind(':')).c_str(), port);
+  }
+  tnps::services::DatabaseHealth health(pool, *server->GetHealthCheckService(), absl::Seconds(2));
+
+  // Blocked in main() before any thread started, so only this wait sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  std::fprintf(stderr, "tnps-server: signal %d, draining\n", signal_number);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  absl::SetProgramUsageMessage("Serves the tnps gRPC API.");
+  absl::ParseCommandLine(argc, argv);
+  return Serve();
+}

@@ -1,0 +1,122 @@
+#include "storage/api_key_store.h"
+
+#include <openssl/crypto.h>
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "core/api_key.h"
+#include "storage/sha256.h"
+
+namespace tnps::storage {
+namespace {
+
+constexpr char kInsertKey[] = "api_key_insert";
+constexpr char kInsertKeySql[] = R"sql(
+INSERT INTO api_keys (key_id, tenant_id, secret_sha256, role)
+SELECT $1, tenant_id, decode($2, 'hex'), $3 FROM tenants WHERE name = $4
+RETURNING key_id)sql";
+constexpr char kRevokeKey[] = "api_key_revoke";
+constexpr char kRevokeKeySql[] = R"sql(
+UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE key_id = $1
+RETURNING key_id)sql";
+constexpr char kSelectKey[] = "api_key_by_id";
+constexpr char kSelectKeySql[] = R"sql(
+SELECT tenant_id, encode(secret_sha256, 'hex'), role FROM api_keys
+WHERE key_id = $1 AND revoked_at IS NULL)sql";
+constexpr char kSelectTenantKeys[] = "api_keys_of_tenant";
+constexpr char kSelectTenantKeysSql[] = R"sql(
+SELECT t.tenant_id, k.key_id, k.role,
+       (extract(epoch FROM k.created_at) * 1000000)::bigint,
+       (extract(epoch FROM k.revoked_at) * 1000000)::bigint
+FROM tenants t LEFT JOIN api_keys k USING (tenant_id)
+WHERE t.name = $1
+ORDER BY k.created_at, k.key_id)sql";
+
+absl::Status Unauthenticated() { return absl::UnauthenticatedError("invalid or revoked API key"); }
+
+}  // namespace
+
+ApiKeyStore::ApiKeyStore(ConnectionPool& pool) : pool_(pool) {
+  pool_.Prepare(kInsertKey, kInsertKeySql);
+  pool_.Prepare(kRevokeKey, kRevokeKeySql);
+  pool_.Prepare(kSelectKey, kSelectKeySql);
+  pool_.Prepare(kSelectTenantKeys, kSelectTenantKeysSql);
+}
+
+absl::StatusOr<IssuedKey> ApiKeyStore::Issue(absl::string_view tenant_name, core::Role role) {
+  IssuedKey issued;
+  issued.key_id = HexEncode(RandomBytes(core::kApiKeyIdHexDigits / 2));
+  const std::string secret = HexEncode(RandomBytes(core::kApiKeySecretHexDigits / 2));
+  issued.key = core::FormatApiKey(issued.key_id, secret);
+  bool tenant_found = false;
+  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
+    pqxx::work txn(conn);
+    pqxx::result r = txn.exec_prepared(kInsertKey, issued.key_id, HexEncode(Sha256(secret)),
+                                       std::string(core::RoleName(role)), std::string(tenant_name));
+    tenant_found = !r.empty();
+    txn.commit();
+  });
+  if (!status.ok()) return status;
+  if (!tenant_found) return absl::NotFoundError(absl::StrCat("no tenant named ", tenant_name));
+  return issued;
+}
+
+absl::Status ApiKeyStore::Revoke(absl::string_view key_id) {
+  bool found = false;
+  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
+    pqxx::work txn(conn);
+    found = !txn.exec_prepared(kRevokeKey, std::string(key_id)).empty();
+    txn.commit();
+  });
+  if (!status.ok()) return status;
+  if (!found) return absl::NotFoundError(absl::StrCat("no API key ", key_id));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Principal> ApiKeyStore::Authenticate(absl::string_view presented_key) {
+  absl::StatusOr<core::ApiKeyParts> parts = core::ParseApiKey(presented_key);
+  if (!parts.ok()) return Unauthenticated();
+  std::optional<Principal> principal;
+  std::string stored_hash;
+  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
+    pqxx::read_transaction txn(conn);
+    pqxx::result r = txn.exec_prepared(kSelectKey, parts->key_id);
+    if (r.empty()) return;
+    std::optional<core::Role> role = core::ParseRole(r[0][2].as<std::string>());
+    if (!role) return;
+    principal = Principal{r[0][0].as<int64_t>(), parts->key_id, *role};
+    stored_hash = r[0][1].as<std::string>();
+  });
+  if (!status.ok()) return status;
+  const std::string presented_hash = HexEncode(Sha256(parts->secret));
+  if (!principal || stored_hash.size() != presented_hash.size() ||
+      CRYPTO_memcmp(stored_hash.data(), presented_hash.data(), presented_hash.size()) != 0) {
+    return Unauthenticated();
+  }
+  return *principal;
+}
+
+absl::StatusOr<std::vector<ApiKeyInfo>> ApiKeyStore::List(absl::string_view tenant_name) {
+  std::vector<ApiKeyInfo> keys;
+  bool tenant_found = false;
+  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
+    keys.clear();
+    pqxx::read_transaction txn(conn);
+    pqxx::result r = txn.exec_prepared(kSelectTenantKeys, std::string(tenant_name));
+    tenant_found = !r.empty();
+    for (const auto& row : r) {
+      if (row[1].is_null()) continue;
+      ApiKeyInfo info{row[1].as<std::string>(),
+                      core::ParseRole(row[2].as<std::string>()).value_or(core::Role::kRead),
+                      absl::FromUnixMicros(row[3].as<int64_t>()), std::nullopt};
+      if (!row[4].is_null()) info.revoked_at = absl::FromUnixMicros(row[4].as<int64_t>());
+      keys.push_back(std::move(info));
+    }
+  });
+  if (!status.ok()) return status;
+  if (!tenant_found) return absl::NotFoundError(absl::StrCat("no tenant named ", tenant_name));
+  return keys;
+}
+
+}  // namespace tnps::storage

@@ -1,0 +1,82 @@
+#include "storage/pg_text.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace tnps::storage {
+
+void PgArrayLiteral::Add(absl::string_view element) {
+  if (!empty_) text_.push_back(',');
+  empty_ = false;
+  text_.push_back('"');
+  for (char c : element) {
+    if (c == '"' || c == '\\') text_.push_back('\\');
+    text_.push_back(c);
+  }
+  text_.push_back('"');
+}
+
+void PgArrayLiteral::Add(long long element) {
+  if (!empty_) text_.push_back(',');
+  empty_ = false;
+  absl::StrAppend(&text_, element);
+}
+
+std::string PgArrayLiteral::Finish() && {
+  text_.push_back('}');
+  return std::move(text_);
+}
+
+namespace {
+
+void AppendJsonString(std::string& out, absl::string_view s) {
+  out.push_back('"');
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
+std::string JsonObjectText(const std::vector<std::pair<std::string, std::string>>& entries) {
+  std::string out = "{";
+  bool first = true;
+  for (const auto& [key, value] : entries) {
+    if (!first) out.push_back(',');
+    first = false;
+    AppendJsonString(out, key);
+    out.push_back(':');
+    AppendJsonString(out, value);
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string TimestampText(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", time, absl::UTCTimeZone());
+}
+
+}  // namespace tnps::storage

@@ -1,0 +1,183 @@
+#include "storage/response_store.h"
+
+#include <pqxx/pqxx>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "storage/pg_text.h"
+
+namespace tnps::storage {
+namespace {
+
+// The twelve columns of a response, passed as one array literal each and
+// turned back into rows by unnest. One statement stores any number of rows.
+constexpr char kInputRows[] = R"sql(
+  unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[],
+         $7::text[], $8::smallint[], $9::text[], $10::timestamptz[], $11::timestamptz[],
+         $12::jsonb[])
+  WITH ORDINALITY AS i(tenant_id, external_id, interaction_id, agent_id, team_id, channel,
+                       customer_ref, score, comment, interaction_time, response_time,
+                       attributes, ord))sql";
+
+// Agents on first sight, the responses, and the rollups of exactly the rows
+// inserted (conflicting rows are skipped and counted nowhere). Rows and
+// rollup keys are visited in a fixed order so that concurrent writers lock
+// them in the same order. The category thresholds are those of
+// core/nps_category.h.
+constexpr char kInsertResponses[] = "responses_insert";
+const std::string kInsertResponsesSql = absl::StrCat(R"sql(
+WITH input AS (SELECT * FROM )sql",
+                                                     kInputRows, R"sql(),
+new_agents AS (
+  INSERT INTO agents (tenant_id, agent_id, team_id)
+  SELECT DISTINCT ON (tenant_id, agent_id) tenant_id, agent_id, team_id
+  FROM input ORDER BY tenant_id, agent_id, ord
+  ON CONFLICT (tenant_id, agent_id) DO NOTHING
+),
+inserted AS (
+  INSERT INTO responses (tenant_id, external_id, interaction_id, agent_id, team_id, channel,
+                         customer_ref, score, comment, interaction_time, response_time,
+                         local_day, attributes)
+  SELECT i.tenant_id, i.external_id, i.interaction_id, i.agent_id, i.team_id, i.channel,
+         i.customer_ref, i.score, i.comment, i.interaction_time, i.response_time,
+         (i.interaction_time AT TIME ZONE t.time_zone)::date, i.attributes
+  FROM input i JOIN tenants t USING (tenant_id)
+  ORDER BY i.tenant_id, i.external_id
+  ON CONFLICT (tenant_id, external_id) DO NOTHING
+  RETURNING tenant_id, external_id, response_id, local_day, agent_id, team_id, channel, score
+),
+rolled_up AS (
+  INSERT INTO daily_rollups AS d (tenant_id, local_day, agent_id, team_id, channel,
+                                  promoters, passives, detractors)
+  SELECT tenant_id, local_day, agent_id, team_id, channel,
+         count(*) FILTER (WHERE score >= 9),
+         count(*) FILTER (WHERE score BETWEEN 7 AND 8),
+         count(*) FILTER (WHERE score <= 6)
+  FROM inserted
+  GROUP BY tenant_id, local_day, agent_id, team_id, channel
+  ORDER BY tenant_id, local_day, agent_id, team_id, channel
+  ON CONFLICT (tenant_id, local_day, agent_id, team_id, channel) DO UPDATE
+  SET promoters = d.promoters + excluded.promoters,
+      passives = d.passives + excluded.passives,
+      detractors = d.detractors + excluded.detractors
+)
+SELECT tenant_id, external_id, response_id FROM inserted)sql");
+
+// For rows whose external_id is already stored: the stored id, and whether
+// the stored payload equals the submitted one.
+constexpr char kCompareResponses[] = "responses_compare";
+const std::string kCompareResponsesSql = absl::StrCat(R"sql(
+SELECT i.ord, r.response_id,
+       r.interaction_id = i.interaction_id AND r.agent_id = i.agent_id AND
+       r.team_id = i.team_id AND r.channel = i.channel AND r.customer_ref = i.customer_ref AND
+       r.score = i.score AND r.comment = i.comment AND
+       r.interaction_time = i.interaction_time AND r.response_time = i.response_time AND
+       r.attributes = i.attributes
+FROM )sql",
+                                                      kInputRows, R"sql(
+JOIN responses r ON r.tenant_id = i.tenant_id AND r.external_id = i.external_id)sql");
+
+// The twelve array parameters for a subset of the items.
+struct ResponseArrays {
+  std::string tenant_id, external_id, interaction_id, agent_id, team_id, channel, customer_ref,
+      score, comment, interaction_time, response_time, attributes;
+};
+
+ResponseArrays BuildArrays(absl::Span<const TenantResponse> items,
+                           const std::vector<size_t>& indices) {
+  PgArrayLiteral tenant_id, external_id, interaction_id, agent_id, team_id, channel, customer_ref,
+      score, comment, interaction_time, response_time, attributes;
+  for (size_t index : indices) {
+    const core::SurveyResponse& r = *items[index].response;
+    tenant_id.Add(static_cast<long long>(items[index].tenant_id));
+    external_id.Add(r.external_id);
+    interaction_id.Add(r.interaction_id);
+    agent_id.Add(r.agent_id);
+    team_id.Add(r.team_id);
+    channel.Add(static_cast<long long>(r.channel));
+    customer_ref.Add(r.customer_ref);
+    score.Add(static_cast<long long>(r.score.value_or(-1)));
+    comment.Add(r.comment);
+    interaction_time.Add(TimestampText(r.interaction_time.value_or(absl::UnixEpoch())));
+    response_time.Add(TimestampText(r.response_time.value_or(absl::UnixEpoch())));
+    attributes.Add(JsonObjectText(r.attributes));
+  }
+  return {std::move(tenant_id).Finish(),      std::move(external_id).Finish(),
+          std::move(interaction_id).Finish(), std::move(agent_id).Finish(),
+          std::move(team_id).Finish(),        std::move(channel).Finish(),
+          std::move(customer_ref).Finish(),   std::move(score).Finish(),
+          std::move(comment).Finish(),        std::move(interaction_time).Finish(),
+          std::move(response_time).Finish(),  std::move(attributes).Finish()};
+}
+
+pqxx::result ExecWithArrays(pqxx::work& txn, const char* statement, const ResponseArrays& a) {
+  return txn.exec_prepared(statement, a.tenant_id, a.external_id, a.interaction_id, a.agent_id,
+                           a.team_id, a.channel, a.customer_ref, a.score, a.comment,
+                           a.interaction_time, a.response_time, a.attributes);
+}
+
+using Key = std::pair<int64_t, absl::string_view>;
+
+}  // namespace
+
+ResponseStore::ResponseStore(ConnectionPool& pool) : pool_(pool) {
+  pool_.Prepare(kInsertResponses, kInsertResponsesSql);
+  pool_.Prepare(kCompareResponses, kCompareResponsesSql);
+}
+
+absl::StatusOr<std::vector<WriteResult>> ResponseStore::Write(
+    absl::Span<const TenantResponse> items) {
+  // The first occurrence of each key is inserted; later ones are compared
+  // with what is stored once the insert has run, in the same transaction.
+  std::vector<size_t> first, repeats;
+  {
+    absl::flat_hash_map<Key, size_t> seen;
+    for (size_t i = 0; i < items.size(); ++i) {
+      Key key{items[i].tenant_id, items[i].response->external_id};
+      if (seen.emplace(key, i).second) {
+        first.push_back(i);
+      } else {
+        repeats.push_back(i);
+      }
+    }
+  }
+  const ResponseArrays first_arrays = BuildArrays(items, first);
+
+  std::vector<WriteResult> results(items.size(), {WriteOutcome::kAccepted, 0});
+  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
+    pqxx::work txn(conn);
+    absl::flat_hash_map<Key, int64_t> inserted;
+    const pqxx::result rows = ExecWithArrays(txn, kInsertResponses, first_arrays);
+    for (const auto& row : rows) {
+      inserted.emplace(Key{row[0].as<int64_t>(), row[1].c_str()}, row[2].as<int64_t>());
+    }
+    std::vector<size_t> compare = repeats;
+    for (size_t i : first) {
+      auto it = inserted.find(Key{items[i].tenant_id, items[i].response->external_id});
+      if (it == inserted.end()) {
+        compare.push_back(i);
+      } else {
+        results[i] = {WriteOutcome::kAccepted, it->second};
+      }
+    }
+    if (!compare.empty()) {
+      for (const auto& row : ExecWithArrays(txn, kCompareResponses, BuildArrays(items, compare))) {
+        const size_t index = compare[row[0].as<size_t>() - 1];
+        results[index] = {row[2].as<bool>() ? WriteOutcome::kDuplicate : WriteOutcome::kConflict,
+                          row[1].as<int64_t>()};
+      }
+    }
+    txn.commit();
+  });
+  if (!status.ok()) return status;
+  for (const WriteResult& result : results) {
+    if (result.response_id == 0) {
+      return absl::InternalError("a submitted response was neither stored nor found");
+    }
+  }
+  return results;
+}
+
+}  // namespace tnps::storage

@@ -1,0 +1,54 @@
+// Survey responses and their daily rollups: written together, in one
+// transaction, idempotently by (tenant, external_id).
+#ifndef TNPS_STORAGE_RESPONSE_STORE_H_
+#define TNPS_STORAGE_RESPONSE_STORE_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "core/survey_response.h"
+#include "storage/connection_pool.h"
+
+namespace tnps::storage {
+
+// A validated, normalized response and the tenant it belongs to. The store
+// does not own `response`; it must outlive the Write call.
+struct TenantResponse {
+  int64_t tenant_id;
+  const core::SurveyResponse* response;
+};
+
+enum class WriteOutcome {
+  // Stored by this write.
+  kAccepted,
+  // Already stored with the same payload; nothing changed.
+  kDuplicate,
+  // The external_id is stored with a different payload; nothing changed.
+  kConflict,
+};
+
+struct WriteResult {
+  WriteOutcome outcome;
+  // The stored response's id (for a conflict, the one already stored).
+  int64_t response_id;
+};
+
+class ResponseStore {
+ public:
+  explicit ResponseStore(ConnectionPool& pool);
+
+  // Stores `items` (of any tenants) in one transaction with their agents and
+  // rollups; one result per item, in order. Items repeating an external_id
+  // within the call are judged against the first. Returns only after the
+  // transaction committed.
+  absl::StatusOr<std::vector<WriteResult>> Write(absl::Span<const TenantResponse> items);
+
+ private:
+  ConnectionPool& pool_;
+};
+
+}  // namespace tnps::storage
+
+#endif  // TNPS_STORAGE_RESPONSE_STORE_H_

@@ -1,0 +1,63 @@
+#include "storage/response_writer.h"
+
+namespace tnps::storage {
+
+ResponseWriter::ResponseWriter(ResponseStore& store, ResponseWriterOptions options)
+    : store_(store), options_(options) {
+  for (int i = 0; i < options_.writer_threads; ++i) threads_.emplace_back([this] { WriterLoop(); });
+}
+
+ResponseWriter::~ResponseWriter() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  for (std::thread& t : threads_) t.join();
+}
+
+void ResponseWriter::Submit(std::vector<TenantResponse> items, Done done) {
+  absl::MutexLock lock(&mu_);
+  queue_.push_back({std::move(items), std::move(done)});
+}
+
+void ResponseWriter::WriterLoop() {
+  while (true) {
+    std::vector<Submission> group;
+    size_t rows = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]()
+                       ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !queue_.empty() || stopping_; };
+      mu_.Await(absl::Condition(&ready));
+      if (queue_.empty()) return;  // stopping, and nothing left to write
+      while (!queue_.empty() && (group.empty() || rows + queue_.front().items.size() <=
+                                                      options_.max_rows_per_transaction)) {
+        rows += queue_.front().items.size();
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    std::vector<TenantResponse> all;
+    all.reserve(rows);
+    for (const Submission& s : group) all.insert(all.end(), s.items.begin(), s.items.end());
+    absl::StatusOr<std::vector<WriteResult>> results = store_.Write(all);
+    if (!results.ok() && group.size() > 1 && !absl::IsUnavailable(results.status())) {
+      // Something in the group failed for its own reason: write each
+      // submission alone so that one caller's failure is not everyone's.
+      for (Submission& s : group) s.done(store_.Write(s.items));
+      continue;
+    }
+    size_t offset = 0;
+    for (Submission& s : group) {
+      if (!results.ok()) {
+        s.done(results.status());
+        continue;
+      }
+      s.done(std::vector<WriteResult>(results->begin() + offset,
+                                      results->begin() + offset + s.items.size()));
+      offset += s.items.size();
+    }
+  }
+}
+
+}  // namespace tnps::storage

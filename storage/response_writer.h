@@ -1,0 +1,60 @@
+// Group commit for survey responses: concurrent submissions are gathered
+// into shared transactions, so that many small requests cost a few commits
+// (and fsyncs) instead of one each.
+#ifndef TNPS_STORAGE_RESPONSE_WRITER_H_
+#define TNPS_STORAGE_RESPONSE_WRITER_H_
+
+#include <deque>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/response_store.h"
+
+namespace tnps::storage {
+
+struct ResponseWriterOptions {
+  // Transactions in flight at once; each holds a pooled connection.
+  int writer_threads = 4;
+  // A transaction takes queued submissions until it holds this many rows
+  // (a single larger submission still goes whole).
+  size_t max_rows_per_transaction = 2000;
+};
+
+class ResponseWriter {
+ public:
+  using Done = std::function<void(absl::StatusOr<std::vector<WriteResult>>)>;
+
+  ResponseWriter(ResponseStore& store, ResponseWriterOptions options);
+  // Writes everything already submitted, then stops the writer threads.
+  ~ResponseWriter();
+  ResponseWriter(const ResponseWriter&) = delete;
+  ResponseWriter& operator=(const ResponseWriter&) = delete;
+
+  // Queues `items`; `done` runs on a writer thread once their transaction
+  // has committed (one result per item, in order) or failed. `done` is never
+  // called from inside Submit. The responses `items` point to must stay
+  // alive until `done` runs.
+  void Submit(std::vector<TenantResponse> items, Done done);
+
+ private:
+  struct Submission {
+    std::vector<TenantResponse> items;
+    Done done;
+  };
+  void WriterLoop();
+
+  ResponseStore& store_;
+  const ResponseWriterOptions options_;
+  absl::Mutex mu_;
+  std::deque<Submission> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace tnps::storage
+
+#endif  // TNPS_STORAGE_RESPONSE_WRITER_H_

@@ -1,0 +1,142 @@
+// tnpsctl migrate / tenant / key: operator commands that talk to PostgreSQL
+// directly. They bootstrap the system (a key is needed before any RPC can
+// be called), so they use storage/ rather than the gRPC API.
+#include <cstdio>
+#include <string>
+
+#include "absl/flags/declare.h"
+#include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "core/role.h"
+#include "storage/api_key_store.h"
+#include "storage/connection_pool.h"
+#include "storage/migration_runner.h"
+#include "storage/tenant_store.h"
+#include "tools/commands.h"
+
+ABSL_DECLARE_FLAG(std::string, database_url);
+ABSL_DECLARE_FLAG(std::string, time_zone);
+ABSL_DECLARE_FLAG(std::string, tenant);
+ABSL_DECLARE_FLAG(std::string, role);
+
+namespace tnps::tools {
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "tnpsctl: %s\n", std::string(status.message()).c_str());
+  return kExitFailed;
+}
+
+int Usage(const char* text) {
+  std::fprintf(stderr, "usage: tnpsctl %s\n", text);
+  return kExitUsage;
+}
+
+bool HaveDatabaseUrl() {
+  if (!absl::GetFlag(FLAGS_database_url).empty()) return true;
+  std::fprintf(stderr, "tnpsctl: set --database_url or TNPS_DATABASE_URL\n");
+  return false;
+}
+
+storage::ConnectionPoolOptions PoolOptions() {
+  return {.database_url = absl::GetFlag(FLAGS_database_url), .size = 1};
+}
+
+}  // namespace
+
+int RunMigrate(const Args& args) {
+  if (!HaveDatabaseUrl()) return kExitUsage;
+  storage::MigrationRunner runner(absl::GetFlag(FLAGS_database_url));
+  const std::string verb = args.empty() ? "up" : args[0];
+  if (verb == "up" && args.size() <= 1) {
+    absl::StatusOr<std::vector<int>> applied = runner.Up();
+    if (!applied.ok()) return Fail(applied.status());
+    for (int v : *applied) std::printf("applied %04d\n", v);
+    std::printf("schema up to date (%zu applied now)\n", applied->size());
+    return kExitOk;
+  }
+  if (verb == "status" && args.size() == 1) {
+    absl::StatusOr<std::vector<storage::MigrationState>> states = runner.Status();
+    if (!states.ok()) return Fail(states.status());
+    for (const auto& s : *states) {
+      std::printf("%04d %-30s %s\n", s.version, s.title.c_str(), s.applied ? "applied" : "pending");
+    }
+    return kExitOk;
+  }
+  int target;
+  if (verb == "down" && args.size() == 2 && absl::SimpleAtoi(args[1], &target)) {
+    absl::StatusOr<std::vector<int>> reverted = runner.DownTo(target);
+    if (!reverted.ok()) return Fail(reverted.status());
+    for (int v : *reverted) std::printf("reverted %04d\n", v);
+    return kExitOk;
+  }
+  return Usage("migrate [up | status | down VERSION]");
+}
+
+int RunTenant(const Args& args) {
+  if (!HaveDatabaseUrl()) return kExitUsage;
+  storage::ConnectionPool pool(PoolOptions());
+  storage::TenantStore tenants(pool);
+  if (args.size() == 2 && args[0] == "create") {
+    absl::StatusOr<storage::Tenant> tenant =
+        tenants.Create(args[1], absl::GetFlag(FLAGS_time_zone));
+    if (!tenant.ok()) return Fail(tenant.status());
+    std::printf("tenant %s created (id %lld, time zone %s)\n", tenant->name.c_str(),
+                static_cast<long long>(tenant->tenant_id), tenant->time_zone.c_str());
+    return kExitOk;
+  }
+  if (args.size() == 1 && args[0] == "list") {
+    absl::StatusOr<std::vector<storage::Tenant>> all = tenants.List();
+    if (!all.ok()) return Fail(all.status());
+    for (const auto& t : *all) {
+      std::printf("%lld\t%s\t%s\n", static_cast<long long>(t.tenant_id), t.name.c_str(),
+                  t.time_zone.c_str());
+    }
+    return kExitOk;
+  }
+  return Usage("tenant create NAME [--time-zone ZONE] | tenant list");
+}
+
+int RunKey(const Args& args) {
+  if (!HaveDatabaseUrl()) return kExitUsage;
+  storage::ConnectionPool pool(PoolOptions());
+  storage::ApiKeyStore keys(pool);
+  if (args.size() == 1 && args[0] == "create") {
+    std::optional<core::Role> role = core::ParseRole(absl::GetFlag(FLAGS_role));
+    if (absl::GetFlag(FLAGS_tenant).empty() || !role) {
+      return Usage("key create --tenant NAME --role ingest|read|admin");
+    }
+    absl::StatusOr<storage::IssuedKey> issued = keys.Issue(absl::GetFlag(FLAGS_tenant), *role);
+    if (!issued.ok()) return Fail(issued.status());
+    std::fprintf(stderr, "key %s (role %s) for tenant %s; it is shown only this once:\n",
+                 issued->key_id.c_str(), std::string(core::RoleName(*role)).c_str(),
+                 absl::GetFlag(FLAGS_tenant).c_str());
+    std::printf("%s\n", issued->key.c_str());
+    return kExitOk;
+  }
+  if (args.size() == 2 && args[0] == "revoke") {
+    if (absl::Status s = keys.Revoke(args[1]); !s.ok()) return Fail(s);
+    std::printf("key %s revoked\n", args[1].c_str());
+    return kExitOk;
+  }
+  if (args.size() == 1 && args[0] == "list") {
+    if (absl::GetFlag(FLAGS_tenant).empty()) return Usage("key list --tenant NAME");
+    absl::StatusOr<std::vector<storage::ApiKeyInfo>> all = keys.List(absl::GetFlag(FLAGS_tenant));
+    if (!all.ok()) return Fail(all.status());
+    for (const auto& k : *all) {
+      std::printf(
+          "%s\t%s\tcreated %s\t%s\n", k.key_id.c_str(), std::string(core::RoleName(k.role)).c_str(),
+          absl::FormatTime(absl::RFC3339_sec, k.created_at, absl::UTCTimeZone()).c_str(),
+          k.revoked_at ? absl::StrCat("revoked ", absl::FormatTime(absl::RFC3339_sec, *k.revoked_at,
+                                                                   absl::UTCTimeZone()))
+                             .c_str()
+                       : "active");
+    }
+    return kExitOk;
+  }
+  return Usage("key create --tenant NAME --role ROLE | key revoke KEY_ID | key list --tenant NAME");
+}
+
+}  // namespace tnps::tools

@@ -1,0 +1,27 @@
+// The tnpsctl subcommands. Each takes its positional arguments (after the
+// subcommand name) and returns the process exit code; flags are global.
+#ifndef TNPS_TOOLS_COMMANDS_H_
+#define TNPS_TOOLS_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+namespace tnps::tools {
+
+using Args = std::vector<std::string>;
+
+// Exit codes shared by the subcommands.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+// The command ran to the end, but some input rows were not stored.
+inline constexpr int kExitPartial = 3;
+
+int RunMigrate(const Args& args);
+int RunTenant(const Args& args);
+int RunKey(const Args& args);
+int RunImport(const Args& args);
+
+}  // namespace tnps::tools
+
+#endif  // TNPS_TOOLS_COMMANDS_H_

@@ -1,0 +1,38 @@
+// An RFC 4180 CSV reader for CRM exports and estimator panels: quoted
+// fields, doubled quotes, line breaks inside quotes, CRLF or LF endings.
+#ifndef TNPS_TOOLS_CSV_READER_H_
+#define TNPS_TOOLS_CSV_READER_H_
+
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <vector>
+
+namespace tnps::tools {
+
+class CsvReader {
+ public:
+  explicit CsvReader(std::istream& in) : in_(in) {}
+
+  // Reads the next record into `fields`. Returns false at the end of input.
+  // A malformed record (an unterminated quote, text after a closing quote)
+  // returns true with `error` set; reading continues at the next line.
+  bool Next(std::vector<std::string>& fields, std::string& error);
+
+  // The line on which the record last returned by Next started (1-based).
+  int64_t record_line() const { return record_line_; }
+  // Bytes consumed so far, for progress reports.
+  int64_t bytes_read() const { return bytes_read_; }
+
+ private:
+  bool ReadLine(std::string& line);
+
+  std::istream& in_;
+  int64_t line_ = 0;
+  int64_t record_line_ = 0;
+  int64_t bytes_read_ = 0;
+};
+
+}  // namespace tnps::tools
+
+#endif  // TNPS_TOOLS_CSV_READER_H_

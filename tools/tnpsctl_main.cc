@@ -1,0 +1,76 @@
+// tnpsctl: the operator's command line for tnps.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "services/common/env_default.h"
+#include "tools/commands.h"
+
+using tnps::services::EnvDefault;
+
+ABSL_FLAG(std::string, database_url, EnvDefault("TNPS_DATABASE_URL", ""),
+          "libpq connection string of the tnps database, for migrate/tenant/key (env "
+          "TNPS_DATABASE_URL)");
+ABSL_FLAG(std::string, server, EnvDefault("TNPS_SERVER", "127.0.0.1:50051"),
+          "tnps-server address, for import (env TNPS_SERVER)");
+ABSL_FLAG(std::string, api_key, EnvDefault("TNPS_API_KEY", ""),
+          "API key for commands that call the server (env TNPS_API_KEY)");
+ABSL_FLAG(std::string, time_zone, "UTC", "IANA time zone of a new tenant");
+ABSL_FLAG(std::string, tenant, "", "tenant name");
+ABSL_FLAG(std::string, role, "", "role of a new key: ingest, read or admin");
+
+namespace {
+
+constexpr char kUsage[] = R"(tnpsctl COMMAND [ARGS] [FLAGS]
+
+  migrate [up | status | down VERSION]       apply or inspect schema migrations
+  tenant create NAME [--time-zone ZONE]      create a tenant (default zone UTC)
+  tenant list
+  key create --tenant NAME --role ROLE       issue an API key (printed once)
+  key revoke KEY_ID
+  key list --tenant NAME
+  import FILE.csv [--server HOST:PORT]       stream a CRM export (docs/import.md)
+
+Flags may also be written with dashes (--time-zone) and set through
+TNPS_DATABASE_URL, TNPS_SERVER and TNPS_API_KEY.)";
+
+// Abseil flag names cannot contain '-'; accept --time-zone for --time_zone.
+std::vector<char*> DashesToUnderscores(int argc, char** argv, std::vector<std::string>& storage) {
+  storage.assign(argv, argv + argc);
+  for (std::string& arg : storage) {
+    if (arg == "--") break;
+    if (arg.rfind("--", 0) != 0) continue;
+    const size_t end = arg.find('=');
+    for (size_t i = 2; i < std::min(end, arg.size()); ++i) {
+      if (arg[i] == '-') arg[i] = '_';
+    }
+  }
+  std::vector<char*> out;
+  for (std::string& arg : storage) out.push_back(arg.data());
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<std::string> storage;
+  std::vector<char*> args = DashesToUnderscores(argc, argv, storage);
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  if (positional.size() < 2) {
+    std::fprintf(stderr, "%s\n", kUsage);
+    return tnps::tools::kExitUsage;
+  }
+  const std::string command = positional[1];
+  const tnps::tools::Args rest(positional.begin() + 2, positional.end());
+  if (command == "migrate") return tnps::tools::RunMigrate(rest);
+  if (command == "tenant") return tnps::tools::RunTenant(rest);
+  if (command == "key") return tnps::tools::RunKey(rest);
+  if (command == "import") return tnps::tools::RunImport(rest);
+  std::fprintf(stderr, "tnpsctl: unknown command %s\n\n%s\n", command.c_str(), kUsage);
+  return tnps::tools::kExitUsage;
+}
