@@ -1,0 +1,62 @@
+// A fresh, migrated database on the throwaway cluster that tests/run.sh
+// starts (TNPS_TEST_PG: a libpq connection string without dbname), dropped
+// when the object goes away.
+#ifndef TNPS_TESTS_SUPPORT_TEST_DATABASE_H_
+#define TNPS_TESTS_SUPPORT_TEST_DATABASE_H_
+
+#include <cstdint>
+#include <string>
+
+namespace tnps::testing {
+
+class TestDatabase {
+ public:
+  // Creates the database; with `migrate`, applies the embedded migrations.
+  explicit TestDatabase(bool migrate = true);
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+
+  const std::string& url() const { return url_; }
+  const std::string& name() const { return name_; }
+
+  // Runs a query that returns one integer (e.g. a count) on this database.
+  int64_t QueryInt(const std::string& sql) const;
+  // Runs statements on this database.
+  void Exec(const std::string& sql) const;
+
+ private:
+  std::string name_;
+  std::string url_;
+};
+
+// The cluster's connection string without dbname; aborts the test binary
+// with a clear message when tests/run.sh did not provide one.
+std::string ClusterUrl();
+
+}  // namespace tnps::testing
+
+#endif  // TNPS_TESTS_SUPPORT_TEST_DATABASE_H_
+
+namespace tnps::testing {
+
+// Counts the rollup rows that differ from a recount of the responses table
+// (with each local day recomputed from interaction_time and the tenant's
+// zone); 0 when the rollups are exact.
+inline constexpr char kRollupMismatchSql[] = R"sql(
+WITH recount AS (
+  SELECT r.tenant_id, (r.interaction_time AT TIME ZONE t.time_zone)::date AS local_day,
+         r.agent_id, r.team_id, r.channel,
+         count(*) FILTER (WHERE r.score >= 9) AS promoters,
+         count(*) FILTER (WHERE r.score BETWEEN 7 AND 8) AS passives,
+         count(*) FILTER (WHERE r.score <= 6) AS detractors
+  FROM responses r JOIN tenants t USING (tenant_id)
+  GROUP BY 1, 2, 3, 4, 5
+), rollup AS (
+  SELECT tenant_id, local_day, agent_id, team_id, channel, promoters, passives, detractors
+  FROM daily_rollups WHERE promoters + passives + detractors > 0
+)
+SELECT (SELECT count(*) FROM (SELECT * FROM recount EXCEPT SELECT * FROM rollup) a) +
+       (SELECT count(*) FROM (SELECT * FROM rollup EXCEPT SELECT * FROM recount) b))sql";
+
+}  // namespace tnps::testing
