@@ -1,0 +1,174 @@
+#include "tests/e2e/server_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+extern char** environ;
+
+namespace tnps::testing {
+namespace {
+
+constexpr char kListeningPrefix[] = "tnps-server listening on ";
+
+[[noreturn]] void Die(const std::string& message) {
+  std::fprintf(stderr, "%s\n", message.c_str());
+  std::abort();
+}
+
+std::vector<char*> CStrings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (std::string& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+std::string ReadAll(int fd) {
+  std::string out;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(fd, buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<size_t>(n));
+  return out;
+}
+
+}  // namespace
+
+std::string RequiredEnv(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') {
+    Die(absl::StrCat(name, " is not set: run the tests through tests/run.sh"));
+  }
+  return value;
+}
+
+ServerProcess::ServerProcess(const std::string& database_url,
+                             const std::vector<std::string>& extra_flags) {
+  std::vector<std::string> args = {TNPS_SERVER_BIN, "--listen=127.0.0.1:0",
+                                   "--database_url=" + database_url};
+  args.insert(args.end(), extra_flags.begin(), extra_flags.end());
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) Die("pipe failed");
+  pid_ = fork();
+  if (pid_ == 0) {
+    // Never outlive the test: an orphaned server would hold ctest's pipe open.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    dup2(pipe_fds[1], STDOUT_FILENO);
+    dup2(pipe_fds[1], STDERR_FILENO);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    // The test blocks no signals the server relies on, but be explicit.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    std::vector<char*> argv = CStrings(args);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  stderr_fd_ = pipe_fds[0];
+
+  // Read stderr until the server says where it listens.
+  std::string seen;
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (address_.empty()) {
+    pollfd pfd{stderr_fd_, POLLIN, 0};
+    const int remaining = static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()));
+    if (remaining <= 0 || poll(&pfd, 1, remaining) <= 0) {
+      Die("tnps-server did not start listening within 20 s; it said:\n" + seen);
+    }
+    char buffer[1024];
+    const ssize_t n = read(stderr_fd_, buffer, sizeof buffer);
+    if (n <= 0) Die("tnps-server exited during start-up; it said:\n" + seen);
+    seen.append(buffer, static_cast<size_t>(n));
+    const size_t at = seen.find(kListeningPrefix);
+    const size_t eol = at == std::string::npos ? at : seen.find('\n', at);
+    if (eol != std::string::npos) {
+      address_ =
+          seen.substr(at + std::strlen(kListeningPrefix), eol - at - std::strlen(kListeningPrefix));
+    }
+  }
+  // Keep draining so that the server never blocks on a full pipe; forward
+  // what it says to the test's own stderr.
+  drain_ = std::thread([fd = stderr_fd_] {
+    char buffer[4096];
+    ssize_t n;
+    while ((n = read(fd, buffer, sizeof buffer)) > 0) {
+      fwrite(buffer, 1, static_cast<size_t>(n), stderr);
+    }
+  });
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    Reap();
+  }
+  if (drain_.joinable()) drain_.join();
+  if (stderr_fd_ >= 0) close(stderr_fd_);
+}
+
+void ServerProcess::Kill9() {
+  kill(pid_, SIGKILL);
+  Reap();
+}
+
+void ServerProcess::Reap() {
+  int status;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+std::shared_ptr<grpc::Channel> ServerProcess::NewChannel() const {
+  // A distinct channel argument keeps each channel on its own connection.
+  grpc::ChannelArguments args;
+  static std::atomic<int> next_channel{0};
+  args.SetInt("tnps.test.channel_id", next_channel++);
+  return grpc::CreateCustomChannel(address_, grpc::InsecureChannelCredentials(), args);
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv_in,
+                         const std::vector<std::string>& extra_env) {
+  std::vector<std::string> args = argv_in;
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  int out_pipe[2], err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) Die("pipe failed");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    dup2(out_pipe[1], STDOUT_FILENO);
+    dup2(err_pipe[1], STDERR_FILENO);
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    std::vector<char*> argv = CStrings(args);
+    std::vector<char*> envp = CStrings(env);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  CommandResult result{};
+  std::thread err_reader([&] { result.stderr_text = ReadAll(err_pipe[0]); });
+  result.stdout_text = ReadAll(out_pipe[0]);
+  err_reader.join();
+  close(out_pipe[0]);
+  close(err_pipe[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+}  // namespace tnps::testing

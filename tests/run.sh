@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything, starts a throwaway PostgreSQL
+# cluster on a free loopback port, runs every test (unit, integration,
+# end-to-end) and removes the cluster. Extra arguments go to ctest
+# (for example: tests/run.sh -R e2e).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+deploy/install-deps.sh
+
+build="${TNPS_BUILD_DIR:-build}"
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build"
+
+port=55432
+while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+cluster="$(mktemp -d /tmp/tnps-test-pg.XXXXXX)"
+trap 'deploy/pg-cluster.sh destroy "$cluster"' EXIT
+deploy/pg-cluster.sh init "$cluster" "$port"
+deploy/pg-cluster.sh start "$cluster"
+echo "test cluster: $cluster on 127.0.0.1:$port"
+
+export TNPS_TEST_PG="host=127.0.0.1 port=$port user=postgres connect_timeout=5"
+export TNPS_TEST_PG_CLUSTER_DIR="$cluster"
+ctest --test-dir "$build" --output-on-failure --timeout 600 -j 2 "$@"
