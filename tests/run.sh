@@ -12,6 +12,9 @@ build="${TNPS_BUILD_DIR:-build}"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build"
 
+# buf, for the API lint and the `buf curl` test (skipped without npm).
+tests/install_buf.sh "$build" || true
+
 port=55432
 while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
 cluster="$(mktemp -d /tmp/tnps-test-pg.XXXXXX)"

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
@@ -395,6 +396,23 @@ TEST_F(IngestE2eTest, HealthServiceReportsServing) {
   ASSERT_EQ(slices.size(), 1u);
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(slices[0].begin()), slices[0].size()),
             std::string("\x08\x01", 2));
+}
+
+TEST_F(IngestE2eTest, BufCurlSubmitsThroughServerReflection) {
+  // The call docs/api.md and the quickstart print: buf resolves the method
+  // through server reflection, with no proto files at hand.
+  if (access(TNPS_BUF_BIN, X_OK) != 0) GTEST_SKIP() << "buf is not installed (needs npm)";
+  SurveyResponse r = ValidResponse("buf-curl-1", 0);
+  CommandResult result = RunCommand(
+      {TNPS_BUF_BIN, "curl", "--protocol", "grpc", "--http2-prior-knowledge", "-H",
+       "authorization: Bearer " + ingest_key_a_, "-d",
+       R"({"response": {"externalId": "buf-curl-1", "interactionId": "call-1", "agentId": "a1",
+           "teamId": "t1", "channel": "CHANNEL_CHAT", "score": 0,
+           "interactionTime": "2026-01-05T10:00:00Z", "responseTime": "2026-01-05T10:30:00Z"}})",
+       "http://" + server_->address() + "/tnps.v1.IngestService/SubmitResponse"});
+  ASSERT_EQ(result.exit_code, 0) << result.stderr_text;
+  EXPECT_THAT(result.stdout_text, HasSubstr("\"responseId\""));
+  EXPECT_EQ(db_->QueryInt("SELECT score FROM responses WHERE external_id = 'buf-curl-1'"), 0);
 }
 
 TEST_F(IngestE2eTest, TnpsctlImportStreamsACsvAndReportsBadLinesByNumber) {
