@@ -1,4 +1,4 @@
-// tnps-server: IngestService (and, as they land, AnalyticsService and
+// tnps-server: IngestService and AnalyticsService (and, as it lands,
 // TrainingService) in one process, the local default and the test target.
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
@@ -13,10 +13,12 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/time/time.h"
+#include "services/analytics/analytics_service.h"
 #include "services/common/authenticator.h"
 #include "services/common/database_health.h"
 #include "services/common/env_default.h"
 #include "services/ingest/ingest_service.h"
+#include "storage/analytics_store.h"
 #include "storage/api_key_store.h"
 #include "storage/connection_pool.h"
 #include "storage/migration_runner.h"
@@ -72,6 +74,8 @@ int Serve() {
                                        {.writer_threads = absl::GetFlag(FLAGS_write_threads)});
   tnps::services::Authenticator authenticator(keys, absl::GetFlag(FLAGS_auth_cache_ttl));
   tnps::services::IngestService ingest(authenticator, writer);
+  tnps::storage::AnalyticsStore analytics_store(pool);
+  tnps::services::AnalyticsService analytics(authenticator, analytics_store);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -80,6 +84,7 @@ int Serve() {
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(absl::GetFlag(FLAGS_max_message_bytes));
   builder.RegisterService(&ingest);
+  builder.RegisterService(&analytics);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     std::fprintf(stderr, "tnps-server: cannot listen on %s\n", absl::GetFlag(FLAGS_listen).c_str());

@@ -22,8 +22,9 @@ UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE key_id = $1
 RETURNING key_id)sql";
 constexpr char kSelectKey[] = "api_key_by_id";
 constexpr char kSelectKeySql[] = R"sql(
-SELECT tenant_id, encode(secret_sha256, 'hex'), role FROM api_keys
-WHERE key_id = $1 AND revoked_at IS NULL)sql";
+SELECT k.tenant_id, encode(k.secret_sha256, 'hex'), k.role, t.time_zone
+FROM api_keys k JOIN tenants t USING (tenant_id)
+WHERE k.key_id = $1 AND k.revoked_at IS NULL)sql";
 constexpr char kSelectTenantKeys[] = "api_keys_of_tenant";
 constexpr char kSelectTenantKeysSql[] = R"sql(
 SELECT t.tenant_id, k.key_id, k.role,
@@ -85,7 +86,7 @@ absl::StatusOr<Principal> ApiKeyStore::Authenticate(absl::string_view presented_
     if (r.empty()) return;
     std::optional<core::Role> role = core::ParseRole(r[0][2].as<std::string>());
     if (!role) return;
-    principal = Principal{r[0][0].as<int64_t>(), parts->key_id, *role};
+    principal = Principal{r[0][0].as<int64_t>(), r[0][3].as<std::string>(), parts->key_id, *role};
     stored_hash = r[0][1].as<std::string>();
   });
   if (!status.ok()) return status;

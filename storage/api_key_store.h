@@ -19,6 +19,8 @@ namespace tnps::storage {
 // Who is calling: the tenant and role a valid key grants.
 struct Principal {
   int64_t tenant_id = 0;
+  // The tenant's IANA time zone, in which its days are cut.
+  std::string time_zone;
   std::string key_id;
   core::Role role = core::Role::kRead;
 };

@@ -1,0 +1,42 @@
+// Between tnps.v1 analytics messages (filters, summaries, deltas, dates)
+// and their core and storage forms, with the checks only requests need.
+#ifndef TNPS_SERVICES_ANALYTICS_NPS_MAPPING_H_
+#define TNPS_SERVICES_ANALYTICS_NPS_MAPPING_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "core/field_violation.h"
+#include "core/nps_statistics.h"
+#include "storage/analytics_store.h"
+#include "tnps/v1/nps.pb.h"
+
+namespace tnps::services {
+
+// The documented limits of analytics queries.
+inline constexpr int64_t kMaxRangeDays = 1830;
+inline constexpr int kMaxFilterIds = 1000;
+inline constexpr int kMaxRollingWindowDays = 366;
+
+struct IntervalOptions {
+  core::IntervalMethod method = core::IntervalMethod::kWald;
+  double confidence_level = 0.95;
+};
+
+// Violations are appended with field paths under `prefix` ("filter.").
+std::optional<storage::RollupFilter> MapFilter(const tnps::v1::NpsFilter& filter, int64_t tenant_id,
+                                               const std::string& prefix,
+                                               std::vector<core::FieldViolation>& violations);
+
+IntervalOptions MapIntervalOptions(tnps::v1::IntervalMethod method, double confidence_level,
+                                   std::vector<core::FieldViolation>& violations);
+
+tnps::v1::Date DateToProto(absl::CivilDay day);
+void SummaryToProto(const core::NpsSummary& summary, tnps::v1::NpsSummary* out);
+void DeltaToProto(const core::NpsDifference& delta, tnps::v1::NpsDelta* out);
+
+}  // namespace tnps::services
+
+#endif  // TNPS_SERVICES_ANALYTICS_NPS_MAPPING_H_

@@ -1,0 +1,59 @@
+// Reads NPS counts for analytics from the exact daily rollups, aggregated in
+// PostgreSQL to as few rows as each question needs.
+#ifndef TNPS_STORAGE_ANALYTICS_STORE_H_
+#define TNPS_STORAGE_ANALYTICS_STORE_H_
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "core/nps_statistics.h"
+#include "core/time_buckets.h"
+#include "storage/connection_pool.h"
+
+namespace tnps::storage {
+
+// Responses of one tenant whose local day is in `days`; an empty list
+// means no restriction on that dimension.
+struct RollupFilter {
+  int64_t tenant_id = 0;
+  core::DayRange days;
+  std::vector<std::string> agent_ids;
+  std::vector<std::string> team_ids;
+  std::vector<int> channels;
+};
+
+enum class RollupGroup { kAgentAndTeam, kTeam, kChannel };
+
+struct GroupCounts {
+  // Agent id, team id, or the channel number as text.
+  std::string key;
+  // For kAgentAndTeam: the team of these responses.
+  std::string team_id;
+  core::NpsCounts counts;
+};
+
+class AnalyticsStore {
+ public:
+  explicit AnalyticsStore(ConnectionPool& pool);
+
+  absl::StatusOr<core::NpsCounts> Totals(const RollupFilter& filter);
+  // Counts of responses matching both filters (same tenant).
+  absl::StatusOr<core::NpsCounts> OverlapTotals(const RollupFilter& a, const RollupFilter& b);
+  // One entry per day that has responses, in day order.
+  absl::StatusOr<std::vector<std::pair<absl::CivilDay, core::NpsCounts>>> DailyTotals(
+      const RollupFilter& filter);
+  // One entry per group that has responses.
+  absl::StatusOr<std::vector<GroupCounts>> GroupTotals(const RollupFilter& filter,
+                                                       RollupGroup group);
+
+ private:
+  ConnectionPool& pool_;
+};
+
+}  // namespace tnps::storage
+
+#endif  // TNPS_STORAGE_ANALYTICS_STORE_H_
