@@ -41,7 +41,8 @@ deploy/pg-cluster.sh start "$cluster"
 export PGPASSWORD="$password"
 admin_url="host=127.0.0.1 port=$pg_port user=postgres dbname=postgres"
 if [ "$(psql "$admin_url" -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'tnps'")" != "1" ]; then
-  psql "$admin_url" -qc "CREATE ROLE tnps LOGIN PASSWORD '$password'"
+  # CREATEROLE: `tnpsctl reporting-role create` makes read-only BI logins.
+  psql "$admin_url" -qc "CREATE ROLE tnps LOGIN CREATEROLE PASSWORD '$password'"
 fi
 if [ "$(psql "$admin_url" -tAc "SELECT 1 FROM pg_database WHERE datname = 'tnps'")" != "1" ]; then
   psql "$admin_url" -qc "CREATE DATABASE tnps OWNER tnps"

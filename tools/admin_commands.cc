@@ -13,6 +13,7 @@
 #include "storage/api_key_store.h"
 #include "storage/connection_pool.h"
 #include "storage/migration_runner.h"
+#include "storage/reporting_role_store.h"
 #include "storage/tenant_store.h"
 #include "tools/commands.h"
 
@@ -20,6 +21,7 @@ ABSL_DECLARE_FLAG(std::string, database_url);
 ABSL_DECLARE_FLAG(std::string, time_zone);
 ABSL_DECLARE_FLAG(std::string, tenant);
 ABSL_DECLARE_FLAG(std::string, role);
+ABSL_DECLARE_FLAG(std::string, role_name);
 
 namespace tnps::tools {
 namespace {
@@ -137,6 +139,24 @@ int RunKey(const Args& args) {
     return kExitOk;
   }
   return Usage("key create --tenant NAME --role ROLE | key revoke KEY_ID | key list --tenant NAME");
+}
+
+int RunReportingRole(const Args& args) {
+  if (!HaveDatabaseUrl()) return kExitUsage;
+  if (args.size() != 1 || args[0] != "create" || absl::GetFlag(FLAGS_tenant).empty()) {
+    return Usage("reporting-role create --tenant NAME [--role-name NAME]");
+  }
+  storage::ConnectionPool pool(PoolOptions());
+  storage::ReportingRoleStore roles(pool);
+  absl::StatusOr<storage::ReportingRole> role =
+      roles.Create(absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_role_name));
+  if (!role.ok()) return Fail(role.status());
+  std::fprintf(stderr,
+               "role %s reads the reporting views of tenant %s; its password is shown only this "
+               "once:\n",
+               role->role_name.c_str(), absl::GetFlag(FLAGS_tenant).c_str());
+  std::printf("%s\n", role->password.c_str());
+  return kExitOk;
 }
 
 }  // namespace tnps::tools

@@ -21,6 +21,7 @@ int RunMigrate(const Args& args);
 int RunTenant(const Args& args);
 int RunKey(const Args& args);
 int RunImport(const Args& args);
+int RunReportingRole(const Args& args);
 
 }  // namespace tnps::tools
 

@@ -21,6 +21,7 @@ ABSL_FLAG(std::string, api_key, EnvDefault("TNPS_API_KEY", ""),
 ABSL_FLAG(std::string, time_zone, "UTC", "IANA time zone of a new tenant");
 ABSL_FLAG(std::string, tenant, "", "tenant name");
 ABSL_FLAG(std::string, role, "", "role of a new key: ingest, read or admin");
+ABSL_FLAG(std::string, role_name, "", "name of a new reporting role (default tnps_bi_<tenant>)");
 
 namespace {
 
@@ -33,6 +34,7 @@ constexpr char kUsage[] = R"(tnpsctl COMMAND [ARGS] [FLAGS]
   key revoke KEY_ID
   key list --tenant NAME
   import FILE.csv [--server HOST:PORT]       stream a CRM export (docs/import.md)
+  reporting-role create --tenant NAME        a SQL login for BI tools (docs/reporting.md)
 
 Flags may also be written with dashes (--time-zone) and set through
 TNPS_DATABASE_URL, TNPS_SERVER and TNPS_API_KEY.)";
@@ -71,6 +73,7 @@ int main(int argc, char** argv) {
   if (command == "tenant") return tnps::tools::RunTenant(rest);
   if (command == "key") return tnps::tools::RunKey(rest);
   if (command == "import") return tnps::tools::RunImport(rest);
+  if (command == "reporting-role") return tnps::tools::RunReportingRole(rest);
   std::fprintf(stderr, "tnpsctl: unknown command %s\n\n%s\n", command.c_str(), kUsage);
   return tnps::tools::kExitUsage;
 }

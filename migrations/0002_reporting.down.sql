@@ -1,0 +1,2 @@
+DROP SCHEMA reporting CASCADE;
+DROP TABLE reporting_roles;
