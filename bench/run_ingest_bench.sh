@@ -11,32 +11,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rows="${1:-200000}"
 
-deploy/install-deps.sh >/dev/null
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build --target tnps-server tnpsctl ingest_bench >/dev/null
-
-port=56432
-while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-cluster="$(mktemp -d /tmp/tnps-bench-pg.XXXXXX)"
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  deploy/pg-cluster.sh destroy "$cluster"
-}
-trap cleanup EXIT
-deploy/pg-cluster.sh init "$cluster" "$port"
-deploy/pg-cluster.sh start "$cluster"
-psql "host=127.0.0.1 port=$port user=postgres dbname=postgres" -qc "CREATE DATABASE bench"
-export TNPS_DATABASE_URL="host=127.0.0.1 port=$port user=postgres dbname=bench"
-build/tools/tnpsctl migrate >/dev/null
-
-build/services/tnps-server --listen 127.0.0.1:0 >"$cluster/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 50); do grep -q "listening on" "$cluster/server.log" && break; sleep 0.2; done
-address="$(sed -n 's/^tnps-server listening on //p' "$cluster/server.log")"
-
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; PostgreSQL $(psql "$TNPS_DATABASE_URL" -tAc 'SHOW server_version'); $rows rows per phase"
-build/bench/ingest_bench --database_url "$TNPS_DATABASE_URL" --server "$address" --rows "$rows"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+bench_setup ingest_bench
+port=$bench_port
+cluster=$bench_cluster
+echo "$rows rows per phase"
+build/bench/ingest_bench --database_url "$TNPS_DATABASE_URL" --server "$server_address" --rows "$rows"
 
 # pgbench: one single-row INSERT per transaction into the same responses
 # table (no rollup, no agent upsert), 16 clients.

@@ -1,0 +1,172 @@
+// Analytics benchmark: loads a synthetic tenant straight into PostgreSQL
+// (1,000 agents in 50 teams, 3 channels, two years; rollups built from the
+// responses) and times AnalyticsService calls over real gRPC.
+// bench/run_analytics_bench.sh runs it on 1M and 10M responses.
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "core/role.h"
+#include "storage/api_key_store.h"
+#include "storage/connection_pool.h"
+#include "storage/tenant_store.h"
+#include "tnps/v1/analytics_service.grpc.pb.h"
+
+ABSL_FLAG(std::string, database_url, "", "the server's database");
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "tnps-server address");
+ABSL_FLAG(int64_t, responses, 1000000, "responses to generate");
+ABSL_FLAG(int, calls, 30, "timed calls per query (after 3 warm-up calls)");
+
+namespace {
+
+// Two years of interactions, ending 2026-10-31.
+constexpr char kFirstInstant[] = "2024-11-01 00:00:00+00";
+constexpr int kDays = 730;
+
+void Load(const std::string& url, int64_t tenant_id, int64_t responses) {
+  pqxx::connection conn(url);
+  const absl::Time start = absl::Now();
+  {
+    pqxx::work txn(conn);
+    txn.exec_params0(
+        "INSERT INTO agents (tenant_id, agent_id, team_id) SELECT $1, 'agent-' || a, 'team-' || "
+        "(a % 50) FROM generate_series(0, 999) a",
+        tenant_id);
+    txn.commit();
+  }
+  constexpr int64_t kChunk = 1000000;
+  for (int64_t from = 1; from <= responses; from += kChunk) {
+    const int64_t to = std::min(responses, from + kChunk - 1);
+    pqxx::work txn(conn);
+    // Scores skewed as real TNPS answers are; agents differ a little.
+    txn.exec_params0(absl::StrCat(R"sql(
+INSERT INTO responses (tenant_id, external_id, interaction_id, agent_id, team_id, channel,
+                       score, interaction_time, response_time, local_day)
+SELECT $1, 'r' || i, 'c' || i, 'agent-' || a, 'team-' || (a % 50), 1 + i % 3,
+       (ARRAY[0, 3, 5, 6, 7, 7, 8, 8, 9, 9, 9, 10, 10, 10, 10])
+         [1 + (abs(hashint8(i)) + a % 3) % 15],
+       ts, ts + interval '30 minutes', (ts AT TIME ZONE 'Europe/Zurich')::date
+FROM generate_series($2::bigint, $3::bigint) i,
+     LATERAL (SELECT (i * 7919) % 1000 AS a,
+                     timestamptz ')sql", kFirstInstant, R"sql(' +
+                       (i * )sql", kDays, R"sql(::bigint * 86400 / $4) * interval '1 second' AS ts) g
+)sql"),
+                     tenant_id, from, to, responses);
+    txn.commit();
+    std::fprintf(stderr, "\r  loaded %lld / %lld responses", static_cast<long long>(to),
+                 static_cast<long long>(responses));
+  }
+  {
+    pqxx::work txn(conn);
+    txn.exec_params0(R"sql(
+INSERT INTO daily_rollups (tenant_id, local_day, agent_id, team_id, channel,
+                           promoters, passives, detractors)
+SELECT tenant_id, local_day, agent_id, team_id, channel,
+       count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score BETWEEN 7 AND 8),
+       count(*) FILTER (WHERE score <= 6)
+FROM responses WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5)sql",
+                     tenant_id);
+    txn.commit();
+  }
+  pqxx::nontransaction(conn).exec0("VACUUM ANALYZE");
+  std::fprintf(stderr, "\n  load, rollups and VACUUM ANALYZE: %.0f s\n",
+               absl::ToDoubleSeconds(absl::Now() - start));
+}
+
+tnps::v1::NpsFilter LastDays(int days) {
+  // The data end on 2026-10-31 (local).
+  const absl::CivilDay last(2026, 10, 31);
+  const absl::CivilDay first = last - (days - 1);
+  tnps::v1::NpsFilter f;
+  f.mutable_start_date()->set_year(static_cast<int>(first.year()));
+  f.mutable_start_date()->set_month(first.month());
+  f.mutable_start_date()->set_day(first.day());
+  f.mutable_end_date()->set_year(2026);
+  f.mutable_end_date()->set_month(10);
+  f.mutable_end_date()->set_day(31);
+  return f;
+}
+
+void Time(const char* name, const std::function<grpc::Status()>& call) {
+  for (int i = 0; i < 3; ++i) call();
+  std::vector<double> ms;
+  for (int i = 0; i < absl::GetFlag(FLAGS_calls); ++i) {
+    const absl::Time start = absl::Now();
+    grpc::Status status = call();
+    ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
+    if (!status.ok()) {
+      std::fprintf(stderr, "%s failed: %s\n", name, status.error_message().c_str());
+      std::exit(1);
+    }
+  }
+  std::sort(ms.begin(), ms.end());
+  std::printf("%-52s p50 %7.1f ms   p99 %7.1f ms\n", name, ms[ms.size() / 2],
+              ms[static_cast<size_t>(0.99 * (ms.size() - 1))]);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  const std::string url = absl::GetFlag(FLAGS_database_url);
+  const int64_t responses = absl::GetFlag(FLAGS_responses);
+  tnps::storage::ConnectionPool pool({.database_url = url, .size = 1});
+  tnps::storage::TenantStore tenants(pool);
+  tnps::storage::ApiKeyStore keys(pool);
+  const std::string name = absl::StrCat("analytics-", responses);
+  absl::StatusOr<tnps::storage::Tenant> tenant = tenants.Create(name, "Europe/Zurich");
+  absl::StatusOr<tnps::storage::IssuedKey> key = keys.Issue(name, tnps::core::Role::kRead);
+  if (!tenant.ok() || !key.ok()) return 1;
+  std::fprintf(stderr, "generating %lld responses\n", static_cast<long long>(responses));
+  Load(url, tenant->tenant_id, responses);
+
+  auto stub = tnps::v1::AnalyticsService::NewStub(
+      grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials()));
+  auto context = [&](grpc::ClientContext& c) {
+    c.AddMetadata("authorization", "Bearer " + key->key);
+  };
+  std::printf("%lld responses, 1,000 agents, 50 teams, 3 channels, %d days\n",
+              static_cast<long long>(responses), kDays);
+  Time("GetNps, tenant, 90 days", [&] {
+    grpc::ClientContext c;
+    context(c);
+    tnps::v1::GetNpsRequest request;
+    *request.mutable_filter() = LastDays(90);
+    tnps::v1::GetNpsResponse response;
+    return stub->GetNps(&c, request, &response);
+  });
+  for (const bool one_team : {true, false}) {
+    Time(one_team ? "GetNpsTrend, daily 365 d, 28-day rolling, one team"
+                  : "GetNpsTrend, daily 365 d, 28-day rolling, tenant",
+         [&] {
+           grpc::ClientContext c;
+           context(c);
+           tnps::v1::GetNpsTrendRequest request;
+           *request.mutable_filter() = LastDays(365);
+           if (one_team) request.mutable_filter()->add_team_ids("team-7");
+           request.set_bucket(tnps::v1::BUCKET_DAY);
+           request.set_rolling_window_days(28);
+           tnps::v1::GetNpsTrendResponse response;
+           return stub->GetNpsTrend(&c, request, &response);
+         });
+  }
+  Time("GetNpsBreakdown, agents, 90 days", [&] {
+    grpc::ClientContext c;
+    context(c);
+    tnps::v1::GetNpsBreakdownRequest request;
+    *request.mutable_filter() = LastDays(90);
+    request.set_dimension(tnps::v1::DIMENSION_AGENT);
+    tnps::v1::GetNpsBreakdownResponse response;
+    return stub->GetNpsBreakdown(&c, request, &response);
+  });
+  return 0;
+}

@@ -1,0 +1,32 @@
+# Shared by the bench/run_*.sh scripts (sourced): a throwaway PostgreSQL
+# cluster with default, durable settings, a migrated database `bench`, and a
+# tnps-server on a free loopback port; all removed on exit.
+
+bench_setup() {
+  deploy/install-deps.sh >/dev/null
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build --target tnps-server tnpsctl "$@" >/dev/null
+
+  bench_port=56432
+  while (echo >"/dev/tcp/127.0.0.1/$bench_port") 2>/dev/null; do bench_port=$((bench_port + 1)); done
+  bench_cluster="$(mktemp -d /tmp/tnps-bench-pg.XXXXXX)"
+  server_pid=""
+  trap bench_cleanup EXIT
+  deploy/pg-cluster.sh init "$bench_cluster" "$bench_port"
+  deploy/pg-cluster.sh start "$bench_cluster"
+  psql "host=127.0.0.1 port=$bench_port user=postgres dbname=postgres" -qc "CREATE DATABASE bench"
+  export TNPS_DATABASE_URL="host=127.0.0.1 port=$bench_port user=postgres dbname=bench"
+  build/tools/tnpsctl migrate >/dev/null
+
+  build/services/tnps-server --listen 127.0.0.1:0 >"$bench_cluster/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 50); do grep -q "listening on" "$bench_cluster/server.log" && break; sleep 0.2; done
+  server_address="$(sed -n 's/^tnps-server listening on //p' "$bench_cluster/server.log")"
+  echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB;" \
+    "PostgreSQL $(psql "$TNPS_DATABASE_URL" -tAc 'SHOW server_version')"
+}
+
+bench_cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+  deploy/pg-cluster.sh destroy "$bench_cluster"
+}

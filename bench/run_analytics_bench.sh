@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The analytics benchmark of issue 3: synthetic tenants of 1M and 10M
+# responses (1,000 agents, 50 teams, 3 channels, two years) loaded into a
+# throwaway cluster, then p50/p99 of AnalyticsService calls over gRPC.
+#
+#   bench/run_analytics_bench.sh [RESPONSES...]     (default: 1000000 10000000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000000 10000000)
+
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+bench_setup analytics_bench
+for n in "${sizes[@]}"; do
+  build/bench/analytics_bench --database_url "$TNPS_DATABASE_URL" --server "$server_address" \
+    --responses "$n"
+done
