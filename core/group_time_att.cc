@@ -1,0 +1,349 @@
+#include "core/group_time_att.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "core/chi_squared.h"
+
+namespace tnps::core {
+namespace {
+
+// Sums and counts of outcomes per unit and period index.
+struct CellData {
+  int units = 0;
+  int periods = 0;
+  std::vector<double> sum;
+  std::vector<int64_t> count;
+  double& Sum(int unit, int p) { return sum[static_cast<size_t>(unit) * periods + p]; }
+  int64_t& Count(int unit, int p) { return count[static_cast<size_t>(unit) * periods + p]; }
+};
+
+// The mean over `members` in period index `p`, and each unit's share of its
+// influence function: (sum_i − count_i·mean) / N.
+struct MeanTerm {
+  double mean = 0;
+  int64_t rows = 0;
+};
+
+MeanTerm Mean(CellData& data, const std::vector<int>& members, int p) {
+  MeanTerm m;
+  double total = 0;
+  for (int i : members) {
+    total += data.Sum(i, p);
+    m.rows += data.Count(i, p);
+  }
+  if (m.rows > 0) m.mean = total / m.rows;
+  return m;
+}
+
+void AddInfluence(CellData& data, const std::vector<int>& members, int p, const MeanTerm& m,
+                  double sign, std::vector<double>& phi) {
+  for (int i : members) {
+    const int64_t c = data.Count(i, p);
+    if (c == 0) continue;
+    phi[i] += sign * (data.Sum(i, p) - c * m.mean) / m.rows;
+  }
+}
+
+// Influence functions on `did`'s scale (IF_i = n·φ_i) combine linearly; the
+// SE of an estimate with influence function IF is √(Σ IF²) / n.
+double StandardError(const std::vector<double>& influence, int64_t n) {
+  double ss = 0;
+  for (double v : influence) ss += v * v;
+  return std::sqrt(ss) / n;
+}
+
+struct Aggregator {
+  const std::vector<GroupTimeAtt>& cells;
+  const std::vector<std::vector<double>>& influence;  // per cell, n·φ
+  const std::vector<int64_t>& unit_group;
+  std::map<int64_t, double> group_share;  // pg: share of units in each group
+  int64_t n;
+
+  // Σ w_k att_k with w_k = pg_k / Σ pg over `keepers`, and its influence
+  // function including the estimation of the weights (did's `wif`).
+  AggregateEstimate Weighted(const std::vector<size_t>& keepers, int64_t key,
+                             std::vector<double>* influence_out) const {
+    AggregateEstimate out;
+    out.key = key;
+    if (keepers.empty()) return out;
+    double total_share = 0;
+    for (size_t k : keepers) total_share += group_share.at(cells[k].group);
+    std::vector<double> inf(static_cast<size_t>(n), 0.0);
+    for (size_t k : keepers) {
+      const double w = group_share.at(cells[k].group) / total_share;
+      out.att += w * cells[k].att;
+      for (int64_t i = 0; i < n; ++i) inf[i] += w * influence[k][i];
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      double sum_deviation = 0;
+      for (size_t k : keepers) {
+        sum_deviation +=
+            (unit_group[i] == cells[k].group ? 1.0 : 0.0) - group_share.at(cells[k].group);
+      }
+      for (size_t k : keepers) {
+        const double pg = group_share.at(cells[k].group);
+        const double if1 = ((unit_group[i] == cells[k].group ? 1.0 : 0.0) - pg) / total_share;
+        const double if2 = sum_deviation * pg / (total_share * total_share);
+        inf[i] += (if1 - if2) * cells[k].att;
+      }
+    }
+    out.standard_error = StandardError(inf, n);
+    out.defined = true;
+    if (influence_out) *influence_out = std::move(inf);
+    return out;
+  }
+
+  // The plain mean of estimates with the given influence functions.
+  AggregateEstimate Mean(const std::vector<AggregateEstimate>& parts,
+                         const std::vector<std::vector<double>>& parts_influence) const {
+    AggregateEstimate out;
+    if (parts.empty()) return out;
+    std::vector<double> inf(static_cast<size_t>(n), 0.0);
+    for (size_t j = 0; j < parts.size(); ++j) {
+      out.att += parts[j].att / parts.size();
+      for (int64_t i = 0; i < n; ++i) inf[i] += parts_influence[j][i] / parts.size();
+    }
+    out.standard_error = StandardError(inf, n);
+    out.defined = true;
+    return out;
+  }
+};
+
+// Solves A x = b for a symmetric positive definite A by Cholesky; nullopt
+// if A is not (numerically) positive definite.
+std::optional<std::vector<double>> SolveSpd(std::vector<double> a, std::vector<double> b,
+                                            size_t m) {
+  for (size_t j = 0; j < m; ++j) {
+    double d = a[j * m + j];
+    for (size_t k = 0; k < j; ++k) d -= a[j * m + k] * a[j * m + k];
+    if (d <= 1e-14 * std::max(1.0, std::fabs(a[j * m + j]))) return std::nullopt;
+    a[j * m + j] = std::sqrt(d);
+    for (size_t i = j + 1; i < m; ++i) {
+      double s = a[i * m + j];
+      for (size_t k = 0; k < j; ++k) s -= a[i * m + k] * a[j * m + k];
+      a[i * m + j] = s / a[j * m + j];
+    }
+  }
+  for (size_t i = 0; i < m; ++i) {  // L y = b
+    for (size_t k = 0; k < i; ++k) b[i] -= a[i * m + k] * b[k];
+    b[i] /= a[i * m + i];
+  }
+  for (size_t i = m; i-- > 0;) {  // Lᵀ x = y
+    for (size_t k = i + 1; k < m; ++k) b[i] -= a[k * m + i] * b[k];
+    b[i] /= a[i * m + i];
+  }
+  return b;
+}
+
+}  // namespace
+
+absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelRow>& rows,
+                                                  ControlGroup control) {
+  if (rows.empty()) return absl::InvalidArgumentError("no rows");
+  std::vector<int64_t> periods;
+  int units = 0;
+  for (const PanelRow& r : rows) {
+    periods.push_back(r.period);
+    units = std::max(units, r.unit + 1);
+  }
+  std::sort(periods.begin(), periods.end());
+  periods.erase(std::unique(periods.begin(), periods.end()), periods.end());
+  const int64_t first_period = periods.front();
+  const int64_t last_period = periods.back();
+
+  // Each unit's group; units first treated after the data end are never
+  // treated within it, units treated by the first period are dropped.
+  std::vector<std::optional<int64_t>> group_of(static_cast<size_t>(units));
+  for (const PanelRow& r : rows) {
+    const int64_t g = r.group > last_period ? 0 : r.group;
+    auto& slot = group_of[static_cast<size_t>(r.unit)];
+    if (slot && *slot != g) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unit ", r.unit, " has rows in groups ", *slot, " and ", g));
+    }
+    slot = g;
+  }
+  // Kept units get dense indices 0..n−1.
+  std::vector<int> dense(static_cast<size_t>(units), -1);
+  std::vector<int64_t> unit_group;
+  for (int u = 0; u < units; ++u) {
+    if (group_of[u] && (*group_of[u] == 0 || *group_of[u] > first_period)) {
+      dense[u] = static_cast<int>(unit_group.size());
+      unit_group.push_back(*group_of[u]);
+    }
+  }
+  const int64_t n = static_cast<int64_t>(unit_group.size());
+
+  CellData data;
+  data.units = static_cast<int>(n);
+  data.periods = static_cast<int>(periods.size());
+  data.sum.assign(static_cast<size_t>(n) * periods.size(), 0.0);
+  data.count.assign(static_cast<size_t>(n) * periods.size(), 0);
+  auto period_index = [&](int64_t p) {
+    return static_cast<int>(std::lower_bound(periods.begin(), periods.end(), p) - periods.begin());
+  };
+  for (const PanelRow& r : rows) {
+    const int u = dense[r.unit];
+    if (u < 0) continue;
+    const int p = period_index(r.period);
+    data.Sum(u, p) += r.outcome;
+    data.Count(u, p) += 1;
+  }
+
+  std::vector<int64_t> groups;
+  std::map<int64_t, std::vector<int>> members;
+  for (int u = 0; u < n; ++u) {
+    members[unit_group[u]].push_back(u);
+    if (unit_group[u] > 0) groups.push_back(unit_group[u]);
+  }
+  std::sort(groups.begin(), groups.end());
+  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+  if (groups.empty()) return absl::InvalidArgumentError("no treated group has a pre-period");
+
+  DidEstimates out;
+  out.units = n;
+  // Per cell, the influence function on did's scale: n·φ per unit.
+  std::vector<std::vector<double>> influence;
+  for (int64_t g : groups) {
+    // The period before g: the last period earlier than g.
+    const int g_base = period_index(g) - 1;
+    for (int t = 1; t < static_cast<int>(periods.size()); ++t) {
+      const int64_t period = periods[t];
+      const int base = period >= g ? g_base : t - 1;
+      GroupTimeAtt cell{g, period, periods[base]};
+      std::vector<int> controls;
+      for (const auto& [h, units_h] : members) {
+        const bool is_control =
+            control == ControlGroup::kNeverTreated ? h == 0 : (h == 0 || (h > period && h != g));
+        if (is_control) controls.insert(controls.end(), units_h.begin(), units_h.end());
+      }
+      const std::vector<int>& treated = members[g];
+      const MeanTerm gt = Mean(data, treated, t), gb = Mean(data, treated, base);
+      const MeanTerm ct = Mean(data, controls, t), cb = Mean(data, controls, base);
+      cell.treated_rows = gt.rows + gb.rows;
+      cell.control_rows = ct.rows + cb.rows;
+      std::vector<double> phi(static_cast<size_t>(n), 0.0);
+      if (gt.rows > 0 && gb.rows > 0 && ct.rows > 0 && cb.rows > 0) {
+        cell.defined = true;
+        cell.att = (gt.mean - gb.mean) - (ct.mean - cb.mean);
+        AddInfluence(data, treated, t, gt, +1, phi);
+        AddInfluence(data, treated, base, gb, -1, phi);
+        AddInfluence(data, controls, t, ct, -1, phi);
+        AddInfluence(data, controls, base, cb, +1, phi);
+        for (double& v : phi) v *= static_cast<double>(n);
+        cell.standard_error = StandardError(phi, n);
+      }
+      out.cells.push_back(cell);
+      influence.push_back(std::move(phi));
+    }
+  }
+
+  // Aggregations over defined cells, as did::aggte.
+  Aggregator agg{out.cells, influence, unit_group, {}, n};
+  for (int64_t g : groups) {
+    agg.group_share[g] = static_cast<double>(members[g].size()) / n;
+  }
+  std::vector<size_t> post;
+  std::map<int64_t, std::vector<size_t>> by_event, by_group, by_calendar;
+  for (size_t k = 0; k < out.cells.size(); ++k) {
+    const GroupTimeAtt& c = out.cells[k];
+    if (!c.defined) continue;
+    by_event[c.period - c.group].push_back(k);
+    if (c.period >= c.group) {
+      post.push_back(k);
+      by_group[c.group].push_back(k);
+      by_calendar[c.period].push_back(k);
+    }
+  }
+  out.simple = (agg.Weighted(post, 0, nullptr));
+
+  std::vector<AggregateEstimate> nonnegative;
+  std::vector<std::vector<double>> nonnegative_inf;
+  for (const auto& [e, keepers] : by_event) {
+    std::vector<double> inf;
+    AggregateEstimate est = agg.Weighted(keepers, e, &inf);
+    out.dynamic.push_back((est));
+    if (e >= 0) {
+      nonnegative.push_back(est);
+      nonnegative_inf.push_back(std::move(inf));
+    }
+  }
+  out.dynamic_overall = (agg.Mean(nonnegative, nonnegative_inf));
+
+  // Group: θ(g) is the plain mean of its post cells; the overall estimate
+  // weights groups by size, with the weights' own influence.
+  {
+    std::vector<GroupTimeAtt> group_cells;
+    std::vector<std::vector<double>> group_inf;
+    for (const auto& [g, keepers] : by_group) {
+      std::vector<AggregateEstimate> parts;
+      std::vector<std::vector<double>> parts_inf;
+      for (size_t k : keepers) {
+        parts.push_back({g, out.cells[k].att, 0, true});
+        parts_inf.push_back(influence[k]);
+      }
+      AggregateEstimate est = agg.Mean(parts, parts_inf);
+      est.key = g;
+      out.group.push_back((est));
+      GroupTimeAtt pseudo{g, g, g};
+      pseudo.att = est.att;
+      pseudo.defined = true;
+      group_cells.push_back(pseudo);
+      std::vector<double> inf(static_cast<size_t>(n), 0.0);
+      for (size_t j = 0; j < parts.size(); ++j) {
+        for (int64_t i = 0; i < n; ++i) inf[i] += parts_inf[j][i] / parts.size();
+      }
+      group_inf.push_back(std::move(inf));
+    }
+    Aggregator over_groups{group_cells, group_inf, unit_group, agg.group_share, n};
+    std::vector<size_t> all(group_cells.size());
+    for (size_t j = 0; j < all.size(); ++j) all[j] = j;
+    out.group_overall = (over_groups.Weighted(all, 0, nullptr));
+  }
+
+  {
+    std::vector<AggregateEstimate> parts;
+    std::vector<std::vector<double>> parts_inf;
+    for (const auto& [t, keepers] : by_calendar) {
+      std::vector<double> inf;
+      AggregateEstimate est = agg.Weighted(keepers, t, &inf);
+      out.calendar.push_back((est));
+      parts.push_back(est);
+      parts_inf.push_back(std::move(inf));
+    }
+    out.calendar_overall = (agg.Mean(parts, parts_inf));
+  }
+
+  // Pre-trend placebo: W = θᵀ V⁻¹ θ over defined pre-treatment cells, with
+  // V = IFᵀIF / n² their joint covariance.
+  std::vector<size_t> pre;
+  for (size_t k = 0; k < out.cells.size(); ++k) {
+    if (out.cells[k].defined && out.cells[k].period < out.cells[k].group) pre.push_back(k);
+  }
+  if (!pre.empty()) {
+    const size_t m = pre.size();
+    std::vector<double> v(m * m, 0.0), theta(m);
+    for (size_t a = 0; a < m; ++a) {
+      theta[a] = out.cells[pre[a]].att;
+      for (size_t b = 0; b <= a; ++b) {
+        double s = 0;
+        for (int64_t i = 0; i < n; ++i) s += influence[pre[a]][i] * influence[pre[b]][i];
+        v[a * m + b] = v[b * m + a] = s / (static_cast<double>(n) * n);
+      }
+    }
+    if (std::optional<std::vector<double>> x = SolveSpd(v, theta, m)) {
+      double w = 0;
+      for (size_t a = 0; a < m; ++a) w += theta[a] * (*x)[a];
+      out.pretrend_chi2 = w;
+      out.pretrend_df = static_cast<int>(m);
+      out.pretrend_p_value = ChiSquaredSurvival(w, static_cast<int>(m));
+    }
+  }
+  return out;
+}
+
+}  // namespace tnps::core

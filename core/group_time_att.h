@@ -1,0 +1,95 @@
+// The staggered difference-in-differences estimator of Callaway &
+// Sant'Anna (2021) without covariates, as the R package `did` computes it
+// (DESIGN.md, "Training impact"): every group-time ATT(g,t) with an
+// influence-function standard error clustered by unit, and the simple,
+// dynamic (event study), group and calendar aggregations of `did::aggte`.
+//
+// Works on repeated observations: each row is one observation (a survey
+// response) of a unit (an agent) in a period; a unit may have any number of
+// rows per period, including none. On a balanced panel with one row per
+// unit and period it reproduces `did`'s panel estimates and analytic SEs.
+#ifndef TNPS_CORE_GROUP_TIME_ATT_H_
+#define TNPS_CORE_GROUP_TIME_ATT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace tnps::core {
+
+struct PanelRow {
+  // Dense unit index, 0..units-1.
+  int unit;
+  // Period number (a year, a week index); consecutive periods need not be
+  // consecutive numbers, but every period of interest must have rows.
+  int64_t period;
+  // The first treated period of the unit, 0 for never treated. Constant
+  // within a unit.
+  int64_t group;
+  double outcome;
+};
+
+enum class ControlGroup {
+  // Units never treated (group 0).
+  kNeverTreated,
+  // Units never treated or not yet treated in the cell's period (group > t),
+  // other than the cell's own group.
+  kNotYetTreated,
+};
+
+// One ATT(g,t). `base_period` is g−1 (the period before g) for t ≥ g and
+// t−1 (the period before t) for t < g: `did`'s "varying" base period.
+struct GroupTimeAtt {
+  int64_t group;
+  int64_t period;
+  int64_t base_period;
+  double att = 0;
+  double standard_error = 0;
+  // Rows in the four means.
+  int64_t treated_rows = 0;
+  int64_t control_rows = 0;
+  // False when one of the four means has no rows: att and SE are then 0 and
+  // the cell takes no part in any aggregation.
+  bool defined = false;
+};
+
+struct AggregateEstimate {
+  // The group, event time e = t − g, or calendar period the estimate is for
+  // (unused for overall estimates).
+  int64_t key = 0;
+  double att = 0;
+  double standard_error = 0;
+  bool defined = false;
+};
+
+struct DidEstimates {
+  std::vector<GroupTimeAtt> cells;
+  // θ: ATT over post-treatment cells weighted by group size.
+  AggregateEstimate simple;
+  // θ(e) for every event time, and their mean over e ≥ 0.
+  std::vector<AggregateEstimate> dynamic;
+  AggregateEstimate dynamic_overall;
+  // θ(g) per group, and their group-size-weighted mean.
+  std::vector<AggregateEstimate> group;
+  AggregateEstimate group_overall;
+  // θ(t) per calendar period from the first treatment on, and their mean.
+  std::vector<AggregateEstimate> calendar;
+  AggregateEstimate calendar_overall;
+  // Joint Wald test that every defined pre-treatment ATT(g,t) is 0.
+  double pretrend_chi2 = 0;
+  int pretrend_df = 0;
+  double pretrend_p_value = 1;
+  int64_t units = 0;
+};
+
+// INVALID_ARGUMENT when a unit's group changes between rows, or no group is
+// left to estimate (treated groups whose first period has no earlier period
+// are dropped, as `did` drops units treated from the start).
+absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelRow>& rows,
+                                                  ControlGroup control);
+
+}  // namespace tnps::core
+
+#endif  // TNPS_CORE_GROUP_TIME_ATT_H_
