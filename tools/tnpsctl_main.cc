@@ -21,6 +21,14 @@ ABSL_FLAG(std::string, api_key, EnvDefault("TNPS_API_KEY", ""),
 ABSL_FLAG(std::string, time_zone, "UTC", "IANA time zone of a new tenant");
 ABSL_FLAG(std::string, tenant, "", "tenant name");
 ABSL_FLAG(std::string, role, "", "role of a new key: ingest, read or admin");
+ABSL_FLAG(std::string, input, "", "did: the CSV file");
+ABSL_FLAG(std::string, unit, "", "did: the column naming the unit (e.g. agent)");
+ABSL_FLAG(std::string, period, "", "did: the column with the period number");
+ABSL_FLAG(std::string, group, "", "did: the column with the first treated period (0 = never)");
+ABSL_FLAG(std::string, outcome, "", "did: the outcome column");
+ABSL_FLAG(std::string, control, "not-yet-treated",
+          "did: control group, not-yet-treated or never-treated");
+ABSL_FLAG(std::string, format, "table", "did: output format, table or json");
 ABSL_FLAG(std::string, role_name, "", "name of a new reporting role (default tnps_bi_<tenant>)");
 
 namespace {
@@ -35,6 +43,9 @@ constexpr char kUsage[] = R"(tnpsctl COMMAND [ARGS] [FLAGS]
   key list --tenant NAME
   import FILE.csv [--server HOST:PORT]       stream a CRM export (docs/import.md)
   reporting-role create --tenant NAME        a SQL login for BI tools (docs/reporting.md)
+  did --input F.csv --unit C --period C --group C --outcome C [--control
+      not-yet-treated|never-treated] [--format table|json]
+                                             staggered DiD (docs/training-impact.md)
 
 Flags may also be written with dashes (--time-zone) and set through
 TNPS_DATABASE_URL, TNPS_SERVER and TNPS_API_KEY.)";
@@ -74,6 +85,7 @@ int main(int argc, char** argv) {
   if (command == "key") return tnps::tools::RunKey(rest);
   if (command == "import") return tnps::tools::RunImport(rest);
   if (command == "reporting-role") return tnps::tools::RunReportingRole(rest);
+  if (command == "did") return tnps::tools::RunDid(rest);
   std::fprintf(stderr, "tnpsctl: unknown command %s\n\n%s\n", command.c_str(), kUsage);
   return tnps::tools::kExitUsage;
 }
