@@ -45,7 +45,8 @@ class ResponseWriter {
     std::vector<TenantResponse> items;
     Done done;
   };
-  void WriterLoop();
+  // Writes queued submissions; `shard` is this thread's rollup shard.
+  void WriterLoop(int shard);
 
   ResponseStore& store_;
   const ResponseWriterOptions options_;
