@@ -2,14 +2,14 @@
 // (1,000 agents in 50 teams, 3 channels, two years; rollups built from the
 // responses) and times AnalyticsService calls over real gRPC.
 // bench/run_analytics_bench.sh runs it on 1M and 10M responses.
-#include <grpcpp/grpcpp.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <pqxx/pqxx>
 #include <string>
 #include <vector>
+
+#include <grpcpp/grpcpp.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -57,10 +57,8 @@ SELECT $1, 'r' || i, 'c' || i, 'agent-' || a, 'team-' || (a % 50), 1 + i % 3,
        ts, ts + interval '30 minutes', (ts AT TIME ZONE 'Europe/Zurich')::date
 FROM generate_series($2::bigint, $3::bigint) i,
      LATERAL (SELECT (i * 7919) % 1000 AS a,
-                     timestamptz ')sql",
-                                  kFirstInstant, R"sql(' +
-                       (i * )sql",
-                                  kDays, R"sql(::bigint * 86400 / $4) * interval '1 second' AS ts) g
+                     timestamptz ')sql", kFirstInstant, R"sql(' +
+                       (i * )sql", kDays, R"sql(::bigint * 86400 / $4) * interval '1 second' AS ts) g
 )sql"),
                      tenant_id, from, to, responses);
     txn.commit();
@@ -76,22 +74,6 @@ SELECT tenant_id, local_day, agent_id, team_id, channel,
        count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score BETWEEN 7 AND 8),
        count(*) FILTER (WHERE score <= 6)
 FROM responses WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5)sql",
-                     tenant_id);
-    // The coarser rollups, from the finest (as migration 0003 back-fills them).
-    txn.exec_params0(R"sql(
-INSERT INTO agent_daily_rollups
-SELECT tenant_id, local_day, agent_id, team_id, sum(promoters), sum(passives), sum(detractors)
-FROM daily_rollups WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4)sql",
-                     tenant_id);
-    txn.exec_params0(R"sql(
-INSERT INTO team_daily_rollups
-SELECT tenant_id, local_day, team_id, channel, 0, sum(promoters), sum(passives), sum(detractors)
-FROM daily_rollups WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4)sql",
-                     tenant_id);
-    txn.exec_params0(R"sql(
-INSERT INTO tenant_daily_rollups
-SELECT tenant_id, local_day, channel, 0, sum(promoters), sum(passives), sum(detractors)
-FROM daily_rollups WHERE tenant_id = $1 GROUP BY 1, 2, 3)sql",
                      tenant_id);
     txn.commit();
   }

@@ -1,6 +1,5 @@
 #include "storage/analytics_store.h"
 
-#include <optional>
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
@@ -11,11 +10,21 @@
 namespace tnps::storage {
 namespace {
 
+// The conditions of one RollupFilter on parameters $n (tenant), $n+1 and
+// $n+2 (first and last day), $n+3 agents, $n+4 teams, $n+5 channels.
+std::string FilterConditions(int n) {
+  return absl::Substitute(R"sql(
+  tenant_id = $$$0 AND local_day BETWEEN $$$1::date AND $$$2::date
+  AND (cardinality($$$3::text[]) = 0 OR agent_id = ANY($$$3::text[]))
+  AND (cardinality($$$4::text[]) = 0 OR team_id = ANY($$$4::text[]))
+  AND (cardinality($$$5::smallint[]) = 0 OR channel = ANY($$$5::smallint[])))sql",
+                          n, n + 1, n + 2, n + 3, n + 4, n + 5);
+}
+
 constexpr char kSums[] =
     "coalesce(sum(promoters), 0), coalesce(sum(passives), 0), "
     "coalesce(sum(detractors), 0)";
 
-// Query names; each is prepared once per rollup table.
 constexpr char kTotals[] = "rollup_totals";
 constexpr char kOverlapTotals[] = "rollup_overlap_totals";
 constexpr char kDaily[] = "rollup_daily";
@@ -23,61 +32,11 @@ constexpr char kByAgent[] = "rollup_by_agent";
 constexpr char kByTeam[] = "rollup_by_team";
 constexpr char kByChannel[] = "rollup_by_channel";
 
-// The rollup tables, finest first, and the filter columns each has.
-struct RollupTable {
-  const char* name;
-  bool has_agent;
-  bool has_team;
-  bool has_channel;
-};
-constexpr RollupTable kFinest{"daily_rollups", true, true, true};
-constexpr RollupTable kAgentDaily{"agent_daily_rollups", true, true, false};
-constexpr RollupTable kTeamDaily{"team_daily_rollups", false, true, true};
-constexpr RollupTable kTenantDaily{"tenant_daily_rollups", false, false, true};
-constexpr RollupTable kTables[] = {kFinest, kAgentDaily, kTeamDaily, kTenantDaily};
-
-// The coarsest table that can answer a filter (and a grouping): fewer rows
-// read for the same exact counts.
-const RollupTable& TableFor(bool agents, bool teams, bool channels,
-                            std::optional<RollupGroup> group) {
-  if (group == RollupGroup::kAgentAndTeam) return channels ? kFinest : kAgentDaily;
-  if (group == RollupGroup::kTeam) return agents ? kFinest : kTeamDaily;
-  if (group == RollupGroup::kChannel) return agents ? kFinest : teams ? kTeamDaily : kTenantDaily;
-  if (agents) return channels ? kFinest : kAgentDaily;
-  return teams ? kTeamDaily : kTenantDaily;
-}
-
-const RollupTable& TableFor(const RollupFilter& f, std::optional<RollupGroup> group) {
-  return TableFor(!f.agent_ids.empty(), !f.team_ids.empty(), !f.channels.empty(), group);
-}
-
-// The conditions of one RollupFilter on parameters $n (tenant), $n+1 and
-// $n+2 (first and last day), $n+3 agents, $n+4 teams, $n+5 channels. A
-// table without a column is only chosen when that list is empty; the
-// parameter is still referenced so that its type is known.
-std::string FilterConditions(int n, const RollupTable& table) {
-  auto condition = [&](bool has, int param, const char* column, const char* type) {
-    return has ? absl::Substitute(" AND (cardinality($$$0::$2[]) = 0 OR $1 = ANY($$$0::$2[]))",
-                                  param, column, type)
-               : absl::Substitute(" AND cardinality($$$0::$1[]) = 0", param, type);
-  };
-  return absl::StrCat(
-      absl::Substitute(" tenant_id = $$$0 AND local_day BETWEEN $$$1::date AND $$$2::date", n,
-                       n + 1, n + 2),
-      condition(table.has_agent, n + 3, "agent_id", "text"),
-      condition(table.has_team, n + 4, "team_id", "text"),
-      condition(table.has_channel, n + 5, "channel", "smallint"));
-}
-
-std::string StatementName(const char* query, const RollupTable& table) {
-  return absl::StrCat(query, "_", table.name);
-}
-
 std::string DateText(absl::CivilDay day) {
   return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());
 }
 
-// The six parameters of FilterConditions for `f`.
+// The six parameters of kWhere for `f`.
 struct FilterParams {
   int64_t tenant_id;
   std::string first, last, agents, teams, channels;
@@ -104,26 +63,18 @@ core::NpsCounts CountsAt(const pqxx::row& row, int first_column) {
 }  // namespace
 
 AnalyticsStore::AnalyticsStore(ConnectionPool& pool) : pool_(pool) {
-  for (const RollupTable& t : kTables) {
-    const std::string from = absl::StrCat(" FROM ", t.name, " WHERE", FilterConditions(1, t));
-    pool_.Prepare(StatementName(kTotals, t), absl::StrCat("SELECT ", kSums, from));
-    pool_.Prepare(StatementName(kOverlapTotals, t),
-                  absl::StrCat("SELECT ", kSums, from, " AND", FilterConditions(7, t)));
-    pool_.Prepare(StatementName(kDaily, t), absl::StrCat("SELECT local_day::text, ", kSums, from,
-                                                         " GROUP BY local_day ORDER BY local_day"));
-    if (t.has_agent && t.has_team) {
-      pool_.Prepare(StatementName(kByAgent, t), absl::StrCat("SELECT agent_id, team_id, ", kSums,
-                                                             from, " GROUP BY agent_id, team_id"));
-    }
-    if (t.has_team) {
-      pool_.Prepare(StatementName(kByTeam, t),
-                    absl::StrCat("SELECT team_id, '', ", kSums, from, " GROUP BY team_id"));
-    }
-    if (t.has_channel) {
-      pool_.Prepare(StatementName(kByChannel, t),
-                    absl::StrCat("SELECT channel::text, '', ", kSums, from, " GROUP BY channel"));
-    }
-  }
+  const std::string kWhere = absl::StrCat(" WHERE ", FilterConditions(1));
+  pool_.Prepare(kTotals, absl::StrCat("SELECT ", kSums, " FROM daily_rollups", kWhere));
+  pool_.Prepare(kOverlapTotals, absl::StrCat("SELECT ", kSums, " FROM daily_rollups", kWhere,
+                                             " AND ", FilterConditions(7)));
+  pool_.Prepare(kDaily, absl::StrCat("SELECT local_day::text, ", kSums, " FROM daily_rollups",
+                                     kWhere, " GROUP BY local_day ORDER BY local_day"));
+  pool_.Prepare(kByAgent, absl::StrCat("SELECT agent_id, team_id, ", kSums, " FROM daily_rollups",
+                                       kWhere, " GROUP BY agent_id, team_id"));
+  pool_.Prepare(kByTeam, absl::StrCat("SELECT team_id, '', ", kSums, " FROM daily_rollups", kWhere,
+                                      " GROUP BY team_id"));
+  pool_.Prepare(kByChannel, absl::StrCat("SELECT channel::text, '', ", kSums, " FROM daily_rollups",
+                                         kWhere, " GROUP BY channel"));
 }
 
 absl::StatusOr<core::NpsCounts> AnalyticsStore::Totals(const RollupFilter& filter) {
@@ -131,10 +82,9 @@ absl::StatusOr<core::NpsCounts> AnalyticsStore::Totals(const RollupFilter& filte
   core::NpsCounts counts;
   absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
     pqxx::read_transaction txn(conn);
-    counts =
-        CountsAt(txn.exec_prepared1(StatementName(kTotals, TableFor(filter, std::nullopt)),
-                                    p.tenant_id, p.first, p.last, p.agents, p.teams, p.channels),
-                 0);
+    counts = CountsAt(
+        txn.exec_prepared1(kTotals, p.tenant_id, p.first, p.last, p.agents, p.teams, p.channels),
+        0);
   });
   if (!status.ok()) return status;
   return counts;
@@ -147,13 +97,10 @@ absl::StatusOr<core::NpsCounts> AnalyticsStore::OverlapTotals(const RollupFilter
   core::NpsCounts counts;
   absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
     pqxx::read_transaction txn(conn);
-    const RollupTable& table = TableFor(!a.agent_ids.empty() || !b.agent_ids.empty(),
-                                        !a.team_ids.empty() || !b.team_ids.empty(),
-                                        !a.channels.empty() || !b.channels.empty(), std::nullopt);
-    counts = CountsAt(txn.exec_prepared1(StatementName(kOverlapTotals, table), p.tenant_id, p.first,
-                                         p.last, p.agents, p.teams, p.channels, q.tenant_id,
-                                         q.first, q.last, q.agents, q.teams, q.channels),
-                      0);
+    counts = CountsAt(
+        txn.exec_prepared1(kOverlapTotals, p.tenant_id, p.first, p.last, p.agents, p.teams,
+                           p.channels, q.tenant_id, q.first, q.last, q.agents, q.teams, q.channels),
+        0);
   });
   if (!status.ok()) return status;
   return counts;
@@ -167,8 +114,7 @@ absl::StatusOr<std::vector<std::pair<absl::CivilDay, core::NpsCounts>>> Analytic
     days.clear();
     pqxx::read_transaction txn(conn);
     for (const auto& row :
-         txn.exec_prepared(StatementName(kDaily, TableFor(filter, std::nullopt)), p.tenant_id,
-                           p.first, p.last, p.agents, p.teams, p.channels)) {
+         txn.exec_prepared(kDaily, p.tenant_id, p.first, p.last, p.agents, p.teams, p.channels)) {
       absl::CivilDay day;
       if (!absl::ParseCivilTime(row[0].c_str(), &day)) {
         throw std::runtime_error(absl::StrCat("unexpected date ", row[0].c_str()));
@@ -183,10 +129,9 @@ absl::StatusOr<std::vector<std::pair<absl::CivilDay, core::NpsCounts>>> Analytic
 absl::StatusOr<std::vector<GroupCounts>> AnalyticsStore::GroupTotals(const RollupFilter& filter,
                                                                      RollupGroup group) {
   const FilterParams p = ParamsOf(filter);
-  const char* query = group == RollupGroup::kAgentAndTeam ? kByAgent
-                      : group == RollupGroup::kTeam       ? kByTeam
-                                                          : kByChannel;
-  const std::string statement = StatementName(query, TableFor(filter, group));
+  const char* statement = group == RollupGroup::kAgentAndTeam ? kByAgent
+                          : group == RollupGroup::kTeam       ? kByTeam
+                                                              : kByChannel;
   std::vector<GroupCounts> groups;
   absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
     groups.clear();

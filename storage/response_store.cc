@@ -21,21 +21,11 @@ constexpr char kInputRows[] = R"sql(
                        customer_ref, score, comment, interaction_time, response_time,
                        attributes, ord))sql";
 
-// The category thresholds of core/nps_category.h, as counts over `inserted`.
-constexpr char kCategoryCounts[] = R"sql(
-         count(*) FILTER (WHERE score >= 9),
-         count(*) FILTER (WHERE score BETWEEN 7 AND 8),
-         count(*) FILTER (WHERE score <= 6))sql";
-constexpr char kAddCounts[] = R"sql(
-  SET promoters = d.promoters + excluded.promoters,
-      passives = d.passives + excluded.passives,
-      detractors = d.detractors + excluded.detractors)sql";
-
-// Agents on first sight, the responses, and every rollup of exactly the
-// rows inserted (conflicting rows are skipped and counted nowhere). Rows and
+// Agents on first sight, the responses, and the rollups of exactly the rows
+// inserted (conflicting rows are skipped and counted nowhere). Rows and
 // rollup keys are visited in a fixed order so that concurrent writers lock
-// them in the same order; $13 is the writer's shard of the hot tenant and
-// team rollups.
+// them in the same order. The category thresholds are those of
+// core/nps_category.h.
 constexpr char kInsertResponses[] = "responses_insert";
 const std::string kInsertResponsesSql = absl::StrCat(R"sql(
 WITH input AS (SELECT * FROM )sql",
@@ -61,46 +51,17 @@ inserted AS (
 rolled_up AS (
   INSERT INTO daily_rollups AS d (tenant_id, local_day, agent_id, team_id, channel,
                                   promoters, passives, detractors)
-  SELECT tenant_id, local_day, agent_id, team_id, channel,)sql",
-                                                     kCategoryCounts, R"sql(
+  SELECT tenant_id, local_day, agent_id, team_id, channel,
+         count(*) FILTER (WHERE score >= 9),
+         count(*) FILTER (WHERE score BETWEEN 7 AND 8),
+         count(*) FILTER (WHERE score <= 6)
   FROM inserted
   GROUP BY tenant_id, local_day, agent_id, team_id, channel
   ORDER BY tenant_id, local_day, agent_id, team_id, channel
-  ON CONFLICT (tenant_id, local_day, agent_id, team_id, channel) DO UPDATE)sql",
-                                                     kAddCounts, R"sql(
-),
-agent_rolled_up AS (
-  INSERT INTO agent_daily_rollups AS d (tenant_id, local_day, agent_id, team_id,
-                                        promoters, passives, detractors)
-  SELECT tenant_id, local_day, agent_id, team_id,)sql",
-                                                     kCategoryCounts, R"sql(
-  FROM inserted
-  GROUP BY tenant_id, local_day, agent_id, team_id
-  ORDER BY tenant_id, local_day, agent_id, team_id
-  ON CONFLICT (tenant_id, local_day, agent_id, team_id) DO UPDATE)sql",
-                                                     kAddCounts, R"sql(
-),
-team_rolled_up AS (
-  INSERT INTO team_daily_rollups AS d (tenant_id, local_day, team_id, channel, shard,
-                                       promoters, passives, detractors)
-  SELECT tenant_id, local_day, team_id, channel, $13::smallint,)sql",
-                                                     kCategoryCounts, R"sql(
-  FROM inserted
-  GROUP BY tenant_id, local_day, team_id, channel
-  ORDER BY tenant_id, local_day, team_id, channel
-  ON CONFLICT (tenant_id, local_day, team_id, channel, shard) DO UPDATE)sql",
-                                                     kAddCounts, R"sql(
-),
-tenant_rolled_up AS (
-  INSERT INTO tenant_daily_rollups AS d (tenant_id, local_day, channel, shard,
-                                         promoters, passives, detractors)
-  SELECT tenant_id, local_day, channel, $13::smallint,)sql",
-                                                     kCategoryCounts, R"sql(
-  FROM inserted
-  GROUP BY tenant_id, local_day, channel
-  ORDER BY tenant_id, local_day, channel
-  ON CONFLICT (tenant_id, local_day, channel, shard) DO UPDATE)sql",
-                                                     kAddCounts, R"sql(
+  ON CONFLICT (tenant_id, local_day, agent_id, team_id, channel) DO UPDATE
+  SET promoters = d.promoters + excluded.promoters,
+      passives = d.passives + excluded.passives,
+      detractors = d.detractors + excluded.detractors
 )
 SELECT tenant_id, external_id, response_id FROM inserted)sql");
 
@@ -157,12 +118,6 @@ pqxx::result ExecWithArrays(pqxx::work& txn, const char* statement, const Respon
                            a.interaction_time, a.response_time, a.attributes);
 }
 
-pqxx::result ExecInsert(pqxx::work& txn, const ResponseArrays& a, int shard) {
-  return txn.exec_prepared(kInsertResponses, a.tenant_id, a.external_id, a.interaction_id,
-                           a.agent_id, a.team_id, a.channel, a.customer_ref, a.score, a.comment,
-                           a.interaction_time, a.response_time, a.attributes, shard);
-}
-
 using Key = std::pair<int64_t, absl::string_view>;
 
 }  // namespace
@@ -173,7 +128,7 @@ ResponseStore::ResponseStore(ConnectionPool& pool) : pool_(pool) {
 }
 
 absl::StatusOr<std::vector<WriteResult>> ResponseStore::Write(
-    absl::Span<const TenantResponse> items, int shard) {
+    absl::Span<const TenantResponse> items) {
   // The first occurrence of each key is inserted; later ones are compared
   // with what is stored once the insert has run, in the same transaction.
   std::vector<size_t> first, repeats;
@@ -194,7 +149,7 @@ absl::StatusOr<std::vector<WriteResult>> ResponseStore::Write(
   absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
     pqxx::work txn(conn);
     absl::flat_hash_map<Key, int64_t> inserted;
-    const pqxx::result rows = ExecInsert(txn, first_arrays, shard);
+    const pqxx::result rows = ExecWithArrays(txn, kInsertResponses, first_arrays);
     for (const auto& row : rows) {
       inserted.emplace(Key{row[0].as<int64_t>(), row[1].c_str()}, row[2].as<int64_t>());
     }

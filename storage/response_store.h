@@ -35,9 +35,6 @@ struct WriteResult {
   int64_t response_id;
 };
 
-// Writers spread over this many rows of each hot rollup key.
-inline constexpr int kRollupShards = 16;
-
 class ResponseStore {
  public:
   explicit ResponseStore(ConnectionPool& pool);
@@ -45,11 +42,8 @@ class ResponseStore {
   // Stores `items` (of any tenants) in one transaction with their agents and
   // rollups; one result per item, in order. Items repeating an external_id
   // within the call are judged against the first. Returns only after the
-  // transaction committed. Concurrent writers should pass distinct `shard`s
-  // (0..kRollupShards−1) so that they update distinct tenant and team
-  // rollup rows.
-  absl::StatusOr<std::vector<WriteResult>> Write(absl::Span<const TenantResponse> items,
-                                                 int shard = 0);
+  // transaction committed.
+  absl::StatusOr<std::vector<WriteResult>> Write(absl::Span<const TenantResponse> items);
 
  private:
   ConnectionPool& pool_;

@@ -4,9 +4,7 @@ namespace tnps::storage {
 
 ResponseWriter::ResponseWriter(ResponseStore& store, ResponseWriterOptions options)
     : store_(store), options_(options) {
-  for (int i = 0; i < options_.writer_threads; ++i) {
-    threads_.emplace_back([this, i] { WriterLoop(i % kRollupShards); });
-  }
+  for (int i = 0; i < options_.writer_threads; ++i) threads_.emplace_back([this] { WriterLoop(); });
 }
 
 ResponseWriter::~ResponseWriter() {
@@ -22,7 +20,7 @@ void ResponseWriter::Submit(std::vector<TenantResponse> items, Done done) {
   queue_.push_back({std::move(items), std::move(done)});
 }
 
-void ResponseWriter::WriterLoop(int shard) {
+void ResponseWriter::WriterLoop() {
   while (true) {
     std::vector<Submission> group;
     size_t rows = 0;
@@ -42,11 +40,11 @@ void ResponseWriter::WriterLoop(int shard) {
     std::vector<TenantResponse> all;
     all.reserve(rows);
     for (const Submission& s : group) all.insert(all.end(), s.items.begin(), s.items.end());
-    absl::StatusOr<std::vector<WriteResult>> results = store_.Write(all, shard);
+    absl::StatusOr<std::vector<WriteResult>> results = store_.Write(all);
     if (!results.ok() && group.size() > 1 && !absl::IsUnavailable(results.status())) {
       // Something in the group failed for its own reason: write each
       // submission alone so that one caller's failure is not everyone's.
-      for (Submission& s : group) s.done(store_.Write(s.items, shard));
+      for (Submission& s : group) s.done(store_.Write(s.items));
       continue;
     }
     size_t offset = 0;

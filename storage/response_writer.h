@@ -45,8 +45,7 @@ class ResponseWriter {
     std::vector<TenantResponse> items;
     Done done;
   };
-  // Writes queued submissions; `shard` is this thread's rollup shard.
-  void WriterLoop(int shard);
+  void WriterLoop();
 
   ResponseStore& store_;
   const ResponseWriterOptions options_;
