@@ -59,6 +59,17 @@ std::vector<core::AgentCounts> MergeAgents(const std::vector<storage::GroupCount
   return out;
 }
 
+// The filter and interval options that GetNps, GetNpsTrend and
+// GetNpsBreakdown requests share, with their violations.
+template <typename Request>
+std::pair<std::optional<storage::RollupFilter>, IntervalOptions> CheckFilterAndInterval(
+    const Request& request, int64_t tenant_id, std::vector<core::FieldViolation>& violations) {
+  std::optional<storage::RollupFilter> filter =
+      MapFilter(request.filter(), tenant_id, "filter.", violations);
+  return {std::move(filter),
+          MapIntervalOptions(request.interval_method(), request.confidence_level(), violations)};
+}
+
 }  // namespace
 
 AnalyticsService::AnalyticsService(Authenticator& authenticator, storage::AnalyticsStore& store)
@@ -71,10 +82,7 @@ grpc::Status AnalyticsService::GetNps(grpc::ServerContext* context,
       authenticator_.Authenticate(*context, core::Role::kRead);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
-  std::optional<storage::RollupFilter> filter =
-      MapFilter(request->filter(), principal->tenant_id, "filter.", violations);
-  const IntervalOptions options =
-      MapIntervalOptions(request->interval_method(), request->confidence_level(), violations);
+  const auto [filter, options] = CheckFilterAndInterval(*request, principal->tenant_id, violations);
   if (!violations.empty()) return InvalidArgument("", violations);
   absl::StatusOr<core::NpsCounts> counts = store_.Totals(*filter);
   if (!counts.ok()) return ToGrpcStatus(counts.status());
@@ -91,10 +99,7 @@ grpc::Status AnalyticsService::GetNpsTrend(grpc::ServerContext* context,
       authenticator_.Authenticate(*context, core::Role::kRead);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
-  std::optional<storage::RollupFilter> filter =
-      MapFilter(request->filter(), principal->tenant_id, "filter.", violations);
-  const IntervalOptions options =
-      MapIntervalOptions(request->interval_method(), request->confidence_level(), violations);
+  const auto [filter, options] = CheckFilterAndInterval(*request, principal->tenant_id, violations);
   std::optional<core::BucketSize> bucket = MapBucket(request->bucket());
   if (!bucket) violations.push_back({"bucket", "must be DAY, WEEK, MONTH or QUARTER"});
   const int window = request->rolling_window_days();
@@ -156,10 +161,7 @@ grpc::Status AnalyticsService::GetNpsBreakdown(grpc::ServerContext* context,
       authenticator_.Authenticate(*context, core::Role::kRead);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
-  std::optional<storage::RollupFilter> filter =
-      MapFilter(request->filter(), principal->tenant_id, "filter.", violations);
-  const IntervalOptions options =
-      MapIntervalOptions(request->interval_method(), request->confidence_level(), violations);
+  const auto [filter, options] = CheckFilterAndInterval(*request, principal->tenant_id, violations);
   const tnps::v1::Dimension dimension = request->dimension();
   if (dimension != tnps::v1::DIMENSION_AGENT && dimension != tnps::v1::DIMENSION_TEAM &&
       dimension != tnps::v1::DIMENSION_CHANNEL) {
