@@ -139,14 +139,53 @@ std::optional<std::vector<double>> SolveSpd(std::vector<double> a, std::vector<d
   return b;
 }
 
+struct WaldTest {
+  double chi2;
+  int df;
+  double p_value;
+};
+
+// W = θᵀ V⁻¹ θ with V = IFᵀIF / n², the estimates' joint covariance; nullopt
+// without estimates or when V is singular.
+std::optional<WaldTest> JointWaldTest(const std::vector<double>& theta,
+                                      const std::vector<std::vector<double>>& influence,
+                                      int64_t n) {
+  const size_t m = theta.size();
+  if (m == 0) return std::nullopt;
+  std::vector<double> v(m * m, 0.0);
+  for (size_t a = 0; a < m; ++a) {
+    for (size_t b = 0; b <= a; ++b) {
+      double s = 0;
+      for (int64_t i = 0; i < n; ++i) s += influence[a][i] * influence[b][i];
+      v[a * m + b] = v[b * m + a] = s / (static_cast<double>(n) * n);
+    }
+  }
+  std::optional<std::vector<double>> x = SolveSpd(v, theta, m);
+  if (!x) return std::nullopt;
+  double w = 0;
+  for (size_t a = 0; a < m; ++a) w += theta[a] * (*x)[a];
+  return WaldTest{w, static_cast<int>(m), ChiSquaredSurvival(w, static_cast<int>(m))};
+}
+
 }  // namespace
 
 absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelRow>& rows,
                                                   ControlGroup control) {
+  std::vector<PanelCell> cells;
+  cells.reserve(rows.size());
+  for (const PanelRow& r : rows) cells.push_back({r.unit, r.period, r.group, r.outcome, 1});
+  DidOptions options;
+  options.control = control;
+  return EstimateGroupTimeAtt(cells, options);
+}
+
+absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelCell>& rows,
+                                                  const DidOptions& options) {
+  const ControlGroup control = options.control;
   if (rows.empty()) return absl::InvalidArgumentError("no rows");
   std::vector<int64_t> periods;
   int units = 0;
-  for (const PanelRow& r : rows) {
+  for (const PanelCell& r : rows) {
     periods.push_back(r.period);
     units = std::max(units, r.unit + 1);
   }
@@ -158,7 +197,7 @@ absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelRow>& r
   // Each unit's group; units first treated after the data end are never
   // treated within it, units treated by the first period are dropped.
   std::vector<std::optional<int64_t>> group_of(static_cast<size_t>(units));
-  for (const PanelRow& r : rows) {
+  for (const PanelCell& r : rows) {
     const int64_t g = r.group > last_period ? 0 : r.group;
     auto& slot = group_of[static_cast<size_t>(r.unit)];
     if (slot && *slot != g) {
@@ -186,12 +225,12 @@ absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelRow>& r
   auto period_index = [&](int64_t p) {
     return static_cast<int>(std::lower_bound(periods.begin(), periods.end(), p) - periods.begin());
   };
-  for (const PanelRow& r : rows) {
+  for (const PanelCell& r : rows) {
     const int u = dense[r.unit];
     if (u < 0) continue;
     const int p = period_index(r.period);
-    data.Sum(u, p) += r.outcome;
-    data.Count(u, p) += 1;
+    data.Sum(u, p) += r.outcome_sum;
+    data.Count(u, p) += r.rows;
   }
 
   std::vector<int64_t> groups;
@@ -263,6 +302,8 @@ absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelRow>& r
 
   std::vector<AggregateEstimate> nonnegative;
   std::vector<std::vector<double>> nonnegative_inf;
+  std::vector<double> lead_att;
+  std::vector<std::vector<double>> lead_inf;
   for (const auto& [e, keepers] : by_event) {
     std::vector<double> inf;
     AggregateEstimate est = agg.Weighted(keepers, e, &inf);
@@ -270,7 +311,16 @@ absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelRow>& r
     if (e >= 0) {
       nonnegative.push_back(est);
       nonnegative_inf.push_back(std::move(inf));
+    } else if (e >= -options.max_pretrend_leads) {
+      lead_att.push_back(est.att);
+      lead_inf.push_back(std::move(inf));
     }
+  }
+  if (std::optional<WaldTest> w = JointWaldTest(lead_att, lead_inf, n)) {
+    out.leads_chi2 = w->chi2;
+    out.leads_df = w->df;
+    out.leads_p_value = w->p_value;
+    out.leads_defined = true;
   }
   out.dynamic_overall = (agg.Mean(nonnegative, nonnegative_inf));
 
@@ -318,29 +368,21 @@ absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelRow>& r
     out.calendar_overall = (agg.Mean(parts, parts_inf));
   }
 
-  // Pre-trend placebo: W = θᵀ V⁻¹ θ over defined pre-treatment cells, with
-  // V = IFᵀIF / n² their joint covariance.
-  std::vector<size_t> pre;
+  // Pre-trend placebo over the cells, as did's pre-test.
+  std::vector<double> pre_att;
+  std::vector<std::vector<double>> pre_inf;
   for (size_t k = 0; k < out.cells.size(); ++k) {
-    if (out.cells[k].defined && out.cells[k].period < out.cells[k].group) pre.push_back(k);
-  }
-  if (!pre.empty()) {
-    const size_t m = pre.size();
-    std::vector<double> v(m * m, 0.0), theta(m);
-    for (size_t a = 0; a < m; ++a) {
-      theta[a] = out.cells[pre[a]].att;
-      for (size_t b = 0; b <= a; ++b) {
-        double s = 0;
-        for (int64_t i = 0; i < n; ++i) s += influence[pre[a]][i] * influence[pre[b]][i];
-        v[a * m + b] = v[b * m + a] = s / (static_cast<double>(n) * n);
-      }
+    if (out.cells[k].defined && out.cells[k].period < out.cells[k].group) {
+      pre_att.push_back(out.cells[k].att);
+      pre_inf.push_back(influence[k]);
     }
-    if (std::optional<std::vector<double>> x = SolveSpd(v, theta, m)) {
-      double w = 0;
-      for (size_t a = 0; a < m; ++a) w += theta[a] * (*x)[a];
-      out.pretrend_chi2 = w;
-      out.pretrend_df = static_cast<int>(m);
-      out.pretrend_p_value = ChiSquaredSurvival(w, static_cast<int>(m));
+  }
+  if (static_cast<int>(pre_att.size()) <= options.max_pretrend_cells) {
+    if (std::optional<WaldTest> w = JointWaldTest(pre_att, pre_inf, n)) {
+      out.pretrend_chi2 = w->chi2;
+      out.pretrend_df = w->df;
+      out.pretrend_p_value = w->p_value;
+      out.pretrend_defined = true;
     }
   }
   return out;

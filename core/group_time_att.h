@@ -31,6 +31,17 @@ struct PanelRow {
   double outcome;
 };
 
+// The outcomes of one unit in one period, summed: the estimator needs no
+// more than this, so callers can aggregate responses in the database.
+struct PanelCell {
+  int unit;
+  int64_t period;
+  // As in PanelRow.
+  int64_t group;
+  double outcome_sum = 0;
+  int64_t rows = 0;
+};
+
 enum class ControlGroup {
   // Units never treated (group 0).
   kNeverTreated,
@@ -77,11 +88,28 @@ struct DidEstimates {
   // θ(t) per calendar period from the first treatment on, and their mean.
   std::vector<AggregateEstimate> calendar;
   AggregateEstimate calendar_overall;
-  // Joint Wald test that every defined pre-treatment ATT(g,t) is 0.
+  // Joint Wald test that every defined pre-treatment ATT(g,t) is 0 (did's
+  // pre-test). Not computed (pretrend_defined false) when there are more
+  // such cells than DidOptions::max_pretrend_cells or their covariance is
+  // singular, as with weekly periods over years.
   double pretrend_chi2 = 0;
   int pretrend_df = 0;
   double pretrend_p_value = 1;
+  bool pretrend_defined = false;
+  // Joint Wald test that the event study's leads θ(e), −L ≤ e ≤ −1, are 0,
+  // L = DidOptions::max_pretrend_leads: the placebo test that stays
+  // computable with many periods.
+  double leads_chi2 = 0;
+  int leads_df = 0;
+  double leads_p_value = 1;
+  bool leads_defined = false;
   int64_t units = 0;
+};
+
+struct DidOptions {
+  ControlGroup control = ControlGroup::kNotYetTreated;
+  int max_pretrend_cells = 200;
+  int max_pretrend_leads = 12;
 };
 
 // INVALID_ARGUMENT when a unit's group changes between rows, or no group is
@@ -89,6 +117,11 @@ struct DidEstimates {
 // are dropped, as `did` drops units treated from the start).
 absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelRow>& rows,
                                                   ControlGroup control);
+
+// The same estimator on outcomes already summed per unit and period; cells
+// of one unit and period may repeat (they add up).
+absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelCell>& cells,
+                                                  const DidOptions& options);
 
 }  // namespace tnps::core
 

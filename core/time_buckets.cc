@@ -34,6 +34,25 @@ absl::CivilDay NextBucketStart(absl::CivilDay start, BucketSize size) {
   return start + 1;
 }
 
+namespace {
+// A Monday.
+constexpr absl::CivilDay kNumberOrigin(1900, 1, 1);
+}  // namespace
+
+int64_t BucketNumber(absl::CivilDay day, BucketSize size) {
+  if (size == BucketSize::kMonth) {
+    return (day.year() - 1900) * 12 + day.month();
+  }
+  return (BucketStart(day, BucketSize::kWeek) - kNumberOrigin) / 7 + 1;
+}
+
+absl::CivilDay BucketNumberStart(int64_t number, BucketSize size) {
+  if (size == BucketSize::kMonth) {
+    return absl::CivilDay(absl::CivilMonth(1900, 1) + (number - 1));
+  }
+  return kNumberOrigin + (number - 1) * 7;
+}
+
 std::vector<DayRange> BucketsCovering(const DayRange& range, BucketSize size) {
   std::vector<DayRange> buckets;
   for (absl::CivilDay start = BucketStart(range.first, size); start <= range.last;

@@ -18,6 +18,14 @@ absl::CivilDay BucketStart(absl::CivilDay day, BucketSize size);
 // The first day of the bucket after the one starting on `start`.
 absl::CivilDay NextBucketStart(absl::CivilDay start, BucketSize size);
 
+// Consecutive numbers for weeks or months (kWeek, kMonth only), as the
+// difference-in-differences estimator needs: the bucket containing `day`
+// gets a number one above the bucket before it, and every day after
+// 1900-01-01 gets a number above 0 (0 means "never" to the estimator).
+int64_t BucketNumber(absl::CivilDay day, BucketSize size);
+// The first day of the bucket with that number.
+absl::CivilDay BucketNumberStart(int64_t number, BucketSize size);
+
 // Consecutive days, both ends included.
 struct DayRange {
   absl::CivilDay first;

@@ -1,5 +1,5 @@
-// tnps-server: IngestService and AnalyticsService (and, as it lands,
-// TrainingService) in one process, the local default and the test target.
+// tnps-server: IngestService, AnalyticsService and TrainingService in one
+// process, the local default and the test target.
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -18,12 +18,14 @@
 #include "services/common/database_health.h"
 #include "services/common/env_default.h"
 #include "services/ingest/ingest_service.h"
+#include "services/training/training_service.h"
 #include "storage/analytics_store.h"
 #include "storage/api_key_store.h"
 #include "storage/connection_pool.h"
 #include "storage/migration_runner.h"
 #include "storage/response_store.h"
 #include "storage/response_writer.h"
+#include "storage/training_store.h"
 
 using tnps::services::EnvDefault;
 
@@ -76,6 +78,8 @@ int Serve() {
   tnps::services::IngestService ingest(authenticator, writer);
   tnps::storage::AnalyticsStore analytics_store(pool);
   tnps::services::AnalyticsService analytics(authenticator, analytics_store);
+  tnps::storage::TrainingStore training_store(pool);
+  tnps::services::TrainingService training(authenticator, training_store, analytics_store);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -85,6 +89,7 @@ int Serve() {
   builder.SetMaxReceiveMessageSize(absl::GetFlag(FLAGS_max_message_bytes));
   builder.RegisterService(&ingest);
   builder.RegisterService(&analytics);
+  builder.RegisterService(&training);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     std::fprintf(stderr, "tnps-server: cannot listen on %s\n", absl::GetFlag(FLAGS_listen).c_str());

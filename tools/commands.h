@@ -23,6 +23,7 @@ int RunKey(const Args& args);
 int RunImport(const Args& args);
 int RunReportingRole(const Args& args);
 int RunDid(const Args& args);
+int RunDemo(const Args& args);
 
 }  // namespace tnps::tools
 

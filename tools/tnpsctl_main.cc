@@ -46,6 +46,10 @@ constexpr char kUsage[] = R"(tnpsctl COMMAND [ARGS] [FLAGS]
   did --input F.csv --unit C --period C --group C --outcome C [--control
       not-yet-treated|never-treated] [--format table|json]
                                              staggered DiD (docs/training-impact.md)
+  demo [--seed N] [--agents N] [--days N] [--responses-per-day N] [--effect X]
+       [--ramp-days N] [--agents-per-wave N] [--end-date YYYY-MM-DD]
+                                             generate a tenant with a known training
+                                             effect through the API (admin key)
 
 Flags may also be written with dashes (--time-zone) and set through
 TNPS_DATABASE_URL, TNPS_SERVER and TNPS_API_KEY.)";
@@ -86,6 +90,7 @@ int main(int argc, char** argv) {
   if (command == "import") return tnps::tools::RunImport(rest);
   if (command == "reporting-role") return tnps::tools::RunReportingRole(rest);
   if (command == "did") return tnps::tools::RunDid(rest);
+  if (command == "demo") return tnps::tools::RunDemo(rest);
   std::fprintf(stderr, "tnpsctl: unknown command %s\n\n%s\n", command.c_str(), kUsage);
   return tnps::tools::kExitUsage;
 }

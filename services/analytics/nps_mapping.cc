@@ -6,23 +6,6 @@
 namespace tnps::services {
 namespace {
 
-std::optional<absl::CivilDay> MapDate(bool present, const tnps::v1::Date& date,
-                                      const std::string& field,
-                                      std::vector<core::FieldViolation>& violations) {
-  if (!present) {
-    violations.push_back({field, "is required"});
-    return std::nullopt;
-  }
-  const absl::CivilDay day(date.year(), date.month(), date.day());
-  // CivilDay normalizes 2026-02-30 to 2026-03-02; a real date survives unchanged.
-  if (date.year() < 2000 || date.year() > 9999 || day.year() != date.year() ||
-      day.month() != date.month() || day.day() != date.day()) {
-    violations.push_back({field, "is not a valid date from year 2000"});
-    return std::nullopt;
-  }
-  return day;
-}
-
 void MapIds(const google::protobuf::RepeatedPtrField<std::string>& ids, const std::string& field,
             std::vector<std::string>& out, std::vector<core::FieldViolation>& violations) {
   if (ids.size() > kMaxFilterIds) {
@@ -40,6 +23,23 @@ void MapIds(const google::protobuf::RepeatedPtrField<std::string>& ids, const st
 }
 
 }  // namespace
+
+std::optional<absl::CivilDay> MapDate(bool present, const tnps::v1::Date& date,
+                                      const std::string& field,
+                                      std::vector<core::FieldViolation>& violations) {
+  if (!present) {
+    violations.push_back({field, "is required"});
+    return std::nullopt;
+  }
+  const absl::CivilDay day(date.year(), date.month(), date.day());
+  // CivilDay normalizes 2026-02-30 to 2026-03-02; a real date survives unchanged.
+  if (date.year() < 2000 || date.year() > 9999 || day.year() != date.year() ||
+      day.month() != date.month() || day.day() != date.day()) {
+    violations.push_back({field, "is not a valid date from year 2000"});
+    return std::nullopt;
+  }
+  return day;
+}
 
 std::optional<storage::RollupFilter> MapFilter(const tnps::v1::NpsFilter& filter, int64_t tenant_id,
                                                const std::string& prefix,

@@ -25,6 +25,12 @@ struct IntervalOptions {
   double confidence_level = 0.95;
 };
 
+// A real calendar day from year 2000 on; a violation on `field` if absent
+// (when `present` is false) or invalid.
+std::optional<absl::CivilDay> MapDate(bool present, const tnps::v1::Date& date,
+                                      const std::string& field,
+                                      std::vector<core::FieldViolation>& violations);
+
 // Violations are appended with field paths under `prefix` ("filter.").
 std::optional<storage::RollupFilter> MapFilter(const tnps::v1::NpsFilter& filter, int64_t tenant_id,
                                                const std::string& prefix,

@@ -1,27 +1,9 @@
 #include "services/ingest/survey_response_mapping.h"
 
 #include "core/response_validation.h"
+#include "services/common/proto_time.h"
 
 namespace tnps::services {
-namespace {
-
-// google.protobuf.Timestamp's documented range: 0001-01-01 to 9999-12-31.
-constexpr int64_t kMinTimestampSeconds = -62135596800;
-constexpr int64_t kMaxTimestampSeconds = 253402300799;
-
-std::optional<absl::Time> MapTimestamp(bool present, const google::protobuf::Timestamp& ts,
-                                       const char* field,
-                                       std::vector<core::FieldViolation>& violations) {
-  if (!present) return std::nullopt;
-  if (ts.seconds() < kMinTimestampSeconds || ts.seconds() > kMaxTimestampSeconds ||
-      ts.nanos() < 0 || ts.nanos() > 999999999) {
-    violations.push_back({field, "is not a valid timestamp"});
-    return std::nullopt;
-  }
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
-}  // namespace
 
 CheckedResponse CheckSurveyResponse(const tnps::v1::SurveyResponse& proto, absl::Time now) {
   CheckedResponse checked;
@@ -35,10 +17,13 @@ CheckedResponse CheckSurveyResponse(const tnps::v1::SurveyResponse& proto, absl:
   if (proto.has_score()) r.score = proto.score();
   r.comment = proto.comment();
   std::vector<core::FieldViolation> mapping_violations;
-  r.interaction_time = MapTimestamp(proto.has_interaction_time(), proto.interaction_time(),
-                                    "interaction_time", mapping_violations);
-  r.response_time = MapTimestamp(proto.has_response_time(), proto.response_time(), "response_time",
-                                 mapping_violations);
+  if (proto.has_interaction_time()) {
+    r.interaction_time =
+        MapTimestamp(proto.interaction_time(), "interaction_time", mapping_violations);
+  }
+  if (proto.has_response_time()) {
+    r.response_time = MapTimestamp(proto.response_time(), "response_time", mapping_violations);
+  }
   r.attributes.assign(proto.attributes().begin(), proto.attributes().end());
 
   checked.violations = core::ValidateSurveyResponse(r, now);

@@ -23,14 +23,6 @@ using absl::CivilDay;
 using ::testing::ElementsAre;
 using tnps::v1::SurveyResponse;
 
-tnps::v1::Date ProtoDate(CivilDay d) {
-  tnps::v1::Date out;
-  out.set_year(static_cast<int>(d.year()));
-  out.set_month(d.month());
-  out.set_day(d.day());
-  return out;
-}
-
 CivilDay FromProto(const tnps::v1::Date& d) { return CivilDay(d.year(), d.month(), d.day()); }
 
 std::string DateText(CivilDay d) {

@@ -39,6 +39,7 @@ void IngestFixture::SetUp() {
   admin_key_a_ = IssueKey(keys, "tenant-a", core::Role::kAdmin);
   revoked_key_a_ = IssueKey(keys, "tenant-a", core::Role::kIngest);
   ingest_key_b_ = IssueKey(keys, "tenant-b", core::Role::kIngest);
+  admin_key_b_ = IssueKey(keys, "tenant-b", core::Role::kAdmin);
   ASSERT_TRUE(keys.Revoke(revoked_key_a_.substr(5, 16)).ok());
   server_ = std::make_unique<ServerProcess>(db_->url(), ServerFlags());
   stub_ = tnps::v1::IngestService::NewStub(server_->NewChannel());

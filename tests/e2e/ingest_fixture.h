@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/civil_time.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "storage/api_key_store.h"
@@ -18,8 +19,18 @@
 #include "tests/e2e/server_process.h"
 #include "tests/support/test_database.h"
 #include "tnps/v1/ingest_service.grpc.pb.h"
+#include "tnps/v1/nps.pb.h"
 
 namespace tnps::testing {
+
+// A tnps.v1.Date for a civil day.
+inline tnps::v1::Date ProtoDate(absl::CivilDay d) {
+  tnps::v1::Date out;
+  out.set_year(static_cast<int>(d.year()));
+  out.set_month(d.month());
+  out.set_day(d.day());
+  return out;
+}
 
 class IngestFixture : public ::testing::Test {
  protected:
@@ -52,7 +63,7 @@ class IngestFixture : public ::testing::Test {
   std::unique_ptr<tnps::v1::IngestService::Stub> stub_;
   int64_t tenant_a_ = 0;
   int64_t tenant_b_ = 0;
-  std::string ingest_key_a_, read_key_a_, admin_key_a_, revoked_key_a_, ingest_key_b_;
+  std::string ingest_key_a_, read_key_a_, admin_key_a_, revoked_key_a_, ingest_key_b_, admin_key_b_;
 };
 
 }  // namespace tnps::testing

@@ -1,0 +1,113 @@
+#include "core/cohort_uplift.h"
+
+#include <algorithm>
+
+#include "core/group_time_att.h"
+#include "core/normal_distribution.h"
+
+namespace tnps::core {
+namespace {
+
+bool Contains(const DayRange& range, absl::CivilDay day) {
+  return day >= range.first && day <= range.last;
+}
+
+// y summed over the responses: +100 per promoter, −100 per detractor.
+double OutcomeSum(const NpsCounts& c) { return 100.0 * (c.promoters - c.detractors); }
+
+}  // namespace
+
+DayRange PreWindow(absl::CivilDay completion, const UpliftWindows& w) {
+  return {completion - w.pre_days, completion - 1};
+}
+
+DayRange PostWindow(absl::CivilDay completion, const UpliftWindows& w) {
+  return {completion + 1 + w.washout_days, completion + w.washout_days + w.post_days};
+}
+
+DayRange UpliftDataRange(const std::vector<absl::CivilDay>& completions,
+                         const UpliftWindows& windows, int rolling_days) {
+  const auto [earliest, latest] = std::minmax_element(completions.begin(), completions.end());
+  const DayRange pre = PreWindow(*earliest, windows);
+  const DayRange post = PostWindow(*latest, windows);
+  return {pre.first - (rolling_days - 1), post.last};
+}
+
+absl::StatusOr<CohortUplift> EstimateCohortUplift(const UpliftInput& input) {
+  const UpliftWindows& w = input.windows;
+  if (w.pre_days <= 0 || w.post_days <= 0 || w.washout_days < 0 || input.rolling_days <= 0) {
+    return absl::InvalidArgumentError("windows must be positive (washout may be 0)");
+  }
+  std::vector<absl::CivilDay> completed;
+  for (const auto& c : input.completions) {
+    if (c) completed.push_back(*c);
+  }
+  if (completed.empty()) return absl::InvalidArgumentError("no agent has a completion");
+
+  CohortUplift out;
+  const auto [earliest, latest] = std::minmax_element(completed.begin(), completed.end());
+  out.comparison_pre = PreWindow(*earliest, w);
+  out.comparison_post = PostWindow(*latest, w);
+  const DayRange span{out.comparison_pre.first, out.comparison_post.last};
+  const DayRange data{span.first - (input.rolling_days - 1), span.last};
+
+  // Per agent, counts in its pre (period 1) and post (period 2) windows.
+  const size_t agents = input.completions.size();
+  std::vector<NpsCounts> pre(agents), post(agents);
+  DailySeries cohort_days(data), comparison_days(data);
+  for (const AgentDayCounts& d : input.days) {
+    const auto& completion = input.completions[static_cast<size_t>(d.agent)];
+    const DayRange agent_pre = completion ? PreWindow(*completion, w) : out.comparison_pre;
+    const DayRange agent_post = completion ? PostWindow(*completion, w) : out.comparison_post;
+    if (Contains(agent_pre, d.day)) pre[d.agent] += d.counts;
+    if (Contains(agent_post, d.day)) post[d.agent] += d.counts;
+    (completion ? cohort_days : comparison_days).Add(d.day, d.counts);
+  }
+
+  std::vector<PanelCell> cells;
+  for (size_t i = 0; i < agents; ++i) {
+    const bool treated = input.completions[i].has_value();
+    (treated ? out.cohort_pre : out.comparison_pre_counts) += pre[i];
+    (treated ? out.cohort_post : out.comparison_post_counts) += post[i];
+    const int64_t group = treated ? 2 : 0;
+    const int unit = static_cast<int>(i);
+    if (pre[i].responses() > 0) {
+      cells.push_back({unit, 1, group, OutcomeSum(pre[i]), pre[i].responses()});
+    }
+    if (post[i].responses() > 0) {
+      cells.push_back({unit, 2, group, OutcomeSum(post[i]), post[i].responses()});
+    }
+  }
+  out.naive = CompareIndependent(out.cohort_pre, out.cohort_post, input.confidence_level);
+  out.comparison_change = CompareIndependent(out.comparison_pre_counts, out.comparison_post_counts,
+                                             input.confidence_level);
+
+  // A two-period, one-group case of the group-time estimator: ATT(2,2).
+  if (!cells.empty()) {
+    DidOptions options;
+    options.control = ControlGroup::kNeverTreated;
+    absl::StatusOr<DidEstimates> did = EstimateGroupTimeAtt(cells, options);
+    if (did.ok()) {
+      for (const GroupTimeAtt& cell : did->cells) {
+        if (cell.period != 2 || !cell.defined || cell.standard_error <= 0) continue;
+        DidResult& u = out.uplift;
+        const double z = NormalQuantile(0.5 + input.confidence_level / 2);
+        u.estimate = cell.att;
+        u.standard_error = cell.standard_error;
+        u.ci_low = u.estimate - z * u.standard_error;
+        u.ci_high = u.estimate + z * u.standard_error;
+        u.z = u.estimate / u.standard_error;
+        u.p_value = TwoSidedPValue(u.z);
+        u.defined = true;
+      }
+    }
+  }
+
+  for (absl::CivilDay day = span.first; day <= span.last; ++day) {
+    const DayRange window = RollingWindow(day, input.rolling_days);
+    out.daily.push_back({day, cohort_days.Sum(window), comparison_days.Sum(window)});
+  }
+  return out;
+}
+
+}  // namespace tnps::core

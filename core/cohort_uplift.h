@@ -1,0 +1,91 @@
+// The uplift of one training cohort (docs/training-impact.md): before and
+// after for the cohort's agents aligned on each one's completion day,
+// comparison agents over the same calendar span, the naive delta, the
+// difference-in-differences estimate, and a daily rolling series for a chart.
+#ifndef TNPS_CORE_COHORT_UPLIFT_H_
+#define TNPS_CORE_COHORT_UPLIFT_H_
+
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "core/nps_statistics.h"
+#include "core/time_buckets.h"
+
+namespace tnps::core {
+
+struct UpliftWindows {
+  int pre_days = 0;
+  int post_days = 0;
+  int washout_days = 0;
+};
+
+// An agent's windows around its completion day c: pre is [c − pre, c − 1],
+// post is [c + 1 + washout, c + washout + post]. The completion day itself
+// and the washout are left out of both.
+DayRange PreWindow(absl::CivilDay completion, const UpliftWindows& windows);
+DayRange PostWindow(absl::CivilDay completion, const UpliftWindows& windows);
+
+// Counts of one agent on one day; `agent` indexes UpliftInput::completions.
+struct AgentDayCounts {
+  int agent;
+  absl::CivilDay day;
+  NpsCounts counts;
+};
+
+struct UpliftInput {
+  // Per agent: the completion day of a cohort (treated) agent, or nullopt
+  // for a comparison agent. At least one must be set.
+  std::vector<std::optional<absl::CivilDay>> completions;
+  // Any order; days outside every window are ignored.
+  std::vector<AgentDayCounts> days;
+  UpliftWindows windows;
+  double confidence_level = 0.95;
+  int rolling_days = 28;
+};
+
+// (ΔT − ΔC) with an influence-function SE clustered by agent.
+struct DidResult {
+  double estimate = 0;
+  double standard_error = 0;
+  double ci_low = 0;
+  double ci_high = 0;
+  double z = 0;
+  double p_value = 1;
+  bool defined = false;
+};
+
+struct UpliftDay {
+  absl::CivilDay day;
+  NpsCounts cohort;
+  NpsCounts comparison;
+};
+
+struct CohortUplift {
+  // The comparison agents' calendar windows: the pre days before the
+  // earliest completion, the post days after the latest completion plus
+  // washout.
+  DayRange comparison_pre;
+  DayRange comparison_post;
+  NpsCounts cohort_pre, cohort_post, comparison_pre_counts, comparison_post_counts;
+  // cohort_post − cohort_pre, independent-sample z test: the naive figure.
+  NpsDifference naive;
+  NpsDifference comparison_change;
+  DidResult uplift;
+  // Every day of [comparison_pre.first, comparison_post.last]: counts over
+  // the rolling_days days ending on it.
+  std::vector<UpliftDay> daily;
+};
+
+// INVALID_ARGUMENT if a window is not positive or no agent is treated.
+absl::StatusOr<CohortUplift> EstimateCohortUplift(const UpliftInput& input);
+
+// The days an UpliftInput must hold counts for: the rolling window before
+// the comparison pre window through the comparison post window.
+DayRange UpliftDataRange(const std::vector<absl::CivilDay>& completions,
+                         const UpliftWindows& windows, int rolling_days);
+
+}  // namespace tnps::core
+
+#endif  // TNPS_CORE_COHORT_UPLIFT_H_

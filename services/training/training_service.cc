@@ -1,0 +1,290 @@
+// The roster, programme, cohort, enrolment and completion handlers; the
+// estimates are in training_estimates.cc.
+#include "services/training/training_service.h"
+
+#include <cmath>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "services/analytics/nps_mapping.h"
+#include "services/common/grpc_status.h"
+#include "services/common/proto_time.h"
+#include "services/training/training_mapping.h"
+
+namespace tnps::services {
+namespace {
+
+bool IsCurrencyCode(const std::string& code) {
+  if (code.size() != 3) return false;
+  for (char c : code) {
+    if (c < 'A' || c > 'Z') return false;
+  }
+  return true;
+}
+
+void CheckName(const std::string& name, const std::string& field,
+               std::vector<core::FieldViolation>& violations) {
+  if (name.empty()) {
+    violations.push_back({field, "is required"});
+  } else if (name.size() > kMaxNameBytes) {
+    violations.push_back({field, absl::StrCat("is longer than ", kMaxNameBytes, " bytes")});
+  }
+}
+
+void CheckBatchSize(int size, const std::string& field,
+                    std::vector<core::FieldViolation>& violations) {
+  if (size == 0) {
+    violations.push_back({field, "is empty"});
+  } else if (size > kMaxTrainingBatch) {
+    violations.push_back(
+        {field, absl::StrCat("has ", size, " entries; the limit is ", kMaxTrainingBatch)});
+  }
+}
+
+void CheckId(int64_t id, const std::string& field, std::vector<core::FieldViolation>& violations) {
+  if (id <= 0) violations.push_back({field, "is required"});
+}
+
+}  // namespace
+
+TrainingService::TrainingService(Authenticator& authenticator, storage::TrainingStore& store,
+                                 storage::AnalyticsStore& analytics)
+    : authenticator_(authenticator), store_(store), analytics_(analytics) {}
+
+grpc::Status TrainingService::UpsertAgents(grpc::ServerContext* context,
+                                           const tnps::v1::UpsertAgentsRequest* request,
+                                           tnps::v1::UpsertAgentsResponse* response) {
+  absl::StatusOr<storage::Principal> principal =
+      authenticator_.Authenticate(*context, core::Role::kAdmin);
+  if (!principal.ok()) return ToGrpcStatus(principal.status());
+  std::vector<core::FieldViolation> violations;
+  CheckBatchSize(request->agents_size(), "agents", violations);
+  std::vector<storage::RosterAgent> agents;
+  std::set<std::string> seen;
+  for (int i = 0; i < request->agents_size() && i < kMaxTrainingBatch; ++i) {
+    const tnps::v1::Agent& a = request->agents(i);
+    const std::string prefix = absl::StrCat("agents[", i, "].");
+    CheckId(a.agent_id(), prefix + "agent_id", violations);
+    CheckId(a.team_id(), prefix + "team_id", violations);
+    if (!seen.insert(a.agent_id()).second) {
+      violations.push_back({prefix + "agent_id", "appears twice in the request"});
+    }
+    if (a.display_name().size() > kMaxNameBytes) {
+      violations.push_back({prefix + "display_name", "is longer than 200 bytes"});
+    }
+    if (a.region().size() > kMaxTrainingIdBytes) {
+      violations.push_back({prefix + "region", "is longer than 128 bytes"});
+    }
+    std::optional<absl::CivilDay> hire_date;
+    if (a.has_hire_date()) {
+      hire_date = MapDate(true, a.hire_date(), prefix + "hire_date", violations);
+    }
+    agents.push_back(
+        {a.agent_id(), a.display_name(), a.team_id(), a.region(), hire_date, a.active()});
+  }
+  if (!violations.empty()) return InvalidArgument("", violations);
+  absl::StatusOr<storage::TrainingWrite> outcome =
+      store_.UpsertAgents(principal->tenant_id, agents);
+  if (!outcome.ok()) return ToGrpcStatus(outcome.status());
+  response->set_created(outcome->first);
+  response->set_updated(outcome->second);
+  return grpc::Status::OK;
+}
+
+grpc::Status TrainingService::CreateProgram(grpc::ServerContext* context,
+                                            const tnps::v1::CreateProgramRequest* request,
+                                            tnps::v1::CreateProgramResponse* response) {
+  absl::StatusOr<storage::Principal> principal =
+      authenticator_.Authenticate(*context, core::Role::kAdmin);
+  if (!principal.ok()) return ToGrpcStatus(principal.status());
+  const tnps::v1::Program& p = request->program();
+  std::vector<core::FieldViolation> violations;
+  CheckName(p.name(), "program.name", violations);
+  if (p.description().size() > kMaxDescriptionBytes) {
+    violations.push_back({"program.description", "is longer than 4000 bytes"});
+  }
+  if (!std::isfinite(p.hours_per_participant()) || p.hours_per_participant() < 0 ||
+      p.hours_per_participant() > 10000) {
+    violations.push_back({"program.hours_per_participant", "must be 0..10000"});
+  }
+  if (p.cost_per_hour_micros() < 0) {
+    violations.push_back({"program.cost_per_hour_micros", "must not be negative"});
+  }
+  if (!IsCurrencyCode(p.currency_code())) {
+    violations.push_back({"program.currency_code", "must be an ISO 4217 code such as EUR"});
+  }
+  if (!violations.empty()) return InvalidArgument("", violations);
+  storage::Program program;
+  program.name = p.name();
+  program.description = p.description();
+  program.hours_per_participant = p.hours_per_participant();
+  program.cost_per_hour_micros = p.cost_per_hour_micros();
+  program.currency_code = p.currency_code();
+  absl::StatusOr<storage::Program> created = store_.CreateProgram(principal->tenant_id, program);
+  if (!created.ok()) return ToGrpcStatus(created.status());
+  ProgramToProto(*created, response->mutable_program());
+  return grpc::Status::OK;
+}
+
+grpc::Status TrainingService::ListPrograms(grpc::ServerContext* context,
+                                           const tnps::v1::ListProgramsRequest* request,
+                                           tnps::v1::ListProgramsResponse* response) {
+  absl::StatusOr<storage::Principal> principal =
+      authenticator_.Authenticate(*context, core::Role::kRead);
+  if (!principal.ok()) return ToGrpcStatus(principal.status());
+  absl::StatusOr<std::vector<storage::Program>> programs =
+      store_.ListPrograms(principal->tenant_id);
+  if (!programs.ok()) return ToGrpcStatus(programs.status());
+  for (const auto& p : *programs) ProgramToProto(p, response->add_programs());
+  return grpc::Status::OK;
+}
+
+grpc::Status TrainingService::CreateCohort(grpc::ServerContext* context,
+                                           const tnps::v1::CreateCohortRequest* request,
+                                           tnps::v1::CreateCohortResponse* response) {
+  absl::StatusOr<storage::Principal> principal =
+      authenticator_.Authenticate(*context, core::Role::kAdmin);
+  if (!principal.ok()) return ToGrpcStatus(principal.status());
+  const tnps::v1::Cohort& c = request->cohort();
+  std::vector<core::FieldViolation> violations;
+  CheckId(c.program_id(), "cohort.program_id", violations);
+  CheckName(c.name(), "cohort.name", violations);
+  std::optional<absl::CivilDay> start = MapDate(c.has_planned_start_date(), c.planned_start_date(),
+                                                "cohort.planned_start_date", violations);
+  std::optional<absl::CivilDay> end = MapDate(c.has_planned_end_date(), c.planned_end_date(),
+                                              "cohort.planned_end_date", violations);
+  if (start && end && *end < *start) {
+    violations.push_back({"cohort.planned_end_date", "is before planned_start_date"});
+  }
+  if (!violations.empty()) return InvalidArgument("", violations);
+  storage::Cohort cohort;
+  cohort.program_id = c.program_id();
+  cohort.name = c.name();
+  cohort.planned_start = *start;
+  cohort.planned_end = *end;
+  absl::StatusOr<storage::Cohort> created = store_.CreateCohort(principal->tenant_id, cohort);
+  if (!created.ok()) return ToGrpcStatus(created.status());
+  CohortToProto(*created, response->mutable_cohort());
+  return grpc::Status::OK;
+}
+
+grpc::Status TrainingService::ListCohorts(grpc::ServerContext* context,
+                                          const tnps::v1::ListCohortsRequest* request,
+                                          tnps::v1::ListCohortsResponse* response) {
+  absl::StatusOr<storage::Principal> principal =
+      authenticator_.Authenticate(*context, core::Role::kRead);
+  if (!principal.ok()) return ToGrpcStatus(principal.status());
+  if (request->program_id() < 0) {
+    return InvalidArgument("", {{"program_id", "must be 0 (all) or a programme id"}});
+  }
+  if (request->program_id() > 0) {
+    absl::StatusOr<storage::Program> program =
+        store_.GetProgram(principal->tenant_id, request->program_id());
+    if (!program.ok()) return ToGrpcStatus(program.status());
+  }
+  absl::StatusOr<std::vector<storage::Cohort>> cohorts =
+      store_.ListCohorts(principal->tenant_id, request->program_id());
+  if (!cohorts.ok()) return ToGrpcStatus(cohorts.status());
+  for (const auto& c : *cohorts) CohortToProto(c, response->add_cohorts());
+  return grpc::Status::OK;
+}
+
+grpc::Status TrainingService::GetCohort(grpc::ServerContext* context,
+                                        const tnps::v1::GetCohortRequest* request,
+                                        tnps::v1::GetCohortResponse* response) {
+  absl::StatusOr<storage::Principal> principal =
+      authenticator_.Authenticate(*context, core::Role::kRead);
+  if (!principal.ok()) return ToGrpcStatus(principal.status());
+  std::vector<core::FieldViolation> violations;
+  CheckId(request->cohort_id(), "cohort_id", violations);
+  if (!violations.empty()) return InvalidArgument("", violations);
+  absl::StatusOr<storage::Cohort> cohort =
+      store_.GetCohort(principal->tenant_id, request->cohort_id());
+  if (!cohort.ok()) return ToGrpcStatus(cohort.status());
+  absl::StatusOr<std::vector<storage::Enrollment>> enrollments =
+      store_.CohortEnrollments(principal->tenant_id, request->cohort_id());
+  if (!enrollments.ok()) return ToGrpcStatus(enrollments.status());
+  CohortToProto(*cohort, response->mutable_cohort());
+  for (const auto& e : *enrollments) EnrollmentToProto(e, response->add_enrollments());
+  return grpc::Status::OK;
+}
+
+grpc::Status TrainingService::EnrollAgents(grpc::ServerContext* context,
+                                           const tnps::v1::EnrollAgentsRequest* request,
+                                           tnps::v1::EnrollAgentsResponse* response) {
+  absl::StatusOr<storage::Principal> principal =
+      authenticator_.Authenticate(*context, core::Role::kAdmin);
+  if (!principal.ok()) return ToGrpcStatus(principal.status());
+  std::vector<core::FieldViolation> violations;
+  CheckId(request->cohort_id(), "cohort_id", violations);
+  CheckBatchSize(request->agent_ids_size(), "agent_ids", violations);
+  std::set<std::string> seen;
+  for (int i = 0; i < request->agent_ids_size() && i < kMaxTrainingBatch; ++i) {
+    const std::string field = absl::StrCat("agent_ids[", i, "]");
+    CheckId(request->agent_ids(i), field, violations);
+    if (!seen.insert(request->agent_ids(i)).second) {
+      violations.push_back({field, "appears twice in the request"});
+    }
+  }
+  absl::Time enrolled_at = absl::Now();
+  if (request->has_enroll_time()) {
+    std::optional<absl::Time> t = MapTimestamp(request->enroll_time(), "enroll_time", violations);
+    if (t && *t > absl::Now() + kMaxFutureSkew) {
+      violations.push_back({"enroll_time", "is in the future"});
+    } else if (t) {
+      enrolled_at = *t;
+    }
+  }
+  if (!violations.empty()) return InvalidArgument("", violations);
+  std::vector<std::string> ids(request->agent_ids().begin(), request->agent_ids().end());
+  absl::StatusOr<storage::TrainingWrite> outcome =
+      store_.Enroll(principal->tenant_id, request->cohort_id(), ids, enrolled_at);
+  if (!outcome.ok()) return ToGrpcStatus(outcome.status());
+  if (!outcome->violations.empty()) return InvalidArgument("", outcome->violations);
+  response->set_enrolled(outcome->first);
+  return grpc::Status::OK;
+}
+
+grpc::Status TrainingService::RecordCompletions(grpc::ServerContext* context,
+                                                const tnps::v1::RecordCompletionsRequest* request,
+                                                tnps::v1::RecordCompletionsResponse* response) {
+  absl::StatusOr<storage::Principal> principal =
+      authenticator_.Authenticate(*context, core::Role::kAdmin);
+  if (!principal.ok()) return ToGrpcStatus(principal.status());
+  std::vector<core::FieldViolation> violations;
+  CheckId(request->cohort_id(), "cohort_id", violations);
+  CheckBatchSize(request->completions_size(), "completions", violations);
+  std::vector<storage::CompletionRecord> records;
+  std::set<std::string> seen;
+  const absl::Time now = absl::Now();
+  for (int i = 0; i < request->completions_size() && i < kMaxTrainingBatch; ++i) {
+    const tnps::v1::Completion& c = request->completions(i);
+    const std::string prefix = absl::StrCat("completions[", i, "].");
+    CheckId(c.agent_id(), prefix + "agent_id", violations);
+    if (!seen.insert(c.agent_id()).second) {
+      violations.push_back({prefix + "agent_id", "appears twice in the request"});
+    }
+    std::optional<absl::Time> t;
+    if (c.has_completion_time()) {
+      t = MapTimestamp(c.completion_time(), prefix + "completion_time", violations);
+    } else {
+      violations.push_back({prefix + "completion_time", "is required"});
+    }
+    if (t && *t > now + kMaxFutureSkew) {
+      violations.push_back({prefix + "completion_time", "is in the future"});
+    }
+    if (t) records.push_back({c.agent_id(), *t});
+  }
+  if (!violations.empty()) return InvalidArgument("", violations);
+  absl::StatusOr<storage::TrainingWrite> outcome =
+      store_.RecordCompletions(principal->tenant_id, request->cohort_id(), records);
+  if (!outcome.ok()) return ToGrpcStatus(outcome.status());
+  if (!outcome->violations.empty()) return InvalidArgument("", outcome->violations);
+  response->set_recorded(outcome->first);
+  response->set_corrected(outcome->second);
+  return grpc::Status::OK;
+}
+
+}  // namespace tnps::services

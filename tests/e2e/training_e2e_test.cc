@@ -1,0 +1,531 @@
+// TrainingService end to end: roster, programmes, cohorts, enrolments and
+// completions with their error cases; a cohort uplift small enough to check
+// by hand; and recovery of a known effect from data that `tnpsctl demo`
+// generates through the real ingest API.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "core/group_time_att.h"
+#include "core/time_buckets.h"
+#include "tests/e2e/ingest_fixture.h"
+#include "tnps/v1/training_service.grpc.pb.h"
+#include "tools/demo_data.h"
+
+namespace tnps::testing {
+namespace {
+
+using absl::CivilDay;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
+  out->set_seconds(absl::ToUnixSeconds(t));
+}
+
+absl::Time Utc(int y, int m, int d, int hour) {
+  return absl::FromCivil(absl::CivilSecond(y, m, d, hour, 0, 0), absl::UTCTimeZone());
+}
+
+// Every figure of a response must be finite.
+bool AllFinite(const google::protobuf::Message& message) {
+  const auto* reflection = message.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const auto* f : fields) {
+    using FD = google::protobuf::FieldDescriptor;
+    if (f->cpp_type() == FD::CPPTYPE_DOUBLE) {
+      if (f->is_repeated()) {
+        for (int i = 0; i < reflection->FieldSize(message, f); ++i) {
+          if (!std::isfinite(reflection->GetRepeatedDouble(message, f, i))) return false;
+        }
+      } else if (!std::isfinite(reflection->GetDouble(message, f))) {
+        return false;
+      }
+    } else if (f->cpp_type() == FD::CPPTYPE_MESSAGE) {
+      if (f->is_repeated()) {
+        for (int i = 0; i < reflection->FieldSize(message, f); ++i) {
+          if (!AllFinite(reflection->GetRepeatedMessage(message, f, i))) return false;
+        }
+      } else if (!AllFinite(reflection->GetMessage(message, f))) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+class TrainingE2eTest : public IngestFixture {
+ protected:
+  void SetUp() override {
+    IngestFixture::SetUp();
+    training_ = tnps::v1::TrainingService::NewStub(server_->NewChannel());
+  }
+
+  void TearDown() override {
+    training_.reset();
+    IngestFixture::TearDown();
+  }
+
+  std::unique_ptr<grpc::ClientContext> Context(const std::string& key) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->AddMetadata("authorization", absl::StrCat("Bearer ", key));
+    return context;
+  }
+
+  // A response by `agent` (team-1, phone) at `when`.
+  void Respond(const std::string& id, const std::string& agent, absl::Time when, int score) {
+    tnps::v1::SurveyResponse r = ValidResponse(id, score);
+    r.set_agent_id(agent);
+    r.set_team_id("team-1");
+    SetTime(when, r.mutable_interaction_time());
+    SetTime(when + absl::Minutes(10), r.mutable_response_time());
+    responses_.push_back(r);
+  }
+  void Flush() {
+    tnps::v1::SubmitResponsesResponse reply;
+    ASSERT_TRUE(SubmitBatch(ingest_key_a_, responses_, &reply).ok());
+    ASSERT_EQ(reply.accepted_count(), static_cast<int>(responses_.size()));
+    responses_.clear();
+  }
+
+  int64_t CreateProgram(const std::string& name, const std::string& key = "") {
+    tnps::v1::CreateProgramRequest request;
+    request.mutable_program()->set_name(name);
+    request.mutable_program()->set_hours_per_participant(8);
+    request.mutable_program()->set_cost_per_hour_micros(50'000'000);
+    request.mutable_program()->set_currency_code("EUR");
+    tnps::v1::CreateProgramResponse response;
+    grpc::Status status = training_->CreateProgram(Context(key.empty() ? admin_key_a_ : key).get(),
+                                                   request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.program().program_id();
+  }
+
+  int64_t CreateCohort(int64_t program_id, const std::string& name) {
+    tnps::v1::CreateCohortRequest request;
+    request.mutable_cohort()->set_program_id(program_id);
+    request.mutable_cohort()->set_name(name);
+    *request.mutable_cohort()->mutable_planned_start_date() = ProtoDate(CivilDay(2026, 6, 8));
+    *request.mutable_cohort()->mutable_planned_end_date() = ProtoDate(CivilDay(2026, 6, 12));
+    tnps::v1::CreateCohortResponse response;
+    grpc::Status status = training_->CreateCohort(Context(admin_key_a_).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.cohort().cohort_id();
+  }
+
+  grpc::Status Enroll(int64_t cohort_id, const std::vector<std::string>& agents) {
+    tnps::v1::EnrollAgentsRequest request;
+    request.set_cohort_id(cohort_id);
+    for (const auto& a : agents) request.add_agent_ids(a);
+    SetTime(Utc(2026, 5, 1, 9), request.mutable_enroll_time());
+    tnps::v1::EnrollAgentsResponse response;
+    return training_->EnrollAgents(Context(admin_key_a_).get(), request, &response);
+  }
+
+  grpc::Status Complete(int64_t cohort_id, const std::vector<std::pair<std::string, absl::Time>>& c,
+                        tnps::v1::RecordCompletionsResponse* response) {
+    tnps::v1::RecordCompletionsRequest request;
+    request.set_cohort_id(cohort_id);
+    for (const auto& [agent, when] : c) {
+      tnps::v1::Completion* completion = request.add_completions();
+      completion->set_agent_id(agent);
+      SetTime(when, completion->mutable_completion_time());
+    }
+    return training_->RecordCompletions(Context(admin_key_a_).get(), request, response);
+  }
+
+  std::unique_ptr<tnps::v1::TrainingService::Stub> training_;
+  std::vector<tnps::v1::SurveyResponse> responses_;
+};
+
+TEST_F(TrainingE2eTest, RosterSyncUpdatesAgentsFirstSeenThroughIngest) {
+  Respond("r1", "agent-7", Utc(2026, 6, 1, 10), 9);
+  Flush();
+  tnps::v1::UpsertAgentsRequest request;
+  tnps::v1::Agent* seen = request.add_agents();
+  seen->set_agent_id("agent-7");
+  seen->set_team_id("team-9");
+  seen->set_display_name("Ana");
+  *seen->mutable_hire_date() = ProtoDate(CivilDay(2024, 3, 1));
+  seen->set_active(true);
+  tnps::v1::Agent* fresh = request.add_agents();
+  fresh->set_agent_id("agent-8");
+  fresh->set_team_id("team-9");
+  tnps::v1::UpsertAgentsResponse response;
+  ASSERT_TRUE(training_->UpsertAgents(Context(admin_key_a_).get(), request, &response).ok());
+  EXPECT_EQ(response.created(), 1);
+  EXPECT_EQ(response.updated(), 1);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM agents WHERE team_id = 'team-9' AND "
+                          "(agent_id = 'agent-8' OR (display_name = 'Ana' AND "
+                          "hire_date = '2024-03-01' AND active))"),
+            2);
+  // The response keeps the team it had at interaction time.
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM responses WHERE team_id = 'team-1'"), 1);
+
+  // Bad rows are named and nothing is stored.
+  tnps::v1::UpsertAgentsRequest bad;
+  bad.add_agents()->set_agent_id("agent-20");
+  bad.add_agents()->set_team_id("team-1");
+  tnps::v1::Agent* twice = bad.add_agents();
+  twice->set_agent_id("agent-20");
+  twice->set_team_id("team-1");
+  grpc::Status status = training_->UpsertAgents(Context(admin_key_a_).get(), bad, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status),
+              ElementsAre("agents[0].team_id", "agents[1].agent_id", "agents[2].agent_id"));
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM agents WHERE agent_id = 'agent-20'"), 0);
+
+  // Writing needs admin.
+  status = training_->UpsertAgents(Context(read_key_a_).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(TrainingE2eTest, ProgrammesCohortsEnrolmentsAndCompletionsRejectBadInput) {
+  for (const char* agent : {"a1", "a2", "a3"}) Respond(agent, agent, Utc(2026, 6, 1, 10), 9);
+  Flush();
+  const int64_t program = CreateProgram("Empathy");
+  ASSERT_GT(program, 0);
+  {
+    tnps::v1::CreateProgramRequest again;
+    again.mutable_program()->set_name("Empathy");
+    again.mutable_program()->set_currency_code("EUR");
+    tnps::v1::CreateProgramResponse response;
+    EXPECT_EQ(training_->CreateProgram(Context(admin_key_a_).get(), again, &response).error_code(),
+              grpc::StatusCode::ALREADY_EXISTS);
+    tnps::v1::CreateProgramRequest bad;
+    bad.mutable_program()->set_hours_per_participant(-1);
+    bad.mutable_program()->set_currency_code("euro");
+    grpc::Status status = training_->CreateProgram(Context(admin_key_a_).get(), bad, &response);
+    EXPECT_THAT(ViolatedFields(status), ElementsAre("program.name", "program.hours_per_participant",
+                                                    "program.currency_code"));
+  }
+  {
+    tnps::v1::CreateCohortRequest request;
+    request.mutable_cohort()->set_program_id(program + 100);
+    request.mutable_cohort()->set_name("W1");
+    *request.mutable_cohort()->mutable_planned_start_date() = ProtoDate(CivilDay(2026, 6, 8));
+    *request.mutable_cohort()->mutable_planned_end_date() = ProtoDate(CivilDay(2026, 6, 1));
+    tnps::v1::CreateCohortResponse response;
+    grpc::Status status = training_->CreateCohort(Context(admin_key_a_).get(), request, &response);
+    EXPECT_THAT(ViolatedFields(status), ElementsAre("cohort.planned_end_date"));
+    *request.mutable_cohort()->mutable_planned_end_date() = ProtoDate(CivilDay(2026, 6, 12));
+    status = training_->CreateCohort(Context(admin_key_a_).get(), request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+  const int64_t cohort = CreateCohort(program, "W1");
+  const int64_t other = CreateCohort(program, "W2");
+
+  ASSERT_TRUE(Enroll(cohort, {"a1", "a2"}).ok());
+  // Unknown agent, an agent already in a cohort of this programme, a repeat.
+  grpc::Status status = Enroll(other, {"a3", "ghost", "a1", "a3"});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("agent_ids[3]"));
+  status = Enroll(other, {"a3", "ghost", "a1"});
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("agent_ids[1]", "agent_ids[2]"));
+  EXPECT_THAT(status.error_message(), HasSubstr("already enrolled in cohort"));
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM training_enrollments"), 2);
+  EXPECT_EQ(Enroll(cohort + 100, {"a3"}).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  tnps::v1::RecordCompletionsResponse recorded;
+  // Not enrolled here; before the enrolment; in the future.
+  status = Complete(cohort,
+                    {{"a3", Utc(2026, 6, 10, 12)},
+                     {"a1", Utc(2026, 4, 1, 12)},
+                     {"a2", absl::Now() + absl::Hours(48)}},
+                    &recorded);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("completions[2].completion_time"));
+  status = Complete(cohort, {{"a3", Utc(2026, 6, 10, 12)}, {"a1", Utc(2026, 4, 1, 12)}}, &recorded);
+  EXPECT_THAT(ViolatedFields(status),
+              ElementsAre("completions[0].agent_id", "completions[1].completion_time"));
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM training_completion_log"), 0);
+
+  ASSERT_TRUE(
+      Complete(cohort, {{"a1", Utc(2026, 6, 10, 12)}, {"a2", Utc(2026, 6, 11, 12)}}, &recorded)
+          .ok());
+  EXPECT_EQ(recorded.recorded(), 2);
+  // A retry changes nothing; a correction is counted and logged.
+  ASSERT_TRUE(
+      Complete(cohort, {{"a1", Utc(2026, 6, 10, 12)}, {"a2", Utc(2026, 6, 12, 23)}}, &recorded)
+          .ok());
+  EXPECT_EQ(recorded.recorded(), 0);
+  EXPECT_EQ(recorded.corrected(), 1);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM training_completion_log"), 3);
+
+  tnps::v1::GetCohortRequest get;
+  get.set_cohort_id(cohort);
+  tnps::v1::GetCohortResponse got;
+  ASSERT_TRUE(training_->GetCohort(Context(read_key_a_).get(), get, &got).ok());
+  EXPECT_EQ(got.cohort().enrolled_agents(), 2);
+  EXPECT_EQ(got.cohort().completed_agents(), 2);
+  ASSERT_EQ(got.enrollments_size(), 2);
+  // 23:00 UTC on 12 June is 01:00 on 13 June in Zurich.
+  EXPECT_EQ(got.enrollments(1).completion_date().day(), 13);
+
+  tnps::v1::ListCohortsRequest list;
+  list.set_program_id(program);
+  tnps::v1::ListCohortsResponse cohorts;
+  ASSERT_TRUE(training_->ListCohorts(Context(read_key_a_).get(), list, &cohorts).ok());
+  EXPECT_EQ(cohorts.cohorts_size(), 2);
+
+  // Another tenant sees none of it.
+  EXPECT_EQ(training_->GetCohort(Context(admin_key_b_).get(), get, &got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  tnps::v1::ListProgramsResponse programs;
+  ASSERT_TRUE(training_->ListPrograms(Context(admin_key_b_).get(), {}, &programs).ok());
+  EXPECT_EQ(programs.programs_size(), 0);
+}
+
+// Two trained and two comparison agents, figures worked out by hand.
+TEST_F(TrainingE2eTest, CohortUpliftMatchesHandComputation) {
+  // Completions: t1 on 10 June, t2 on 12 June. Windows: 10 days before, 10
+  // after a 2-day washout. t1: pre 31 May..9 June, post 13..22 June;
+  // t2: pre 2..11 June, post 15..24 June. Comparison: pre 31 May..9 June,
+  // post 15..24 June.
+  Respond("t1-a", "t1", Utc(2026, 6, 5, 10), 10);
+  Respond("t1-b", "t1", Utc(2026, 6, 5, 11), 3);
+  Respond("t1-washout", "t1", Utc(2026, 6, 11, 10), 0);  // in no window
+  Respond("t1-c", "t1", Utc(2026, 6, 14, 10), 9);
+  Respond("t1-d", "t1", Utc(2026, 6, 16, 10), 10);
+  Respond("t2-a", "t2", Utc(2026, 6, 5, 10), 7);
+  Respond("t2-b", "t2", Utc(2026, 6, 20, 10), 10);
+  Respond("c1-a", "c1", Utc(2026, 6, 1, 10), 10);
+  Respond("c1-b", "c1", Utc(2026, 6, 2, 10), 0);
+  Respond("c1-c", "c1", Utc(2026, 6, 16, 10), 8);
+  Respond("c1-d", "c1", Utc(2026, 6, 18, 10), 9);
+  Respond("c2-a", "c2", Utc(2026, 6, 3, 10), 9);
+  Respond("c2-b", "c2", Utc(2026, 6, 20, 10), 9);
+  Flush();
+  const int64_t program = CreateProgram("Empathy");
+  const int64_t cohort = CreateCohort(program, "W1");
+  ASSERT_TRUE(Enroll(cohort, {"t1", "t2"}).ok());
+  tnps::v1::RecordCompletionsResponse recorded;
+  ASSERT_TRUE(
+      Complete(cohort, {{"t1", Utc(2026, 6, 10, 15)}, {"t2", Utc(2026, 6, 12, 15)}}, &recorded)
+          .ok());
+
+  tnps::v1::GetCohortUpliftRequest request;
+  request.set_cohort_id(cohort);
+  request.set_pre_days(10);
+  request.set_post_days(10);
+  request.set_washout_days(2);
+  tnps::v1::GetCohortUpliftResponse uplift;
+  grpc::Status status = training_->GetCohortUplift(Context(read_key_a_).get(), request, &uplift);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(uplift.treated_agents(), 2);
+  EXPECT_EQ(uplift.comparison_agents(), 2);
+  EXPECT_EQ(uplift.never_trained_agents(), 2);
+  // Cohort: pre P1 Pa1 D1 (NPS 0), post P3 (NPS 100).
+  EXPECT_EQ(uplift.cohort_pre().promoters(), 1);
+  EXPECT_EQ(uplift.cohort_pre().passives(), 1);
+  EXPECT_EQ(uplift.cohort_pre().detractors(), 1);
+  EXPECT_EQ(uplift.cohort_post().promoters(), 3);
+  EXPECT_EQ(uplift.cohort_post().responses(), 3);
+  EXPECT_DOUBLE_EQ(uplift.naive_delta().delta(), 100);
+  // Comparison: pre P2 D1 (33.3), post P2 Pa1 (66.7).
+  EXPECT_NEAR(uplift.comparison_pre().nps(), 100.0 / 3, 1e-9);
+  EXPECT_NEAR(uplift.comparison_post().nps(), 200.0 / 3, 1e-9);
+  EXPECT_EQ(ProtoDate(CivilDay(2026, 5, 31)).SerializeAsString(),
+            uplift.comparison_pre_start().SerializeAsString());
+  EXPECT_EQ(ProtoDate(CivilDay(2026, 6, 24)).SerializeAsString(),
+            uplift.comparison_post_end().SerializeAsString());
+  // DiD 100 − 33.3. Influence functions: the treated agents' sums equal
+  // their share of the means, so only c1 (−11.1) and c2 (+11.1) contribute:
+  // SE = √(2·11.1²) = 15.713.
+  ASSERT_TRUE(uplift.uplift().defined());
+  EXPECT_NEAR(uplift.uplift().estimate(), 200.0 / 3, 1e-9);
+  EXPECT_NEAR(uplift.uplift().standard_error(), std::sqrt(2.0) * 100 / 9, 1e-9);
+  EXPECT_NEAR(uplift.uplift().p_value(), 2.209e-5, 1e-7);
+  // A day of the chart: 28 days to 9 June hold t1 10, 3 and t2 7 (NPS 0)
+  // against c1 10, 0 and c2 9 (NPS 33.3).
+  ASSERT_EQ(uplift.daily_size(), 25);
+  const tnps::v1::UpliftDay& june9 = uplift.daily(9);
+  EXPECT_EQ(june9.date().day(), 9);
+  EXPECT_EQ(june9.cohort().responses(), 3);
+  EXPECT_NEAR(june9.cohort().nps(), 0, 1e-9);
+  EXPECT_NEAR(june9.delta(), -100.0 / 3, 1e-9);
+  EXPECT_TRUE(AllFinite(uplift));
+
+  // Bad windows are named; unknown cohorts are NOT_FOUND.
+  request.set_pre_days(0);
+  request.set_washout_days(-1);
+  status = training_->GetCohortUplift(Context(read_key_a_).get(), request, &uplift);
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("pre_days", "washout_days"));
+  request.set_pre_days(10);
+  request.set_washout_days(2);
+  request.set_cohort_id(cohort + 100);
+  EXPECT_EQ(training_->GetCohortUplift(Context(read_key_a_).get(), request, &uplift).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(TrainingE2eTest, EmptyPeriodsAreFlaggedNotBroken) {
+  Respond("x", "t1", Utc(2026, 1, 5, 10), 9);
+  Respond("y", "c1", Utc(2026, 1, 5, 10), 9);
+  Flush();
+  const int64_t program = CreateProgram("Empathy");
+  const int64_t cohort = CreateCohort(program, "W1");
+  ASSERT_TRUE(Enroll(cohort, {"t1"}).ok());
+  tnps::v1::GetCohortUpliftRequest request;
+  request.set_cohort_id(cohort);
+  request.set_pre_days(30);
+  request.set_post_days(30);
+  tnps::v1::GetCohortUpliftResponse uplift;
+  // No completion yet: a precondition, not an empty estimate.
+  EXPECT_EQ(training_->GetCohortUplift(Context(read_key_a_).get(), request, &uplift).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  tnps::v1::RecordCompletionsResponse recorded;
+  ASSERT_TRUE(Complete(cohort, {{"t1", Utc(2026, 6, 10, 15)}}, &recorded).ok());
+  // Completed, but nobody answered around it.
+  ASSERT_TRUE(training_->GetCohortUplift(Context(read_key_a_).get(), request, &uplift).ok());
+  EXPECT_TRUE(uplift.cohort_pre().empty());
+  EXPECT_FALSE(uplift.uplift().defined());
+  EXPECT_FALSE(uplift.naive_delta().defined());
+  EXPECT_FALSE(uplift.daily(0).delta_defined());
+  EXPECT_TRUE(AllFinite(uplift));
+
+  tnps::v1::GetProgramImpactRequest impact_request;
+  impact_request.set_program_id(program);
+  *impact_request.mutable_start_date() = ProtoDate(CivilDay(2026, 1, 1));
+  *impact_request.mutable_end_date() = ProtoDate(CivilDay(2026, 10, 31));
+  tnps::v1::GetProgramImpactResponse impact;
+  grpc::Status status =
+      training_->GetProgramImpact(Context(read_key_a_).get(), impact_request, &impact);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
+  impact_request.set_period(static_cast<tnps::v1::Period>(7));
+  status = training_->GetProgramImpact(Context(read_key_a_).get(), impact_request, &impact);
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("period"));
+  impact_request.set_period(tnps::v1::PERIOD_WEEK);
+  impact_request.set_program_id(program + 100);
+  EXPECT_EQ(
+      training_->GetProgramImpact(Context(read_key_a_).get(), impact_request, &impact).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+}
+
+// The estimator on data generated through the real ingest API, against the
+// effect the data were generated with and the same estimator run in
+// process on the generator's own responses.
+TEST_F(TrainingE2eTest, DemoDataRecoverTheTrueEffect) {
+  const std::vector<std::string> flags = {"--seed=1",
+                                          "--agents=200",
+                                          "--teams=10",
+                                          "--days=365",
+                                          "--responses-per-day=600",
+                                          "--agents-per-wave=50",
+                                          "--ramp-days=0",
+                                          "--effect=7",
+                                          "--end-date=2026-10-31"};
+  std::vector<std::string> argv = {TNPSCTL_BIN, "demo", "--server=" + server_->address(),
+                                   "--api-key=" + admin_key_a_};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  CommandResult demo = RunCommand(argv);
+  ASSERT_EQ(demo.exit_code, 0) << demo.stderr_text << demo.stdout_text;
+  EXPECT_THAT(demo.stdout_text, HasSubstr("estimated uplift (staggered DiD)"));
+
+  tnps::v1::ListProgramsResponse programs;
+  ASSERT_TRUE(training_->ListPrograms(Context(read_key_a_).get(), {}, &programs).ok());
+  ASSERT_EQ(programs.programs_size(), 1);
+  tnps::v1::GetProgramImpactRequest request;
+  request.set_program_id(programs.programs(0).program_id());
+  *request.mutable_start_date() = ProtoDate(CivilDay(2026, 10, 31) - 364);
+  *request.mutable_end_date() = ProtoDate(CivilDay(2026, 10, 31));
+  tnps::v1::GetProgramImpactResponse impact;
+  grpc::Status status = training_->GetProgramImpact(Context(read_key_a_).get(), request, &impact);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(impact.treated_agents(), 150);
+  EXPECT_EQ(impact.never_treated_agents(), 50);
+  ASSERT_TRUE(impact.simple().defined());
+  EXPECT_LT(impact.simple().ci_low(), 7);
+  EXPECT_GT(impact.simple().ci_high(), 7);
+  EXPECT_GT(impact.pretrend_leads().p_value(), 0.05);
+  EXPECT_TRUE(impact.cost().cost_per_nps_point_defined());
+  EXPECT_EQ(impact.cost().training_hours(), 150 * 8);
+  EXPECT_TRUE(AllFinite(impact));
+
+  // The same generator in process, aggregated per agent and week by hand.
+  tools::DemoConfig config = tools::DefaultDemoConfig(CivilDay(2026, 10, 31));
+  config.seed = 1;
+  config.agents = 200;
+  config.teams = 10;
+  config.first_day = CivilDay(2026, 10, 31) - 364;
+  config.first_wave_start = config.first_day + 365 / 3;
+  config.wave_spacing_days = 365 / 6;
+  config.responses_per_day = 600;
+  config.agents_per_wave = 50;
+  config.ramp_days = 0;
+  tools::DemoGenerator generator(config);
+  std::map<std::string, int> unit;
+  std::vector<int64_t> group;
+  for (const tools::DemoAgent& a : generator.agents()) {
+    unit[a.agent_id] = static_cast<int>(group.size());
+    group.push_back(a.wave < 0 ? 0 : core::BucketNumber(a.completion_day, core::BucketSize::kWeek));
+  }
+  std::vector<core::PanelCell> cells;
+  int64_t responses = 0;
+  generator.ForEachDay([&](CivilDay day, std::vector<tnps::v1::SurveyResponse>& rs) {
+    for (const auto& r : rs) {
+      const int u = unit[r.agent_id()];
+      const double y = r.score() >= 9 ? 100 : r.score() >= 7 ? 0 : -100;
+      cells.push_back({u, core::BucketNumber(day, core::BucketSize::kWeek), group[u], y, 1});
+      ++responses;
+    }
+  });
+  EXPECT_EQ(impact.responses(), responses);
+  absl::StatusOr<core::DidEstimates> expected = core::EstimateGroupTimeAtt(cells, {});
+  ASSERT_TRUE(expected.ok());
+  EXPECT_NEAR(impact.simple().att(), expected->simple.att, 1e-9);
+  EXPECT_NEAR(impact.simple().standard_error(), expected->simple.standard_error, 1e-9);
+
+  // Running the demo again adds nothing.
+  demo = RunCommand(argv);
+  ASSERT_EQ(demo.exit_code, 0) << demo.stderr_text;
+  EXPECT_THAT(demo.stdout_text, HasSubstr("exists already"));
+  EXPECT_EQ(ResponseCount(), responses);
+}
+
+TEST_F(TrainingE2eTest, PlanCohortUsesTheTenantsHistory) {
+  // 26 weeks of history: 4 agents, 2 responses a week each, all promoters
+  // for a and b, all detractors for c and d: between-agent variance only.
+  const absl::Time now = absl::Now();
+  for (int week = 1; week <= 20; ++week) {
+    for (const char* agent : {"a", "b", "c", "d"}) {
+      for (int k = 0; k < 2; ++k) {
+        const bool high = agent[0] == 'a' || agent[0] == 'b';
+        Respond(absl::StrCat(agent, week, "-", k), agent, now - absl::Hours(24 * 7 * week + k),
+                high ? 10 : 0);
+      }
+    }
+  }
+  Flush();
+  tnps::v1::PlanCohortRequest request;
+  request.set_agents(50);
+  request.set_weeks_after_training(8);
+  tnps::v1::PlanCohortResponse plan;
+  ASSERT_TRUE(training_->PlanCohort(Context(read_key_a_).get(), request, &plan).ok());
+  ASSERT_TRUE(plan.defined());
+  EXPECT_EQ(plan.history_responses(), 160);
+  EXPECT_EQ(plan.history_agents(), 4);
+  EXPECT_NEAR(plan.responses_per_agent_per_week(), 160.0 / (4 * 26), 1e-9);
+  // ANOVA: no variance within agents; between agents MSB/n0 with
+  // MSB = 4·40·100²/3 and n0 = (160 − 4·40²/160)/3 = 40, so σ² = 40000/3.
+  const double variance = 40000.0 / 3;
+  EXPECT_NEAR(plan.response_sd(), std::sqrt(variance), 1e-6);
+  EXPECT_NEAR(plan.intra_agent_correlation(), 1, 1e-9);
+  // m = 8·160/104 responses per window and DE = m, so each of the four
+  // means has variance σ²/50 and the MDE is (1.95996 + 0.84162)·SE.
+  const double se = std::sqrt(4 * variance / 50);
+  EXPECT_NEAR(plan.design_effect(), 8 * 160.0 / 104, 1e-9);
+  EXPECT_NEAR(plan.standard_error(), se, 1e-6);
+  EXPECT_NEAR(plan.minimum_detectable_effect(), 2.801585 * se, 1e-3);
+
+  request.set_agents(0);
+  request.set_weeks_after_training(0);
+  grpc::Status status = training_->PlanCohort(Context(read_key_a_).get(), request, &plan);
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("agents", "weeks_after_training"));
+}
+
+}  // namespace
+}  // namespace tnps::testing
