@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tnps builds, tests and runs with. Does
 # nothing when they are all present already. Needs root (or sudo).
+# With --tests, also what only the tests need (headless Chromium renders the
+# training report).
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libpqxx-dev libpq-dev libabsl-dev libgtest-dev libssl-dev
+  libpqxx-dev libpq-dev libabsl-dev libgtest-dev libssl-dev zlib1g-dev
   postgresql postgresql-contrib
 )
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(chromium)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -93,6 +93,10 @@ sample="$state/sample-responses.csv"
 deploy/sample-responses.sh 400 >"$sample"
 TNPS_API_KEY="$TNPS_INGEST_KEY" "$ctl" import "$sample" --server "$listen" || true
 
+echo "== demo contact centre: 18 months, 400 agents, three training waves (tnpsctl demo)"
+# Generates through the real API once; later runs only print the impact.
+TNPS_API_KEY="$TNPS_ADMIN_KEY" "$ctl" demo --server "$listen"
+
 cat <<DONE
 
 tnps is running.
@@ -110,6 +114,11 @@ Submit a response (buf from the npm registry; the server has reflection on):
     -H "authorization: Bearer $TNPS_INGEST_KEY" \\
     -d '{"response": {"externalId": "crm-42", "interactionId": "call-42", "agentId": "agent-007", "teamId": "team-blue", "channel": "CHANNEL_PHONE", "score": 9, "comment": "Patient and kind", "interactionTime": "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)", "responseTime": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"}}' \\
     http://$listen/tnps.v1.IngestService/SubmitResponse
+
+What the training did (docs/training-impact.md):
+  npx --yes @bufbuild/buf@1.75.0 curl --protocol grpc --http2-prior-knowledge \\
+    -H "authorization: Bearer $TNPS_READ_KEY" -d '{"programId": 1}' \\
+    http://$listen/tnps.v1.TrainingService/GetProgramImpact
 
 Stop the server: kill \$(cat $state/server.pid); stop PostgreSQL: deploy/pg-cluster.sh stop $cluster
 DONE

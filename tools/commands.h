@@ -24,6 +24,7 @@ int RunImport(const Args& args);
 int RunReportingRole(const Args& args);
 int RunDid(const Args& args);
 int RunDemo(const Args& args);
+int RunReport(const Args& args);
 
 }  // namespace tnps::tools
 

@@ -50,6 +50,7 @@ constexpr char kUsage[] = R"(tnpsctl COMMAND [ARGS] [FLAGS]
        [--ramp-days N] [--agents-per-wave N] [--end-date YYYY-MM-DD]
                                              generate a tenant with a known training
                                              effect through the API (admin key)
+  report --program NAME --out FILE.html      the training-impact report (read key)
 
 Flags may also be written with dashes (--time-zone) and set through
 TNPS_DATABASE_URL, TNPS_SERVER and TNPS_API_KEY.)";
@@ -91,6 +92,7 @@ int main(int argc, char** argv) {
   if (command == "reporting-role") return tnps::tools::RunReportingRole(rest);
   if (command == "did") return tnps::tools::RunDid(rest);
   if (command == "demo") return tnps::tools::RunDemo(rest);
+  if (command == "report") return tnps::tools::RunReport(rest);
   std::fprintf(stderr, "tnpsctl: unknown command %s\n\n%s\n", command.c_str(), kUsage);
   return tnps::tools::kExitUsage;
 }

@@ -6,14 +6,19 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "absl/strings/str_cat.h"
 #include "core/group_time_att.h"
 #include "core/time_buckets.h"
 #include "tests/e2e/ingest_fixture.h"
+#include "tests/e2e/png_image.h"
 #include "tnps/v1/training_service.grpc.pb.h"
 #include "tools/demo_data.h"
+#include "tools/report_html.h"
 
 namespace tnps::testing {
 namespace {
@@ -484,6 +489,52 @@ TEST_F(TrainingE2eTest, DemoDataRecoverTheTrueEffect) {
   ASSERT_EQ(demo.exit_code, 0) << demo.stderr_text;
   EXPECT_THAT(demo.stdout_text, HasSubstr("exists already"));
   EXPECT_EQ(ResponseCount(), responses);
+}
+
+// `tnpsctl report` on demo data, rendered by headless Chromium: the page
+// is self-contained and every chart is drawn in its colours.
+TEST_F(TrainingE2eTest, ReportRendersInHeadlessChromium) {
+  const char* kChromium = "/usr/bin/chromium";
+  if (!std::filesystem::exists(kChromium)) {
+    GTEST_SKIP() << "Debian's chromium is not installed (tests/run.sh installs it)";
+  }
+  CommandResult demo = RunCommand({TNPSCTL_BIN, "demo", "--server=" + server_->address(),
+                                   "--api-key=" + admin_key_a_, "--seed=3", "--agents=120",
+                                   "--teams=6", "--days=270", "--responses-per-day=300",
+                                   "--agents-per-wave=30", "--end-date=2026-10-31"});
+  ASSERT_EQ(demo.exit_code, 0) << demo.stderr_text;
+
+  char dir_template[] = "/tmp/tnps-report-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  const std::string html_path = dir + "/report.html";
+  CommandResult report =
+      RunCommand({TNPSCTL_BIN, "report", "--server=" + server_->address(),
+                  "--api-key=" + read_key_a_, "--program=Empathy training", "--out=" + html_path});
+  ASSERT_EQ(report.exit_code, 0) << report.stderr_text;
+  std::ifstream file(html_path);
+  const std::string html((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(html, HasSubstr("<svg"));
+  for (const char* external : {"src=", "href=", "url(", "@import", "<script"}) {
+    EXPECT_THAT(html, ::testing::Not(HasSubstr(external))) << external;
+  }
+
+  const std::string png = dir + "/report.png";
+  CommandResult shot =
+      RunCommand({kChromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                  "--disable-background-networking", "--disable-dev-shm-usage", "--no-first-run",
+                  "--user-data-dir=" + dir + "/profile", "--window-size=1000,2600",
+                  "--screenshot=" + png, "file://" + html_path});
+  ASSERT_EQ(shot.exit_code, 0) << shot.stderr_text;
+  std::optional<PngImage> image = ReadPng(png);
+  ASSERT_TRUE(image.has_value());
+  EXPECT_EQ(image->width, 1000);
+  // Three cohort charts with two lines each, the event study's band and line.
+  EXPECT_GT(image->CountColor(tools::kCohortColor, 10), 1000);
+  EXPECT_GT(image->CountColor(tools::kComparisonColor, 10), 1000);
+  EXPECT_GT(image->CountColor(tools::kBandColor, 6), 5000);
+  EXPECT_GT(image->CountColor(tools::kEstimateColor, 10), 300);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(TrainingE2eTest, PlanCohortUsesTheTenantsHistory) {

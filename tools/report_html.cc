@@ -1,0 +1,351 @@
+#include "tools/report_html.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
+
+namespace tnps::tools {
+namespace {
+
+constexpr double kWidth = 900;
+constexpr double kHeight = 320;
+constexpr double kLeft = 56, kRight = 16, kTop = 16, kBottom = 40;
+
+std::string Escape(absl::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+absl::CivilDay Day(const tnps::v1::Date& d) { return absl::CivilDay(d.year(), d.month(), d.day()); }
+
+std::string DayText(absl::CivilDay d) {
+  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+}
+
+std::string Points(double v) { return absl::StrFormat("%+.1f", v); }
+
+// Maps data coordinates onto the plot area of one chart.
+struct Frame {
+  double x_min, x_max, y_min, y_max;
+  double X(double x) const {
+    return kLeft + (x - x_min) / std::max(1e-9, x_max - x_min) * (kWidth - kLeft - kRight);
+  }
+  double Y(double y) const {
+    return kTop + (y_max - y) / std::max(1e-9, y_max - y_min) * (kHeight - kTop - kBottom);
+  }
+};
+
+// y range covering `values` with a margin, widened to whole tens.
+std::pair<double, double> NiceRange(const std::vector<double>& values) {
+  double lo = 0, hi = 0;
+  if (!values.empty()) {
+    lo = *std::min_element(values.begin(), values.end());
+    hi = *std::max_element(values.begin(), values.end());
+  }
+  lo = std::floor((lo - 2) / 10) * 10;
+  hi = std::ceil((hi + 2) / 10) * 10;
+  return {lo, hi};
+}
+
+// Horizontal grid lines and labels every `step` points.
+std::string YAxis(const Frame& f, double step) {
+  std::string out;
+  for (double y = f.y_min; y <= f.y_max + 1e-9; y += step) {
+    absl::StrAppendFormat(
+        &out,
+        "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
+        "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%g</text>",
+        kLeft, kWidth - kRight, f.Y(y), f.Y(y), kLeft - 6, f.Y(y) + 4, y);
+  }
+  return out;
+}
+
+// A polyline through the points that have a value; gaps break the line.
+std::string Line(const Frame& f, const std::vector<std::optional<double>>& ys, double x0,
+                 const char* color) {
+  std::string out;
+  std::vector<std::string> run;
+  auto flush = [&] {
+    if (run.size() > 1) {
+      absl::StrAppend(&out, "<polyline fill=\"none\" stroke=\"", color,
+                      "\" stroke-width=\"2.5\" points=\"", absl::StrJoin(run, " "), "\"/>");
+    }
+    run.clear();
+  };
+  for (size_t i = 0; i < ys.size(); ++i) {
+    if (!ys[i]) {
+      flush();
+      continue;
+    }
+    run.push_back(absl::StrFormat("%.1f,%.1f", f.X(x0 + static_cast<double>(i)), f.Y(*ys[i])));
+  }
+  flush();
+  return out;
+}
+
+std::string Svg(const std::string& title, const std::string& body) {
+  return absl::StrFormat(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %g %g\" width=\"%g\" "
+      "height=\"%g\" role=\"img\" aria-label=\"%s\">%s</svg>",
+      kWidth, kHeight, kWidth, kHeight, Escape(title), body);
+}
+
+std::string Legend(const std::vector<std::pair<std::string, const char*>>& entries) {
+  std::string out = "<p class=\"legend\">";
+  for (const auto& [label, color] : entries) {
+    absl::StrAppend(&out, "<span><i style=\"background:", color, "\"></i>", Escape(label),
+                    "</span>");
+  }
+  return out + "</p>";
+}
+
+std::string CohortChart(const tnps::v1::GetCohortUpliftResponse& u, int washout_days) {
+  if (u.daily_size() == 0) return "";
+  const absl::CivilDay first = Day(u.daily(0).date());
+  std::vector<std::optional<double>> cohort, comparison;
+  std::vector<double> all;
+  for (const auto& d : u.daily()) {
+    cohort.push_back(d.cohort().empty() ? std::nullopt : std::optional(d.cohort().nps()));
+    comparison.push_back(d.comparison().empty() ? std::nullopt
+                                                : std::optional(d.comparison().nps()));
+    if (cohort.back()) all.push_back(*cohort.back());
+    if (comparison.back()) all.push_back(*comparison.back());
+  }
+  const auto [lo, hi] = NiceRange(all);
+  const Frame f{0, static_cast<double>(u.daily_size() - 1), lo, hi};
+  std::string body = YAxis(f, (hi - lo) > 60 ? 20 : 10);
+  // The completion span: earliest to latest completion day.
+  const double completion_first = static_cast<double>(Day(u.comparison_pre_end()) + 1 - first);
+  const double completion_last =
+      static_cast<double>(Day(u.comparison_post_start()) - 1 - washout_days - first);
+  absl::StrAppendFormat(&body,
+                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                        "class=\"completion\"/>",
+                        f.X(completion_first), kTop,
+                        std::max(2.0, f.X(completion_last) - f.X(completion_first)),
+                        kHeight - kTop - kBottom);
+  // Month labels on the x axis.
+  for (absl::CivilDay day = first; day <= Day(u.daily(u.daily_size() - 1).date()); ++day) {
+    if (day.day() != 1) continue;
+    const double x = f.X(static_cast<double>(day - first));
+    absl::StrAppendFormat(&body,
+                          "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
+                          "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" "
+                          "text-anchor=\"middle\">%04d-%02d</text>",
+                          x, x, kTop, kHeight - kBottom, x, kHeight - kBottom + 16,
+                          static_cast<int>(day.year()), day.month());
+  }
+  absl::StrAppend(&body, Line(f, comparison, 0, kComparisonColor),
+                  Line(f, cohort, 0, kCohortColor));
+  const std::string title =
+      absl::StrCat("Rolling 28-day NPS of ", u.cohort().name(), " and its comparison agents");
+  return absl::StrCat(
+      "<h3>", Escape(u.cohort().name()), "</h3>", Svg(title, body),
+      Legend({{absl::StrCat(u.cohort().name(), " (", u.treated_agents(), " agents)"), kCohortColor},
+              {absl::StrCat("comparison (", u.comparison_agents(), " agents not yet trained)"),
+               kComparisonColor},
+              {"completions", "#ffe8cc"}}));
+}
+
+std::string EventStudyChart(const tnps::v1::GetProgramImpactResponse& impact) {
+  std::vector<const tnps::v1::AggregateEffect*> points;
+  for (const auto& d : impact.dynamic()) {
+    if (d.defined()) points.push_back(&d);
+  }
+  if (points.empty()) return "<p>No event-time estimate is defined.</p>";
+  std::vector<double> all;
+  for (const auto* p : points) {
+    all.push_back(p->ci_low());
+    all.push_back(p->ci_high());
+  }
+  const auto [lo, hi] = NiceRange(all);
+  const Frame f{static_cast<double>(points.front()->event_time()),
+                static_cast<double>(points.back()->event_time()), lo, hi};
+  std::string body = YAxis(f, (hi - lo) > 60 ? 20 : 10);
+  std::vector<std::string> upper, lower;
+  for (const auto* p : points) {
+    upper.push_back(absl::StrFormat("%.1f,%.1f", f.X(p->event_time()), f.Y(p->ci_high())));
+    lower.insert(lower.begin(),
+                 absl::StrFormat("%.1f,%.1f", f.X(p->event_time()), f.Y(p->ci_low())));
+  }
+  absl::StrAppend(&body, "<polygon fill=\"", kBandColor, "\" stroke=\"none\" points=\"",
+                  absl::StrJoin(upper, " "), " ", absl::StrJoin(lower, " "), "\"/>");
+  absl::StrAppendFormat(&body,
+                        "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"zero\"/>",
+                        kLeft, kWidth - kRight, f.Y(0), f.Y(0));
+  const double start = f.X(-0.5);
+  absl::StrAppendFormat(&body,
+                        "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"start\"/>",
+                        start, start, kTop, kHeight - kBottom);
+  std::vector<std::string> estimate;
+  for (const auto* p : points) {
+    estimate.push_back(absl::StrFormat("%.1f,%.1f", f.X(p->event_time()), f.Y(p->att())));
+    if (p->event_time() % 4 == 0) {
+      absl::StrAppendFormat(&body,
+                            "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" "
+                            "text-anchor=\"middle\">%d</text>",
+                            f.X(p->event_time()), kHeight - kBottom + 16, p->event_time());
+    }
+  }
+  absl::StrAppend(&body, "<polyline fill=\"none\" stroke=\"", kEstimateColor,
+                  "\" stroke-width=\"2.5\" points=\"", absl::StrJoin(estimate, " "), "\"/>");
+  const char* unit = impact.period() == tnps::v1::PERIOD_MONTH ? "months" : "weeks";
+  absl::StrAppendFormat(&body,
+                        "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"middle\">%s "
+                        "since training (0 = the %s of completion)</text>",
+                        (kLeft + kWidth - kRight) / 2, kHeight - 6, unit,
+                        impact.period() == tnps::v1::PERIOD_MONTH ? "month" : "week");
+  return absl::StrCat(Svg("Event study: effect by time since training", body),
+                      Legend({{"θ(e), NPS points", kEstimateColor},
+                              {absl::StrFormat("%.0f%% confidence band (pointwise)",
+                                               100 * impact.confidence_level()),
+                               kBandColor}}));
+}
+
+std::string EffectRow(const std::string& label, const tnps::v1::AggregateEffect& e) {
+  if (!e.defined()) {
+    return absl::StrCat("<tr><td>", Escape(label), "</td><td colspan=\"4\">not defined</td></tr>");
+  }
+  return absl::StrFormat(
+      "<tr><td>%s</td><td>%s</td><td>%.2f</td><td>%s to %s</td><td>%.2g</td></tr>", Escape(label),
+      Points(e.att()), e.standard_error(), Points(e.ci_low()), Points(e.ci_high()), e.p_value());
+}
+
+std::string DeltaCells(double value, double low, double high, bool defined) {
+  if (!defined) return "<td colspan=\"2\">not defined</td>";
+  return absl::StrFormat("<td>%s</td><td>%s to %s</td>", Points(value), Points(low), Points(high));
+}
+
+constexpr char kStyle[] = R"css(
+body{font-family:system-ui,sans-serif;margin:24px auto;max-width:940px;color:#212529}
+h1{font-size:1.6em;margin-bottom:0}h2{margin-top:2em}.sub{color:#495057}
+.headline{font-size:1.3em;background:#f1f3f5;padding:12px 16px;border-radius:6px}
+table{border-collapse:collapse;margin:8px 0}td,th{padding:4px 10px;border-bottom:1px solid #dee2e6;
+text-align:right}td:first-child,th:first-child{text-align:left}
+.grid{stroke:#e9ecef;stroke-width:1}.zero{stroke:#495057;stroke-width:1}
+.start{stroke:#868e96;stroke-dasharray:4 3}.completion{fill:#ffe8cc}
+.tick{font-size:11px;fill:#495057}.legend span{margin-right:18px;font-size:.9em}
+.legend i{display:inline-block;width:14px;height:10px;margin-right:6px}
+.note{color:#495057;font-size:.9em})css";
+
+}  // namespace
+
+std::string RenderReport(const ReportInput& input) {
+  const auto& impact = input.impact;
+  const auto& s = impact.simple();
+  std::string html =
+      absl::StrCat("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>",
+                   Escape(impact.program().name()), " — training impact</title><style>", kStyle,
+                   "</style></head><body>");
+  absl::StrAppend(&html, "<h1>", Escape(impact.program().name()), "</h1><p class=\"sub\">",
+                  Escape(impact.program().description()), "</p>");
+  absl::StrAppendFormat(
+      &html,
+      "<p class=\"sub\">Responses %s to %s (%s), %lld responses; %d agents trained, %d never "
+      "trained in the range. Generated %s.</p>",
+      DayText(Day(impact.start_date())), DayText(Day(impact.end_date())),
+      Escape(impact.time_zone()), static_cast<long long>(impact.responses()),
+      impact.treated_agents(), impact.never_treated_agents(), Escape(input.generated_at));
+  if (s.defined()) {
+    absl::StrAppendFormat(&html,
+                          "<p class=\"headline\">The training changed TNPS by <b>%s points</b> "
+                          "(%.0f%% CI %s to %s, p = %.2g) against %s.</p>",
+                          Points(s.att()), 100 * impact.confidence_level(), Points(s.ci_low()),
+                          Points(s.ci_high()), s.p_value(),
+                          impact.control() == tnps::v1::CONTROL_GROUP_NEVER_TREATED
+                              ? "agents never trained"
+                              : "agents not yet trained");
+  }
+
+  absl::StrAppend(&html,
+                  "<h2>Trained and comparison agents</h2><p class=\"note\">Rolling 28-day "
+                  "NPS per cohort. The shaded span runs from the first to the last "
+                  "completion; comparison agents were not trained in this programme "
+                  "by the end of the cohort's post window.</p>");
+  for (const auto& u : input.cohorts) absl::StrAppend(&html, CohortChart(u, input.washout_days));
+
+  absl::StrAppend(&html, "<h2>Event study</h2><p class=\"note\">θ(e): the effect e ",
+                  impact.period() == tnps::v1::PERIOD_MONTH ? "months" : "weeks",
+                  " after training, averaged over cohorts. Points before 0 are placebo "
+                  "estimates and should hover around zero.</p>",
+                  EventStudyChart(impact));
+
+  absl::StrAppend(&html,
+                  "<h2>Estimates</h2><table><tr><th>aggregation</th><th>NPS points</th>"
+                  "<th>SE</th><th>CI</th><th>p</th></tr>",
+                  EffectRow("simple (post-training cells by group size)", s),
+                  EffectRow("event study, mean over e ≥ 0", impact.dynamic_overall()),
+                  EffectRow("by cohort, weighted by size", impact.group_overall()),
+                  EffectRow("by calendar period, mean", impact.calendar_overall()));
+  for (const auto& g : impact.group()) {
+    absl::StrAppend(&html, EffectRow(absl::StrCat("group trained in the period from ",
+                                                  DayText(Day(g.period_start()))),
+                                     g));
+  }
+  absl::StrAppend(&html, "</table>");
+  for (const auto* t : {&impact.pretrend_leads(), &impact.pretrend_cells()}) {
+    if (t->defined()) {
+      absl::StrAppendFormat(&html, "<p class=\"note\">Pre-trend: %s: χ² %.1f, df %d, p = %.2g.</p>",
+                            Escape(t->description()), t->chi_squared(), t->degrees_of_freedom(),
+                            t->p_value());
+    } else {
+      absl::StrAppendFormat(&html, "<p class=\"note\">Pre-trend: %s: not computed.</p>",
+                            Escape(t->description()));
+    }
+  }
+  const auto& cost = impact.cost();
+  absl::StrAppendFormat(&html, "<p>Training: %.0f hours, %.0f %s", cost.training_hours(),
+                        cost.total_cost_micros() / 1e6, Escape(cost.currency_code()));
+  if (cost.cost_per_nps_point_defined()) {
+    absl::StrAppendFormat(&html, "; %.0f %s per NPS point of uplift",
+                          cost.cost_per_nps_point_micros() / 1e6, Escape(cost.currency_code()));
+  }
+  absl::StrAppend(&html, ".</p>");
+
+  absl::StrAppend(&html,
+                  "<h2>Cohorts: naive before/after against the comparison</h2><table><tr>"
+                  "<th>cohort</th><th>agents</th><th>naive Δ</th><th>CI</th><th>DiD</th>"
+                  "<th>CI</th></tr>");
+  for (const auto& u : input.cohorts) {
+    absl::StrAppend(&html, "<tr><td>", Escape(u.cohort().name()), "</td><td>", u.treated_agents(),
+                    "</td>",
+                    DeltaCells(u.naive_delta().delta(), u.naive_delta().ci_low(),
+                               u.naive_delta().ci_high(), u.naive_delta().defined()),
+                    DeltaCells(u.uplift().estimate(), u.uplift().ci_low(), u.uplift().ci_high(),
+                               u.uplift().defined()),
+                    "</tr>");
+  }
+  absl::StrAppend(&html,
+                  "</table><p class=\"note\">The naive delta compares each agent's own before "
+                  "and after and credits the training with every other change over that time "
+                  "(trend, season, staffing). The DiD column subtracts the comparison agents' "
+                  "change over the same calendar windows.</p>");
+  absl::StrAppend(&html, "<p class=\"note\">Method: ", Escape(impact.method()),
+                  ". See docs/training-impact.md.</p></body></html>\n");
+  return html;
+}
+
+}  // namespace tnps::tools

@@ -1,0 +1,36 @@
+// The training-impact report: one self-contained HTML page (inline SVG and
+// CSS, no scripts, no network) with the rolling NPS of each cohort against
+// its comparison agents, the event study with its confidence band, and the
+// table of estimates.
+#ifndef TNPS_TOOLS_REPORT_HTML_H_
+#define TNPS_TOOLS_REPORT_HTML_H_
+
+#include <string>
+#include <vector>
+
+#include "tnps/v1/training_service.pb.h"
+
+namespace tnps::tools {
+
+// The colours the charts draw with, as "#rrggbb"; tests look for them in a
+// rendering.
+inline constexpr char kCohortColor[] = "#d9480f";
+inline constexpr char kComparisonColor[] = "#1971c2";
+inline constexpr char kEstimateColor[] = "#0b7285";
+inline constexpr char kBandColor[] = "#a5d8ff";
+
+struct ReportInput {
+  tnps::v1::GetProgramImpactResponse impact;
+  // One per cohort with completions, in cohort order.
+  std::vector<tnps::v1::GetCohortUpliftResponse> cohorts;
+  // The washout the uplifts were asked with, to mark completion spans.
+  int washout_days = 0;
+  // When the report was made (UTC, shown as is).
+  std::string generated_at;
+};
+
+std::string RenderReport(const ReportInput& input);
+
+}  // namespace tnps::tools
+
+#endif  // TNPS_TOOLS_REPORT_HTML_H_
