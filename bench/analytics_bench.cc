@@ -1,15 +1,16 @@
 // Analytics benchmark: loads a synthetic tenant straight into PostgreSQL
 // (1,000 agents in 50 teams, 3 channels, two years; rollups built from the
 // responses) and times AnalyticsService calls over real gRPC.
-// bench/run_analytics_bench.sh runs it on 1M and 10M responses.
+// bench/run_analytics_bench.sh runs it on 1M and 10M responses;
+// bench/run_training_bench.sh times TrainingService's estimates on 10M.
+#include <grpcpp/grpcpp.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -20,11 +21,15 @@
 #include "storage/connection_pool.h"
 #include "storage/tenant_store.h"
 #include "tnps/v1/analytics_service.grpc.pb.h"
+#include "tnps/v1/training_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, database_url, "", "the server's database");
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "tnps-server address");
 ABSL_FLAG(int64_t, responses, 1000000, "responses to generate");
 ABSL_FLAG(int, calls, 30, "timed calls per query (after 3 warm-up calls)");
+ABSL_FLAG(bool, analytics, true, "time the AnalyticsService queries");
+ABSL_FLAG(bool, training, false,
+          "record a programme with 10 cohorts of 50 agents and time TrainingService's estimates");
 
 namespace {
 
@@ -57,8 +62,10 @@ SELECT $1, 'r' || i, 'c' || i, 'agent-' || a, 'team-' || (a % 50), 1 + i % 3,
        ts, ts + interval '30 minutes', (ts AT TIME ZONE 'Europe/Zurich')::date
 FROM generate_series($2::bigint, $3::bigint) i,
      LATERAL (SELECT (i * 7919) % 1000 AS a,
-                     timestamptz ')sql", kFirstInstant, R"sql(' +
-                       (i * )sql", kDays, R"sql(::bigint * 86400 / $4) * interval '1 second' AS ts) g
+                     timestamptz ')sql",
+                                  kFirstInstant, R"sql(' +
+                       (i * )sql",
+                                  kDays, R"sql(::bigint * 86400 / $4) * interval '1 second' AS ts) g
 )sql"),
                      tenant_id, from, to, responses);
     txn.commit();
@@ -113,6 +120,67 @@ void Time(const char* name, const std::function<grpc::Status()>& call) {
               ms[static_cast<size_t>(0.99 * (ms.size() - 1))]);
 }
 
+void SetDate(absl::CivilDay day, tnps::v1::Date* out) {
+  out->set_year(static_cast<int>(day.year()));
+  out->set_month(day.month());
+  out->set_day(day.day());
+}
+
+// Ten cohorts of 50 agents through TrainingService, two months apart from
+// February 2025, each agent completing on one of its cohort's first ten
+// days; 500 agents are never trained. Returns the programme and the
+// cohort in the middle.
+std::pair<int64_t, int64_t> RecordTraining(tnps::v1::TrainingService::Stub& stub,
+                                           const std::string& admin_key) {
+  auto call = [&](auto method, const auto& request, auto* response) {
+    grpc::ClientContext c;
+    c.AddMetadata("authorization", "Bearer " + admin_key);
+    grpc::Status status = (stub.*method)(&c, request, response);
+    if (!status.ok()) {
+      std::fprintf(stderr, "training setup failed: %s\n", status.error_message().c_str());
+      std::exit(1);
+    }
+  };
+  tnps::v1::CreateProgramRequest program;
+  program.mutable_program()->set_name("Empathy");
+  program.mutable_program()->set_hours_per_participant(8);
+  program.mutable_program()->set_currency_code("EUR");
+  tnps::v1::CreateProgramResponse created;
+  call(&tnps::v1::TrainingService::Stub::CreateProgram, program, &created);
+  int64_t middle = 0;
+  for (int k = 0; k < 10; ++k) {
+    const absl::CivilDay start = absl::CivilDay(2025, 2, 1) + 60 * k;
+    tnps::v1::CreateCohortRequest cohort;
+    cohort.mutable_cohort()->set_program_id(created.program().program_id());
+    cohort.mutable_cohort()->set_name(absl::StrCat("Cohort ", k + 1));
+    SetDate(start, cohort.mutable_cohort()->mutable_planned_start_date());
+    SetDate(start + 9, cohort.mutable_cohort()->mutable_planned_end_date());
+    tnps::v1::CreateCohortResponse cohort_created;
+    call(&tnps::v1::TrainingService::Stub::CreateCohort, cohort, &cohort_created);
+    const int64_t cohort_id = cohort_created.cohort().cohort_id();
+    if (k == 5) middle = cohort_id;
+    tnps::v1::EnrollAgentsRequest enroll;
+    tnps::v1::RecordCompletionsRequest complete;
+    enroll.set_cohort_id(cohort_id);
+    complete.set_cohort_id(cohort_id);
+    enroll.mutable_enroll_time()->set_seconds(
+        absl::ToUnixSeconds(absl::FromCivil(start - 7, absl::UTCTimeZone())));
+    for (int i = 0; i < 50; ++i) {
+      const std::string agent = absl::StrCat("agent-", 50 * k + i);
+      enroll.add_agent_ids(agent);
+      tnps::v1::Completion* c = complete.add_completions();
+      c->set_agent_id(agent);
+      c->mutable_completion_time()->set_seconds(absl::ToUnixSeconds(
+          absl::FromCivil(start + i % 10, absl::UTCTimeZone()) + absl::Hours(14)));
+    }
+    tnps::v1::EnrollAgentsResponse enrolled;
+    tnps::v1::RecordCompletionsResponse recorded;
+    call(&tnps::v1::TrainingService::Stub::EnrollAgents, enroll, &enrolled);
+    call(&tnps::v1::TrainingService::Stub::RecordCompletions, complete, &recorded);
+  }
+  return {created.program().program_id(), middle};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -125,17 +193,46 @@ int main(int argc, char** argv) {
   const std::string name = absl::StrCat("analytics-", responses);
   absl::StatusOr<tnps::storage::Tenant> tenant = tenants.Create(name, "Europe/Zurich");
   absl::StatusOr<tnps::storage::IssuedKey> key = keys.Issue(name, tnps::core::Role::kRead);
-  if (!tenant.ok() || !key.ok()) return 1;
+  absl::StatusOr<tnps::storage::IssuedKey> admin = keys.Issue(name, tnps::core::Role::kAdmin);
+  if (!tenant.ok() || !key.ok() || !admin.ok()) return 1;
   std::fprintf(stderr, "generating %lld responses\n", static_cast<long long>(responses));
   Load(url, tenant->tenant_id, responses);
 
-  auto stub = tnps::v1::AnalyticsService::NewStub(
-      grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials()));
+  auto channel =
+      grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials());
+  auto stub = tnps::v1::AnalyticsService::NewStub(channel);
   auto context = [&](grpc::ClientContext& c) {
     c.AddMetadata("authorization", "Bearer " + key->key);
   };
   std::printf("%lld responses, 1,000 agents, 50 teams, 3 channels, %d days\n",
               static_cast<long long>(responses), kDays);
+  if (absl::GetFlag(FLAGS_training)) {
+    auto training = tnps::v1::TrainingService::NewStub(channel);
+    const auto [program_id, cohort_id] = RecordTraining(*training, admin->key);
+    Time("GetCohortUplift, 50 agents, 90/14/90 days", [&] {
+      grpc::ClientContext c;
+      context(c);
+      tnps::v1::GetCohortUpliftRequest request;
+      request.set_cohort_id(cohort_id);
+      request.set_pre_days(90);
+      request.set_post_days(90);
+      request.set_washout_days(14);
+      tnps::v1::GetCohortUpliftResponse response;
+      return training->GetCohortUplift(&c, request, &response);
+    });
+    Time("GetProgramImpact, 10 cohorts, weekly, 2 years", [&] {
+      grpc::ClientContext c;
+      context(c);
+      tnps::v1::GetProgramImpactRequest request;
+      request.set_program_id(program_id);
+      request.set_period(tnps::v1::PERIOD_WEEK);
+      SetDate(absl::CivilDay(2024, 11, 1), request.mutable_start_date());
+      SetDate(absl::CivilDay(2026, 10, 31), request.mutable_end_date());
+      tnps::v1::GetProgramImpactResponse response;
+      return training->GetProgramImpact(&c, request, &response);
+    });
+  }
+  if (!absl::GetFlag(FLAGS_analytics)) return 0;
   Time("GetNps, tenant, 90 days", [&] {
     grpc::ClientContext c;
     context(c);
