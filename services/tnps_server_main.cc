@@ -25,6 +25,7 @@
 #include "storage/migration_runner.h"
 #include "storage/response_store.h"
 #include "storage/response_writer.h"
+#include "storage/rollup_compactor.h"
 #include "storage/training_store.h"
 
 using tnps::services::EnvDefault;
@@ -45,8 +46,17 @@ ABSL_FLAG(bool, migrate_on_start, EnvDefault("TNPS_MIGRATE_ON_START", false),
           "apply pending schema migrations before serving (env TNPS_MIGRATE_ON_START)");
 ABSL_FLAG(int, max_message_bytes, EnvDefault("TNPS_MAX_MESSAGE_BYTES", 16 << 20),
           "largest request message accepted (env TNPS_MAX_MESSAGE_BYTES)");
+ABSL_FLAG(absl::Duration, compact_interval,
+          EnvDefault("TNPS_COMPACT_INTERVAL", absl::Milliseconds(250)),
+          "how often the coarse rollups catch up with new responses when idle; queries are "
+          "exact either way, but days not yet compacted are read from the finest rollup (env "
+          "TNPS_COMPACT_INTERVAL)");
 
 namespace {
+
+// Change rows (one per tenant and local day of an ingest transaction) that
+// one compaction round takes.
+constexpr int64_t kChangesPerRound = 2000;
 
 int Serve() {
   const std::string database_url = absl::GetFlag(FLAGS_database_url);
@@ -80,6 +90,7 @@ int Serve() {
   tnps::services::AnalyticsService analytics(authenticator, analytics_store);
   tnps::storage::TrainingStore training_store(pool);
   tnps::services::TrainingService training(authenticator, training_store, analytics_store);
+  tnps::storage::RollupCompactor compactor(pool);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -101,6 +112,7 @@ int Serve() {
                  listen.substr(0, listen.rfind(':')).c_str(), port);
   }
   tnps::services::DatabaseHealth health(pool, *server->GetHealthCheckService(), absl::Seconds(2));
+  compactor.Start(absl::GetFlag(FLAGS_compact_interval), kChangesPerRound);
 
   // Blocked in main() before any thread started, so only this wait sees them.
   sigset_t signals;

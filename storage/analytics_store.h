@@ -1,5 +1,5 @@
-// Reads NPS counts for analytics from the exact daily rollups, aggregated in
-// PostgreSQL to as few rows as each question needs.
+// Reads NPS counts for analytics from the rollups (storage/rollup_reader.h),
+// aggregated in PostgreSQL to as few rows as each question needs.
 #ifndef TNPS_STORAGE_ANALYTICS_STORE_H_
 #define TNPS_STORAGE_ANALYTICS_STORE_H_
 
@@ -13,18 +13,9 @@
 #include "core/nps_statistics.h"
 #include "core/time_buckets.h"
 #include "storage/connection_pool.h"
+#include "storage/rollup_reader.h"
 
 namespace tnps::storage {
-
-// Responses of one tenant whose local day is in `days`; an empty list
-// means no restriction on that dimension.
-struct RollupFilter {
-  int64_t tenant_id = 0;
-  core::DayRange days;
-  std::vector<std::string> agent_ids;
-  std::vector<std::string> team_ids;
-  std::vector<int> channels;
-};
 
 enum class RollupGroup { kAgentAndTeam, kTeam, kChannel };
 

@@ -1,5 +1,7 @@
 #include "storage/pg_text.h"
 
+#include <stdexcept>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -77,6 +79,18 @@ std::string JsonObjectText(const std::vector<std::pair<std::string, std::string>
 
 std::string TimestampText(absl::Time time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", time, absl::UTCTimeZone());
+}
+
+std::string DateText(absl::CivilDay day) {
+  return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());
+}
+
+absl::CivilDay ParseDateText(const char* text) {
+  absl::CivilDay day;
+  if (!absl::ParseCivilTime(text, &day)) {
+    throw std::runtime_error(absl::StrCat("unexpected date from the database: ", text));
+  }
+  return day;
 }
 
 }  // namespace tnps::storage

@@ -1,6 +1,6 @@
 // Text forms of values sent to PostgreSQL as statement parameters: array
 // literals (for unnest-based multi-row statements), JSON objects and
-// timestamps.
+// timestamps; and dates both ways.
 #ifndef TNPS_STORAGE_PG_TEXT_H_
 #define TNPS_STORAGE_PG_TEXT_H_
 
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
 namespace tnps::storage {
@@ -33,6 +34,12 @@ std::string JsonObjectText(const std::vector<std::pair<std::string, std::string>
 
 // ISO 8601 in UTC with microseconds, e.g. 2026-03-01T09:30:00.000000Z.
 std::string TimestampText(absl::Time time);
+
+// YYYY-MM-DD.
+std::string DateText(absl::CivilDay day);
+// A date as PostgreSQL prints it (ISO, the server default DateStyle); throws
+// std::runtime_error on anything else.
+absl::CivilDay ParseDateText(const char* text);
 
 }  // namespace tnps::storage
 

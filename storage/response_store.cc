@@ -21,11 +21,11 @@ constexpr char kInputRows[] = R"sql(
                        customer_ref, score, comment, interaction_time, response_time,
                        attributes, ord))sql";
 
-// Agents on first sight, the responses, and the rollups of exactly the rows
-// inserted (conflicting rows are skipped and counted nowhere). Rows and
-// rollup keys are visited in a fixed order so that concurrent writers lock
-// them in the same order. The category thresholds are those of
-// core/nps_category.h.
+// Agents on first sight, the responses, the rollups of exactly the rows
+// inserted (conflicting rows are skipped and counted nowhere) and the days
+// they changed. Rows and rollup keys are visited in a fixed order so that
+// concurrent writers lock them in the same order. The category thresholds
+// are those of core/nps_category.h.
 constexpr char kInsertResponses[] = "responses_insert";
 const std::string kInsertResponsesSql = absl::StrCat(R"sql(
 WITH input AS (SELECT * FROM )sql",
@@ -62,6 +62,12 @@ rolled_up AS (
   SET promoters = d.promoters + excluded.promoters,
       passives = d.passives + excluded.passives,
       detractors = d.detractors + excluded.detractors
+),
+-- One change row per day touched, for the coarse rollups' compactor
+-- (storage/rollup_compactor.h). Appending takes no lock another writer waits on.
+changed AS (
+  INSERT INTO rollup_changes (tenant_id, local_day)
+  SELECT DISTINCT tenant_id, local_day FROM inserted
 )
 SELECT tenant_id, external_id, response_id FROM inserted)sql");
 

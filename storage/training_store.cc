@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "storage/pg_text.h"
+#include "storage/rollup_reader.h"
 
 namespace tnps::storage {
 namespace {
@@ -89,30 +90,7 @@ WITH i AS (
 INSERT INTO training_completion_log (tenant_id, cohort_id, agent_id, completed_at)
 SELECT tenant_id, cohort_id, agent_id, completed_at FROM changed)sql";
 
-constexpr char kAgentDays[] = "training_agent_days";
-constexpr char kAgentWeeks[] = "training_agent_weeks";
-constexpr char kAgentMonths[] = "training_agent_months";
-
-// Counts per agent and bucket; `bucket_start` is an SQL expression over
-// local_day giving the bucket's first day.
-std::string AgentBucketSql(absl::string_view bucket_start) {
-  return absl::StrCat("SELECT agent_id, ", bucket_start,
-                      " AS bucket, sum(promoters), sum(passives), sum(detractors) "
-                      "FROM daily_rollups WHERE tenant_id = $1 "
-                      "AND local_day BETWEEN $2::date AND $3::date GROUP BY agent_id, bucket");
-}
-
-std::string DateText(absl::CivilDay day) {
-  return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());
-}
-
-absl::CivilDay ParseDay(const pqxx::field& field) {
-  absl::CivilDay day;
-  if (!absl::ParseCivilTime(field.c_str(), &day)) {
-    throw std::runtime_error(absl::StrCat("unexpected date ", field.c_str()));
-  }
-  return day;
-}
+absl::CivilDay ParseDay(const pqxx::field& field) { return ParseDateText(field.c_str()); }
 
 absl::Time TimeAt(const pqxx::field& field) { return absl::FromUnixMicros(field.as<int64_t>()); }
 
@@ -178,10 +156,6 @@ TrainingStore::TrainingStore(ConnectionPool& pool) : pool_(pool) {
                    "LEFT JOIN training_enrollments e ON e.tenant_id = $1 "
                    "AND e.cohort_id = $2 AND e.agent_id = i.agent_id ORDER BY i.n"));
   pool_.Prepare(kRecordCompletions, kRecordCompletionsSql);
-  pool_.Prepare(kAgentDays, AgentBucketSql("local_day"));
-  pool_.Prepare(kAgentWeeks,
-                AgentBucketSql("local_day - (extract(isodow FROM local_day)::int - 1)"));
-  pool_.Prepare(kAgentMonths, AgentBucketSql("local_day - (extract(day FROM local_day)::int - 1)"));
 }
 
 absl::StatusOr<TrainingWrite> TrainingStore::UpsertAgents(int64_t tenant_id,
@@ -436,21 +410,15 @@ absl::StatusOr<TrainingWrite> TrainingStore::RecordCompletions(
 
 absl::StatusOr<std::vector<AgentCounts>> TrainingStore::AgentBucketCounts(
     int64_t tenant_id, const core::DayRange& days, core::BucketSize bucket) {
-  const char* statement = bucket == core::BucketSize::kWeek    ? kAgentWeeks
-                          : bucket == core::BucketSize::kMonth ? kAgentMonths
-                                                               : kAgentDays;
+  const RollupTime time = bucket == core::BucketSize::kWeek    ? RollupTime::kWeek
+                          : bucket == core::BucketSize::kMonth ? RollupTime::kMonth
+                                                               : RollupTime::kDay;
+  absl::StatusOr<std::vector<RollupRow>> rows =
+      ReadRollups(pool_, {.tenant_id = tenant_id, .days = days}, RollupBy::kAgent, time);
+  if (!rows.ok()) return rows.status();
   std::vector<AgentCounts> out;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
-    out.clear();
-    pqxx::read_transaction txn(conn);
-    for (const auto& row :
-         txn.exec_prepared(statement, tenant_id, DateText(days.first), DateText(days.last))) {
-      out.push_back({row[0].as<std::string>(),
-                     ParseDay(row[1]),
-                     {row[2].as<int64_t>(), row[3].as<int64_t>(), row[4].as<int64_t>()}});
-    }
-  });
-  if (!status.ok()) return status;
+  out.reserve(rows->size());
+  for (RollupRow& row : *rows) out.push_back({std::move(row.key), row.bucket, row.counts});
   return out;
 }
 

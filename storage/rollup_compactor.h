@@ -1,0 +1,47 @@
+// Keeps the coarse rollups (per agent and day, agent and week, team and day,
+// tenant and day) in step with the exact daily_rollups. Ingest appends a row
+// per (tenant, local day) it touched to rollup_changes; the compactor takes a
+// batch of those rows, recomputes the coarse cells of their days (and weeks)
+// from daily_rollups and deletes exactly the rows it took, in one
+// transaction. Readers treat days with change rows as pending and read them
+// from daily_rollups (see migrations/0005_coarse_rollups.up.sql).
+#ifndef TNPS_STORAGE_ROLLUP_COMPACTOR_H_
+#define TNPS_STORAGE_ROLLUP_COMPACTOR_H_
+
+#include <cstdint>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "storage/connection_pool.h"
+
+namespace tnps::storage {
+
+class RollupCompactor {
+ public:
+  explicit RollupCompactor(ConnectionPool& pool);
+  ~RollupCompactor();
+
+  // One round: takes up to `max_changes` change rows (oldest first) and
+  // recomputes their days. Returns how many change rows it took. Rounds of
+  // several servers are serialized by an advisory lock.
+  absl::StatusOr<int64_t> CompactOnce(int64_t max_changes);
+
+  // Compacts until no change row is left; returns the rows taken in all.
+  absl::StatusOr<int64_t> CompactAll(int64_t max_changes_per_round);
+
+  // Runs rounds on a background thread: again at once after a full round,
+  // else after `idle_period`. Stops in the destructor. Errors (such as the
+  // database being down) are logged and retried after `idle_period`.
+  void Start(absl::Duration idle_period, int64_t max_changes_per_round);
+
+ private:
+  ConnectionPool& pool_;
+  absl::Notification stop_;
+  std::thread thread_;
+};
+
+}  // namespace tnps::storage
+
+#endif  // TNPS_STORAGE_ROLLUP_COMPACTOR_H_

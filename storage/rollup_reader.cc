@@ -1,0 +1,250 @@
+#include "storage/rollup_reader.h"
+
+#include <algorithm>
+#include <pqxx/pqxx>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "storage/pg_text.h"
+
+namespace tnps::storage {
+namespace {
+
+// Above this many day ranges, a plan reads the whole range from
+// daily_rollups instead (only after many scattered late responses).
+constexpr size_t kMaxRanges = 24;
+
+// A table the counts can come from, and the columns it has.
+struct RollupTable {
+  const char* name;
+  // Its day column; for the per-week table, the week's Monday.
+  const char* day_column;
+  bool has_agent, has_team, has_channel;
+};
+
+constexpr RollupTable kFinest{"daily_rollups", "local_day", true, true, true};
+constexpr RollupTable kAgentDays{"rollup_agent_days", "local_day", true, true, false};
+constexpr RollupTable kAgentWeeks{"rollup_agent_weeks", "week_start", true, true, false};
+constexpr RollupTable kTeamDays{"rollup_team_days", "local_day", false, true, true};
+constexpr RollupTable kTenantDays{"rollup_tenant_days", "local_day", false, false, true};
+
+// The coarsest per-day table with every column the query needs, and whether
+// the per-week table can stand in for whole weeks.
+struct Grain {
+  const RollupTable* days;
+  bool weeks;
+};
+
+Grain ChooseGrain(const RollupFilter& f, RollupBy by, RollupTime time) {
+  const bool agent =
+      !f.agent_ids.empty() || by == RollupBy::kAgentAndTeam || by == RollupBy::kAgent;
+  const bool team = !f.team_ids.empty() || by == RollupBy::kTeam;
+  const bool channel = !f.channels.empty() || by == RollupBy::kChannel;
+  if (agent && channel) return {&kFinest, false};
+  if (agent) {
+    return {&kAgentDays, time == RollupTime::kTotal || time == RollupTime::kWeek};
+  }
+  if (team) return {&kTeamDays, false};
+  return {&kTenantDays, false};
+}
+
+void AppendRange(std::vector<core::DayRange>& ranges, absl::CivilDay day, int step) {
+  if (!ranges.empty() && ranges.back().last + step == day) {
+    ranges.back().last = day;
+  } else {
+    ranges.push_back({day, day});
+  }
+}
+
+// Builds the statement: one UNION ALL branch per range, grouped outside.
+class StatementBuilder {
+ public:
+  StatementBuilder(const RollupFilter& filter, RollupBy by, RollupTime time)
+      : filter_(filter), by_(by), time_(time) {
+    params_.push_back(absl::StrCat(filter.tenant_id));
+    if (!filter.agent_ids.empty()) agents_ = Param(ArrayOf(filter.agent_ids));
+    if (!filter.team_ids.empty()) teams_ = Param(ArrayOf(filter.team_ids));
+    if (!filter.channels.empty()) {
+      PgArrayLiteral channels;
+      for (int c : filter.channels) channels.Add(static_cast<long long>(c));
+      channels_ = Param(std::move(channels).Finish());
+    }
+  }
+
+  void AddBranch(const RollupTable& table, const core::DayRange& range) {
+    const std::string first = Param(DateText(range.first));
+    const std::string last = Param(DateText(range.last));
+    std::string branch = absl::StrCat("SELECT ", KeyColumns(), ", ", Bucket(table),
+                                      " AS b, promoters, passives, detractors FROM ", table.name,
+                                      " WHERE tenant_id = $1 AND ", table.day_column, " BETWEEN ",
+                                      first, "::date AND ", last, "::date");
+    if (!agents_.empty()) absl::StrAppend(&branch, " AND agent_id = ANY(", agents_, "::text[])");
+    if (!teams_.empty()) absl::StrAppend(&branch, " AND team_id = ANY(", teams_, "::text[])");
+    if (!channels_.empty()) {
+      absl::StrAppend(&branch, " AND channel = ANY(", channels_, "::smallint[])");
+    }
+    branches_.push_back(std::move(branch));
+  }
+
+  bool empty() const { return branches_.empty(); }
+
+  std::string Sql() const {
+    return absl::StrCat(
+        "SELECT k1, k2, b::text, sum(promoters), sum(passives), sum(detractors) FROM (",
+        absl::StrJoin(branches_, " UNION ALL "), ") u GROUP BY k1, k2, b ORDER BY b, k1, k2");
+  }
+
+  const std::vector<std::string>& params() const { return params_; }
+
+ private:
+  static std::string ArrayOf(const std::vector<std::string>& values) {
+    PgArrayLiteral array;
+    for (const auto& v : values) array.Add(v);
+    return std::move(array).Finish();
+  }
+
+  std::string Param(std::string value) {
+    params_.push_back(std::move(value));
+    return absl::StrCat("$", params_.size());
+  }
+
+  std::string KeyColumns() const {
+    switch (by_) {
+      case RollupBy::kNothing:
+        return "'' AS k1, '' AS k2";
+      case RollupBy::kAgentAndTeam:
+        return "agent_id AS k1, team_id AS k2";
+      case RollupBy::kAgent:
+        return "agent_id AS k1, '' AS k2";
+      case RollupBy::kTeam:
+        return "team_id AS k1, '' AS k2";
+      case RollupBy::kChannel:
+        return "channel::text AS k1, '' AS k2";
+    }
+    return "";
+  }
+
+  std::string Bucket(const RollupTable& table) const {
+    const std::string day = table.day_column;
+    switch (time_) {
+      case RollupTime::kTotal:
+        return "NULL::date";
+      case RollupTime::kDay:
+        return day;
+      case RollupTime::kWeek:
+        return &table == &kAgentWeeks
+                   ? day
+                   : absl::StrCat("date_trunc('week', ", day, "::timestamp)::date");
+      case RollupTime::kMonth:
+        return absl::StrCat("date_trunc('month', ", day, "::timestamp)::date");
+    }
+    return "";
+  }
+
+  const RollupFilter& filter_;
+  const RollupBy by_;
+  const RollupTime time_;
+  std::vector<std::string> params_;
+  std::string agents_, teams_, channels_;
+  std::vector<std::string> branches_;
+};
+
+using SnapshotTransaction =
+    pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::read_only>;
+
+std::vector<absl::CivilDay> PendingDays(SnapshotTransaction& txn, const RollupFilter& f) {
+  std::vector<absl::CivilDay> days;
+  for (const auto& row : txn.exec_params(
+           "SELECT DISTINCT local_day::text FROM rollup_changes "
+           "WHERE tenant_id = $1 AND local_day BETWEEN $2::date AND $3::date ORDER BY 1",
+           f.tenant_id, DateText(f.days.first), DateText(f.days.last))) {
+    days.push_back(ParseDateText(row[0].c_str()));
+  }
+  return days;
+}
+
+}  // namespace
+
+std::optional<RollupFilter> IntersectFilters(const RollupFilter& a, const RollupFilter& b) {
+  RollupFilter both;
+  both.tenant_id = a.tenant_id;
+  both.days = {std::max(a.days.first, b.days.first), std::min(a.days.last, b.days.last)};
+  if (a.tenant_id != b.tenant_id || both.days.first > both.days.last) return std::nullopt;
+  // Empty means "any"; otherwise the values in both lists.
+  const auto intersect = [](const auto& x, const auto& y, auto& out) {
+    if (x.empty() || y.empty()) {
+      out = x.empty() ? y : x;
+      return true;
+    }
+    for (const auto& v : x) {
+      if (std::find(y.begin(), y.end(), v) != y.end()) out.push_back(v);
+    }
+    return !out.empty();
+  };
+  if (!intersect(a.agent_ids, b.agent_ids, both.agent_ids) ||
+      !intersect(a.team_ids, b.team_ids, both.team_ids) ||
+      !intersect(a.channels, b.channels, both.channels)) {
+    return std::nullopt;
+  }
+  return both;
+}
+
+RollupReadPlan PlanRollupRead(const core::DayRange& range,
+                              const std::vector<absl::CivilDay>& pending, bool use_weeks) {
+  const absl::flat_hash_set<absl::CivilDay> pending_set(pending.begin(), pending.end());
+  RollupReadPlan plan;
+  absl::flat_hash_set<absl::CivilDay> in_weeks;
+  if (use_weeks) {
+    const int to_monday = (7 - (static_cast<int>(absl::GetWeekday(range.first)) -
+                                static_cast<int>(absl::Weekday::monday))) %
+                          7;
+    for (absl::CivilDay monday = range.first + to_monday; monday + 6 <= range.last; monday += 7) {
+      bool clean = true;
+      for (int i = 0; i < 7 && clean; ++i) clean = !pending_set.contains(monday + i);
+      if (!clean) continue;
+      AppendRange(plan.weeks, monday, 7);
+      for (int i = 0; i < 7; ++i) in_weeks.insert(monday + i);
+    }
+  }
+  for (absl::CivilDay day = range.first; day <= range.last; ++day) {
+    if (in_weeks.contains(day)) continue;
+    AppendRange(pending_set.contains(day) ? plan.finest_days : plan.coarse_days, day, 1);
+  }
+  return plan;
+}
+
+absl::StatusOr<std::vector<RollupRow>> ReadRollups(ConnectionPool& pool, const RollupFilter& filter,
+                                                   RollupBy by, RollupTime time) {
+  const Grain grain = ChooseGrain(filter, by, time);
+  std::vector<RollupRow> rows;
+  absl::Status status = pool.Run([&](pqxx::connection_base& conn) {
+    rows.clear();
+    SnapshotTransaction txn(conn);
+    StatementBuilder statement(filter, by, time);
+    if (grain.days == &kFinest) {
+      statement.AddBranch(kFinest, filter.days);
+    } else {
+      RollupReadPlan plan = PlanRollupRead(filter.days, PendingDays(txn, filter), grain.weeks);
+      if (plan.weeks.size() + plan.coarse_days.size() + plan.finest_days.size() > kMaxRanges) {
+        plan = RollupReadPlan{};
+        plan.finest_days.push_back(filter.days);
+      }
+      for (const auto& r : plan.weeks) statement.AddBranch(kAgentWeeks, r);
+      for (const auto& r : plan.coarse_days) statement.AddBranch(*grain.days, r);
+      for (const auto& r : plan.finest_days) statement.AddBranch(kFinest, r);
+    }
+    for (const auto& row :
+         txn.exec_params(statement.Sql(), pqxx::prepare::make_dynamic_params(statement.params()))) {
+      rows.push_back({row[0].as<std::string>(),
+                      row[1].as<std::string>(),
+                      row[2].is_null() ? filter.days.first : ParseDateText(row[2].c_str()),
+                      {row[3].as<int64_t>(), row[4].as<int64_t>(), row[5].as<int64_t>()}});
+    }
+  });
+  if (!status.ok()) return status;
+  return rows;
+}
+
+}  // namespace tnps::storage

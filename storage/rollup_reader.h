@@ -1,0 +1,74 @@
+// Reads NPS counts of one tenant from the rollups, from the coarsest table
+// that can answer: per tenant and day, team and day, agent and week, agent
+// and day, or the exact daily_rollups (migrations/0005_coarse_rollups.up.sql).
+// Days with pending change rows, which the compactor has not folded into the
+// coarse tables yet, are read from daily_rollups, in the same snapshot, so
+// every answer counts exactly the responses committed before it began.
+#ifndef TNPS_STORAGE_ROLLUP_READER_H_
+#define TNPS_STORAGE_ROLLUP_READER_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "core/nps_statistics.h"
+#include "core/time_buckets.h"
+#include "storage/connection_pool.h"
+
+namespace tnps::storage {
+
+// Responses of one tenant whose local day is in `days`; an empty list
+// means no restriction on that dimension.
+struct RollupFilter {
+  int64_t tenant_id = 0;
+  core::DayRange days;
+  std::vector<std::string> agent_ids;
+  std::vector<std::string> team_ids;
+  std::vector<int> channels;
+};
+
+// The responses matching both filters (of one tenant), or nullopt if no
+// response can match both.
+std::optional<RollupFilter> IntersectFilters(const RollupFilter& a, const RollupFilter& b);
+
+// What the counts are grouped by, besides time.
+enum class RollupBy { kNothing, kAgentAndTeam, kAgent, kTeam, kChannel };
+// Time buckets (weeks start on Monday), or one total over the range.
+enum class RollupTime { kTotal, kDay, kWeek, kMonth };
+
+struct RollupRow {
+  // Agent id, team id or the channel number as text; empty for kNothing.
+  std::string key;
+  // The team, for kAgentAndTeam.
+  std::string team_id;
+  // The bucket's first day; `days.first` of the filter for kTotal.
+  absl::CivilDay bucket;
+  core::NpsCounts counts;
+};
+
+// Which days of a range come from which table.
+struct RollupReadPlan {
+  // Whole weeks from the per-week table: ranges of week starts (Mondays).
+  std::vector<core::DayRange> weeks;
+  // Days from the coarse per-day table.
+  std::vector<core::DayRange> coarse_days;
+  // Days from daily_rollups: the pending ones.
+  std::vector<core::DayRange> finest_days;
+};
+
+// Splits `range` given its pending days (sorted, distinct). With
+// `use_weeks`, every Monday-to-Sunday week inside the range without a pending
+// day is read from the per-week table.
+RollupReadPlan PlanRollupRead(const core::DayRange& range,
+                              const std::vector<absl::CivilDay>& pending, bool use_weeks);
+
+// Rows with responses only, ordered by bucket, then key and team.
+absl::StatusOr<std::vector<RollupRow>> ReadRollups(ConnectionPool& pool, const RollupFilter& filter,
+                                                   RollupBy by, RollupTime time);
+
+}  // namespace tnps::storage
+
+#endif  // TNPS_STORAGE_ROLLUP_READER_H_
