@@ -1,6 +1,7 @@
 #include "core/cohort_uplift.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "core/group_time_att.h"
 #include "core/normal_distribution.h"
@@ -25,11 +26,15 @@ DayRange PostWindow(absl::CivilDay completion, const UpliftWindows& w) {
   return {completion + 1 + w.washout_days, completion + w.washout_days + w.post_days};
 }
 
+std::pair<DayRange, DayRange> ComparisonWindows(const std::vector<absl::CivilDay>& completions,
+                                                const UpliftWindows& windows) {
+  const auto [earliest, latest] = std::minmax_element(completions.begin(), completions.end());
+  return {PreWindow(*earliest, windows), PostWindow(*latest, windows)};
+}
+
 DayRange UpliftDataRange(const std::vector<absl::CivilDay>& completions,
                          const UpliftWindows& windows, int rolling_days) {
-  const auto [earliest, latest] = std::minmax_element(completions.begin(), completions.end());
-  const DayRange pre = PreWindow(*earliest, windows);
-  const DayRange post = PostWindow(*latest, windows);
+  const auto [pre, post] = ComparisonWindows(completions, windows);
   return {pre.first - (rolling_days - 1), post.last};
 }
 
@@ -45,9 +50,7 @@ absl::StatusOr<CohortUplift> EstimateCohortUplift(const UpliftInput& input) {
   if (completed.empty()) return absl::InvalidArgumentError("no agent has a completion");
 
   CohortUplift out;
-  const auto [earliest, latest] = std::minmax_element(completed.begin(), completed.end());
-  out.comparison_pre = PreWindow(*earliest, w);
-  out.comparison_post = PostWindow(*latest, w);
+  std::tie(out.comparison_pre, out.comparison_post) = ComparisonWindows(completed, w);
   const DayRange span{out.comparison_pre.first, out.comparison_post.last};
   const DayRange data{span.first - (input.rolling_days - 1), span.last};
 
@@ -63,6 +66,11 @@ absl::StatusOr<CohortUplift> EstimateCohortUplift(const UpliftInput& input) {
     if (Contains(agent_post, d.day)) post[d.agent] += d.counts;
     (completion ? cohort_days : comparison_days).Add(d.day, d.counts);
   }
+  for (const AgentWindowCounts& c : input.comparison_windows) {
+    pre[c.agent] += c.pre;
+    post[c.agent] += c.post;
+  }
+  for (const auto& [day, counts] : input.comparison_daily) comparison_days.Add(day, counts);
 
   std::vector<PanelCell> cells;
   for (size_t i = 0; i < agents; ++i) {

@@ -6,6 +6,7 @@
 #define TNPS_CORE_COHORT_UPLIFT_H_
 
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -34,12 +35,25 @@ struct AgentDayCounts {
   NpsCounts counts;
 };
 
+// A comparison agent's counts in the comparison pre and post windows.
+struct AgentWindowCounts {
+  int agent;
+  NpsCounts pre;
+  NpsCounts post;
+};
+
 struct UpliftInput {
   // Per agent: the completion day of a cohort (treated) agent, or nullopt
   // for a comparison agent. At least one must be set.
   std::vector<std::optional<absl::CivilDay>> completions;
   // Any order; days outside every window are ignored.
   std::vector<AgentDayCounts> days;
+  // Comparison agents may come pre-summed instead of in `days` (far less data
+  // for thousands of agents, and the same result): each one's counts in the
+  // comparison windows (ComparisonWindows), and the daily totals of all of
+  // them. An agent is either here or in `days`, not both.
+  std::vector<AgentWindowCounts> comparison_windows;
+  std::vector<std::pair<absl::CivilDay, NpsCounts>> comparison_daily;
   UpliftWindows windows;
   double confidence_level = 0.95;
   int rolling_days = 28;
@@ -80,6 +94,11 @@ struct CohortUplift {
 
 // INVALID_ARGUMENT if a window is not positive or no agent is treated.
 absl::StatusOr<CohortUplift> EstimateCohortUplift(const UpliftInput& input);
+
+// The comparison agents' calendar windows (pre, post) for these completions:
+// CohortUplift::comparison_pre and comparison_post.
+std::pair<DayRange, DayRange> ComparisonWindows(const std::vector<absl::CivilDay>& completions,
+                                                const UpliftWindows& windows);
 
 // The days an UpliftInput must hold counts for: the rolling window before
 // the comparison pre window through the comparison post window.

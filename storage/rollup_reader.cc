@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <pqxx/pqxx>
+#include <tuple>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -90,10 +92,15 @@ class StatementBuilder {
 
   bool empty() const { return branches_.empty(); }
 
-  std::string Sql() const {
+  // With `aggregate`, one row per key and bucket; else the branches' rows.
+  std::string Sql(bool aggregate) const {
+    if (!aggregate) {
+      return absl::StrCat("SELECT k1, k2, b::text, promoters, passives, detractors FROM (",
+                          absl::StrJoin(branches_, " UNION ALL "), ") u");
+    }
     return absl::StrCat(
         "SELECT k1, k2, b::text, sum(promoters), sum(passives), sum(detractors) FROM (",
-        absl::StrJoin(branches_, " UNION ALL "), ") u GROUP BY k1, k2, b ORDER BY b, k1, k2");
+        absl::StrJoin(branches_, " UNION ALL "), ") u GROUP BY k1, k2, b");
   }
 
   const std::vector<std::string>& params() const { return params_; }
@@ -218,6 +225,7 @@ RollupReadPlan PlanRollupRead(const core::DayRange& range,
 absl::StatusOr<std::vector<RollupRow>> ReadRollups(ConnectionPool& pool, const RollupFilter& filter,
                                                    RollupBy by, RollupTime time) {
   const Grain grain = ChooseGrain(filter, by, time);
+  const bool by_agent = by == RollupBy::kAgentAndTeam || by == RollupBy::kAgent;
   std::vector<RollupRow> rows;
   absl::Status status = pool.Run([&](pqxx::connection_base& conn) {
     rows.clear();
@@ -235,12 +243,44 @@ absl::StatusOr<std::vector<RollupRow>> ReadRollups(ConnectionPool& pool, const R
       for (const auto& r : plan.coarse_days) statement.AddBranch(*grain.days, r);
       for (const auto& r : plan.finest_days) statement.AddBranch(kFinest, r);
     }
-    for (const auto& row :
-         txn.exec_params(statement.Sql(), pqxx::prepare::make_dynamic_params(statement.params()))) {
-      rows.push_back({row[0].as<std::string>(),
-                      row[1].as<std::string>(),
-                      row[2].is_null() ? filter.days.first : ParseDateText(row[2].c_str()),
-                      {row[3].as<int64_t>(), row[4].as<int64_t>(), row[5].as<int64_t>()}});
+    // Per agent and bucket, a table's rows are (nearly) one per group, and
+    // PostgreSQL's hash aggregation over text keys costs more than sending
+    // them: those are summed here instead.
+    const bool aggregate = time == RollupTime::kTotal || !by_agent;
+    const pqxx::result result = txn.exec_params(
+        statement.Sql(aggregate), pqxx::prepare::make_dynamic_params(statement.params()));
+    const auto bucket_of = [&](const pqxx::field& f) {
+      return f.is_null() ? filter.days.first : ParseDateText(f.c_str());
+    };
+    const auto counts_of = [](const pqxx::row& row) {
+      return core::NpsCounts{row[3].as<int64_t>(), row[4].as<int64_t>(), row[5].as<int64_t>()};
+    };
+    if (aggregate) {
+      rows.reserve(result.size());
+      for (const auto& row : result) {
+        rows.push_back({row[0].as<std::string>(), row[1].as<std::string>(), bucket_of(row[2]),
+                        counts_of(row)});
+      }
+      std::sort(rows.begin(), rows.end(), [](const RollupRow& a, const RollupRow& b) {
+        return std::tie(a.bucket, a.key, a.team_id) < std::tie(b.bucket, b.key, b.team_id);
+      });
+      return;
+    }
+    // Keys point into `result`, which outlives the map.
+    absl::flat_hash_map<std::tuple<absl::string_view, absl::string_view, absl::CivilDay>, size_t>
+        index;
+    index.reserve(result.size());
+    rows.reserve(result.size());
+    for (const auto& row : result) {
+      const absl::string_view key(row[0].c_str(), row[0].size());
+      const absl::string_view team(row[1].c_str(), row[1].size());
+      const absl::CivilDay bucket = bucket_of(row[2]);
+      const auto [it, inserted] = index.try_emplace({key, team, bucket}, rows.size());
+      if (inserted) {
+        rows.push_back({std::string(key), std::string(team), bucket, counts_of(row)});
+      } else {
+        rows[it->second].counts += counts_of(row);
+      }
     }
   });
   if (!status.ok()) return status;

@@ -65,7 +65,10 @@ struct RollupReadPlan {
 RollupReadPlan PlanRollupRead(const core::DayRange& range,
                               const std::vector<absl::CivilDay>& pending, bool use_weeks);
 
-// Rows with responses only, ordered by bucket, then key and team.
+// Rows with responses only. Ordered by bucket, then key and team, except
+// per agent and time bucket (kAgent or kAgentAndTeam with kDay, kWeek or
+// kMonth), where there can be hundreds of thousands and order is left to the
+// caller.
 absl::StatusOr<std::vector<RollupRow>> ReadRollups(ConnectionPool& pool, const RollupFilter& filter,
                                                    RollupBy by, RollupTime time);
 

@@ -409,12 +409,14 @@ absl::StatusOr<TrainingWrite> TrainingStore::RecordCompletions(
 }
 
 absl::StatusOr<std::vector<AgentCounts>> TrainingStore::AgentBucketCounts(
-    int64_t tenant_id, const core::DayRange& days, core::BucketSize bucket) {
+    int64_t tenant_id, const core::DayRange& days, core::BucketSize bucket,
+    const std::vector<std::string>& agent_ids) {
   const RollupTime time = bucket == core::BucketSize::kWeek    ? RollupTime::kWeek
                           : bucket == core::BucketSize::kMonth ? RollupTime::kMonth
                                                                : RollupTime::kDay;
   absl::StatusOr<std::vector<RollupRow>> rows =
-      ReadRollups(pool_, {.tenant_id = tenant_id, .days = days}, RollupBy::kAgent, time);
+      ReadRollups(pool_, {.tenant_id = tenant_id, .days = days, .agent_ids = agent_ids},
+                  RollupBy::kAgent, time);
   if (!rows.ok()) return rows.status();
   std::vector<AgentCounts> out;
   out.reserve(rows->size());

@@ -114,10 +114,11 @@ class TrainingStore {
                                                   const std::vector<CompletionRecord>& completions);
 
   // Counts per agent and day (kDay), week (kWeek, from Monday) or month
-  // (kMonth) over `days`; only agents and buckets with responses.
-  absl::StatusOr<std::vector<AgentCounts>> AgentBucketCounts(int64_t tenant_id,
-                                                             const core::DayRange& days,
-                                                             core::BucketSize bucket);
+  // (kMonth) over `days`, of `agent_ids` (empty: every agent); only agents
+  // and buckets with responses, in no particular order.
+  absl::StatusOr<std::vector<AgentCounts>> AgentBucketCounts(
+      int64_t tenant_id, const core::DayRange& days, core::BucketSize bucket,
+      const std::vector<std::string>& agent_ids = {});
 
  private:
   ConnectionPool& pool_;

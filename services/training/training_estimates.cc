@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "core/cohort_plan.h"
 #include "core/cohort_uplift.h"
@@ -135,26 +136,67 @@ grpc::Status TrainingService::GetCohortUplift(grpc::ServerContext* context,
                         absl::StrCat("the cohort's completions and windows span ", data.days(),
                                      " days; the limit is ", kMaxRangeDays));
   }
-  const core::DayRange comparison_post =
-      core::PostWindow(*std::max_element(completions.begin(), completions.end()), input.windows);
+  const auto [comparison_pre, comparison_post] =
+      core::ComparisonWindows(completions, input.windows);
 
-  absl::StatusOr<std::vector<storage::AgentCounts>> days =
-      store_.AgentBucketCounts(tenant, data, core::BucketSize::kDay);
-  if (!days.ok()) return ToGrpcStatus(days.status());
+  // Agents that are not comparison agents: the cohort's, and the
+  // programme's others trained by the end of the comparison windows.
+  std::vector<std::string> cohort_agents, excluded;
+  for (size_t i = 0; i < agents.size(); ++i)
+    cohort_agents.push_back(agents.id(static_cast<int>(i)));
+  for (const std::string& agent_id : cohort_untrained) excluded.push_back(agent_id);
+  excluded.insert(excluded.end(), cohort_agents.begin(), cohort_agents.end());
+  for (const auto& [agent_id, completed] : programme_completion) {
+    if (completed && *completed <= comparison_post.last) excluded.push_back(agent_id);
+  }
+  // Cohort agents day by day; comparison agents summed per window and per
+  // day (every agent's daily totals less the excluded agents').
+  absl::StatusOr<std::vector<storage::AgentCounts>> cohort_days =
+      store_.AgentBucketCounts(tenant, data, core::BucketSize::kDay, cohort_agents);
+  if (!cohort_days.ok()) return ToGrpcStatus(cohort_days.status());
+  for (const storage::AgentCounts& d : *cohort_days) {
+    input.days.push_back({agents.Of(d.agent_id), d.day, d.counts});
+  }
+  const auto totals_per_agent = [&](const core::DayRange& days)
+      -> absl::StatusOr<absl::flat_hash_map<std::string, core::NpsCounts>> {
+    absl::StatusOr<std::vector<storage::GroupCounts>> rows = analytics_.GroupTotals(
+        {.tenant_id = tenant, .days = days}, storage::RollupGroup::kAgentAndTeam);
+    if (!rows.ok()) return rows.status();
+    absl::flat_hash_map<std::string, core::NpsCounts> sums;
+    for (const storage::GroupCounts& row : *rows) sums[row.key] += row.counts;
+    return sums;
+  };
+  absl::StatusOr<absl::flat_hash_map<std::string, core::NpsCounts>> in_data =
+      totals_per_agent(data);
+  if (!in_data.ok()) return ToGrpcStatus(in_data.status());
+  absl::StatusOr<absl::flat_hash_map<std::string, core::NpsCounts>> in_pre =
+      totals_per_agent(comparison_pre);
+  if (!in_pre.ok()) return ToGrpcStatus(in_pre.status());
+  absl::StatusOr<absl::flat_hash_map<std::string, core::NpsCounts>> in_post =
+      totals_per_agent(comparison_post);
+  if (!in_post.ok()) return ToGrpcStatus(in_post.status());
+  const std::set<std::string> excluded_set(excluded.begin(), excluded.end());
   int not_yet = 0, never = 0;
-  for (const storage::AgentCounts& d : *days) {
-    if (cohort_untrained.contains(d.agent_id)) continue;
-    const auto other = programme_completion.find(d.agent_id);
-    const bool enrolled_elsewhere = other != programme_completion.end();
-    // Trained in another cohort by the end of the comparison windows.
-    if (enrolled_elsewhere && other->second && *other->second <= comparison_post.last) continue;
-    const size_t before = agents.size();
-    const int i = agents.Of(d.agent_id);
-    if (agents.size() > before) {
-      input.completions.resize(agents.size());
-      ++(enrolled_elsewhere ? not_yet : never);
-    }
-    input.days.push_back({i, d.day, d.counts});
+  for (const auto& [agent_id, counts] : *in_data) {
+    if (excluded_set.contains(agent_id)) continue;
+    const int i = agents.Of(agent_id);
+    input.completions.resize(agents.size());
+    ++(programme_completion.contains(agent_id) ? not_yet : never);
+    const auto pre = in_pre->find(agent_id);
+    const auto post = in_post->find(agent_id);
+    input.comparison_windows.push_back({i, pre == in_pre->end() ? core::NpsCounts{} : pre->second,
+                                        post == in_post->end() ? core::NpsCounts{} : post->second});
+  }
+  absl::StatusOr<std::vector<std::pair<absl::CivilDay, core::NpsCounts>>> all_daily =
+      analytics_.DailyTotals({.tenant_id = tenant, .days = data});
+  if (!all_daily.ok()) return ToGrpcStatus(all_daily.status());
+  absl::StatusOr<std::vector<std::pair<absl::CivilDay, core::NpsCounts>>> excluded_daily =
+      analytics_.DailyTotals({.tenant_id = tenant, .days = data, .agent_ids = excluded});
+  if (!excluded_daily.ok()) return ToGrpcStatus(excluded_daily.status());
+  input.comparison_daily = std::move(*all_daily);
+  for (const auto& [day, counts] : *excluded_daily) {
+    input.comparison_daily.push_back(
+        {day, {-counts.promoters, -counts.passives, -counts.detractors}});
   }
   absl::StatusOr<core::CohortUplift> uplift = core::EstimateCohortUplift(input);
   if (!uplift.ok()) return ToGrpcStatus(uplift.status());

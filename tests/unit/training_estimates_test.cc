@@ -93,6 +93,62 @@ TEST(CohortUplift, RejectsEmptyWindowsAndCohortsWithoutCompletions) {
   EXPECT_FALSE(EstimateCohortUplift(input).ok());
 }
 
+TEST(CohortUplift, PreSummedComparisonAgentsGiveTheSameResult) {
+  // 6 treated agents, 30 comparison agents, random daily counts.
+  std::mt19937 rng(5);
+  UpliftInput by_day;
+  by_day.windows = {20, 15, 5};
+  std::vector<CivilDay> completed;
+  for (int a = 0; a < 36; ++a) {
+    if (a < 6) {
+      completed.push_back(CivilDay(2026, 6, 10) + a);
+      by_day.completions.push_back(completed.back());
+    } else {
+      by_day.completions.push_back(std::nullopt);
+    }
+  }
+  const DayRange data = UpliftDataRange(completed, by_day.windows, by_day.rolling_days);
+  for (int a = 0; a < 36; ++a) {
+    for (CivilDay d = data.first; d <= data.last; ++d) {
+      if (rng() % 3 == 0) continue;
+      by_day.days.push_back({a, d, {rng() % 4, rng() % 3, rng() % 3}});
+    }
+  }
+  // The same comparison agents, summed per window and per day.
+  UpliftInput summed = by_day;
+  summed.days.clear();
+  const auto [pre, post] = ComparisonWindows(completed, by_day.windows);
+  std::map<CivilDay, NpsCounts> daily;
+  std::map<int, AgentWindowCounts> windows;
+  for (const AgentDayCounts& d : by_day.days) {
+    if (d.agent < 6) {
+      summed.days.push_back(d);
+      continue;
+    }
+    AgentWindowCounts& w =
+        windows.try_emplace(d.agent, AgentWindowCounts{d.agent, {}, {}}).first->second;
+    if (d.day >= pre.first && d.day <= pre.last) w.pre += d.counts;
+    if (d.day >= post.first && d.day <= post.last) w.post += d.counts;
+    daily[d.day] += d.counts;
+  }
+  for (const auto& [agent, w] : windows) summed.comparison_windows.push_back(w);
+  summed.comparison_daily.assign(daily.begin(), daily.end());
+
+  const absl::StatusOr<CohortUplift> a = EstimateCohortUplift(by_day);
+  const absl::StatusOr<CohortUplift> b = EstimateCohortUplift(summed);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(a->uplift.defined);
+  EXPECT_NEAR(a->uplift.estimate, b->uplift.estimate, 1e-9);
+  EXPECT_NEAR(a->uplift.standard_error, b->uplift.standard_error, 1e-9);
+  EXPECT_EQ(a->comparison_pre_counts, b->comparison_pre_counts);
+  EXPECT_EQ(a->comparison_post_counts, b->comparison_post_counts);
+  ASSERT_EQ(a->daily.size(), b->daily.size());
+  for (size_t i = 0; i < a->daily.size(); ++i) {
+    EXPECT_EQ(a->daily[i].comparison, b->daily[i].comparison);
+    EXPECT_EQ(a->daily[i].cohort, b->daily[i].cohort);
+  }
+}
+
 TEST(ResponseVariance, SplitsVarianceBetweenAndWithinAgents) {
   // Agent a: 100, 100, 0, 0; agent b: −100, −100, 0, 0. MSB = 20000,
   // MSW = 20000/6, n0 = 4: between 4166.7, total 7500.
