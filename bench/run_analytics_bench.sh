@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The analytics benchmark of issue 3: synthetic tenants of 1M and 10M
 # responses (1,000 agents, 50 teams, 3 channels, two years) loaded into a
-# throwaway cluster, then p50/p99 of AnalyticsService calls over gRPC.
+# throwaway cluster, then p50/p99 of AnalyticsService calls over gRPC, and of
+# the training benchmark's TrainingService estimates (bench/run_training_bench.sh).
 #
 #   bench/run_analytics_bench.sh [RESPONSES...]     (default: 1000000 10000000)
 set -euo pipefail
@@ -14,5 +15,5 @@ source bench/lib.sh
 bench_setup analytics_bench
 for n in "${sizes[@]}"; do
   build/bench/analytics_bench --database_url "$TNPS_DATABASE_URL" --server "$server_address" \
-    --responses "$n"
+    --responses "$n" --training
 done
