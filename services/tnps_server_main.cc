@@ -46,8 +46,7 @@ ABSL_FLAG(bool, migrate_on_start, EnvDefault("TNPS_MIGRATE_ON_START", false),
           "apply pending schema migrations before serving (env TNPS_MIGRATE_ON_START)");
 ABSL_FLAG(int, max_message_bytes, EnvDefault("TNPS_MAX_MESSAGE_BYTES", 16 << 20),
           "largest request message accepted (env TNPS_MAX_MESSAGE_BYTES)");
-ABSL_FLAG(absl::Duration, compact_interval,
-          EnvDefault("TNPS_COMPACT_INTERVAL", absl::Seconds(5)),
+ABSL_FLAG(absl::Duration, compact_interval, EnvDefault("TNPS_COMPACT_INTERVAL", absl::Seconds(5)),
           "how often the coarse rollups catch up with new responses when idle; queries are "
           "exact either way, but days not yet compacted are read from the finest rollup (env "
           "TNPS_COMPACT_INTERVAL)");
