@@ -40,8 +40,8 @@ struct Grain {
 };
 
 Grain ChooseGrain(const RollupFilter& f, RollupBy by, RollupTime time) {
-  const bool agent =
-      !f.agent_ids.empty() || by == RollupBy::kAgentAndTeam || by == RollupBy::kAgent;
+  const bool agent = !f.agent_ids.empty() || !f.cohort_ids.empty() ||
+                     by == RollupBy::kAgentAndTeam || by == RollupBy::kAgent;
   const bool team = !f.team_ids.empty() || by == RollupBy::kTeam;
   const bool channel = !f.channels.empty() || by == RollupBy::kChannel;
   if (agent && channel) return {&kFinest, false};
@@ -73,6 +73,7 @@ class StatementBuilder {
       for (int c : filter.channels) channels.Add(static_cast<long long>(c));
       channels_ = Param(std::move(channels).Finish());
     }
+    for (int64_t cohort_id : filter.cohort_ids) cohorts_.push_back(Param(absl::StrCat(cohort_id)));
   }
 
   void AddBranch(const RollupTable& table, const core::DayRange& range) {
@@ -86,6 +87,12 @@ class StatementBuilder {
     if (!teams_.empty()) absl::StrAppend(&branch, " AND team_id = ANY(", teams_, "::text[])");
     if (!channels_.empty()) {
       absl::StrAppend(&branch, " AND channel = ANY(", channels_, "::smallint[])");
+    }
+    for (const std::string& cohort : cohorts_) {
+      absl::StrAppend(&branch,
+                      " AND agent_id IN (SELECT agent_id FROM training_enrollments "
+                      "WHERE tenant_id = $1 AND cohort_id = ",
+                      cohort, "::bigint)");
     }
     branches_.push_back(std::move(branch));
   }
@@ -155,6 +162,7 @@ class StatementBuilder {
   const RollupTime time_;
   std::vector<std::string> params_;
   std::string agents_, teams_, channels_;
+  std::vector<std::string> cohorts_;
   std::vector<std::string> branches_;
 };
 
@@ -170,6 +178,19 @@ std::vector<absl::CivilDay> PendingDays(SnapshotTransaction& txn, const RollupFi
     days.push_back(ParseDateText(row[0].c_str()));
   }
   return days;
+}
+
+// The first of the filter's cohorts that its tenant does not have.
+std::optional<int64_t> MissingCohort(SnapshotTransaction& txn, const RollupFilter& f) {
+  if (f.cohort_ids.empty()) return std::nullopt;
+  PgArrayLiteral ids;
+  for (int64_t id : f.cohort_ids) ids.Add(static_cast<long long>(id));
+  const pqxx::result missing = txn.exec_params(
+      "SELECT i.id FROM unnest($2::bigint[]) AS i(id) WHERE NOT EXISTS ("
+      "SELECT 1 FROM training_cohorts c WHERE c.tenant_id = $1 AND c.cohort_id = i.id) LIMIT 1",
+      f.tenant_id, std::move(ids).Finish());
+  if (missing.empty()) return std::nullopt;
+  return missing[0][0].as<int64_t>();
 }
 
 }  // namespace
@@ -190,6 +211,12 @@ std::optional<RollupFilter> IntersectFilters(const RollupFilter& a, const Rollup
     }
     return !out.empty();
   };
+  both.cohort_ids = a.cohort_ids;
+  for (int64_t id : b.cohort_ids) {
+    if (std::find(a.cohort_ids.begin(), a.cohort_ids.end(), id) == a.cohort_ids.end()) {
+      both.cohort_ids.push_back(id);
+    }
+  }
   if (!intersect(a.agent_ids, b.agent_ids, both.agent_ids) ||
       !intersect(a.team_ids, b.team_ids, both.team_ids) ||
       !intersect(a.channels, b.channels, both.channels)) {
@@ -227,9 +254,12 @@ absl::StatusOr<std::vector<RollupRow>> ReadRollups(ConnectionPool& pool, const R
   const Grain grain = ChooseGrain(filter, by, time);
   const bool by_agent = by == RollupBy::kAgentAndTeam || by == RollupBy::kAgent;
   std::vector<RollupRow> rows;
+  std::optional<int64_t> missing_cohort;
   absl::Status status = pool.Run([&](pqxx::connection_base& conn) {
     rows.clear();
     SnapshotTransaction txn(conn);
+    missing_cohort = MissingCohort(txn, filter);
+    if (missing_cohort) return;
     StatementBuilder statement(filter, by, time);
     if (grain.days == &kFinest) {
       statement.AddBranch(kFinest, filter.days);
@@ -284,6 +314,9 @@ absl::StatusOr<std::vector<RollupRow>> ReadRollups(ConnectionPool& pool, const R
     }
   });
   if (!status.ok()) return status;
+  if (missing_cohort) {
+    return absl::NotFoundError(absl::StrCat("no training cohort ", *missing_cohort));
+  }
   return rows;
 }
 

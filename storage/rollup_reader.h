@@ -28,6 +28,8 @@ struct RollupFilter {
   std::vector<std::string> agent_ids;
   std::vector<std::string> team_ids;
   std::vector<int> channels;
+  // Agents enrolled in every one of these training cohorts.
+  std::vector<int64_t> cohort_ids;
 };
 
 // The responses matching both filters (of one tenant), or nullopt if no
@@ -65,7 +67,8 @@ struct RollupReadPlan {
 RollupReadPlan PlanRollupRead(const core::DayRange& range,
                               const std::vector<absl::CivilDay>& pending, bool use_weeks);
 
-// Rows with responses only. Ordered by bucket, then key and team, except
+// Rows with responses only; NotFound if a cohort of the filter does not
+// exist in its tenant. Ordered by bucket, then key and team, except
 // per agent and time bucket (kAgent or kAgentAndTeam with kDay, kWeek or
 // kMonth), where there can be hundreds of thousands and order is left to the
 // caller.

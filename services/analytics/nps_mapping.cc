@@ -75,6 +75,11 @@ std::optional<storage::RollupFilter> MapFilter(const tnps::v1::NpsFilter& filter
     }
     out.channels.push_back(channel);
   }
+  if (filter.cohort_id() < 0) {
+    violations.push_back({prefix + "cohort_id", "must be a cohort id, or 0 for any agent"});
+  } else if (filter.cohort_id() > 0) {
+    out.cohort_ids.push_back(filter.cohort_id());
+  }
   if (violations.size() != before) return std::nullopt;
   return out;
 }
