@@ -18,12 +18,22 @@ constexpr char kCompact[] = "rollup_compact";
 // recomputes come from one snapshot: every response counted by a deleted
 // change row is in the recomputed cells. Cells are recomputed whole (not
 // incremented), so a round that takes two change rows of one day, or a day
-// that already was compacted, is harmless.
+// that already was compacted, is harmless. A round takes whole (tenant,
+// week)s, oldest change first: its cost follows the days it recomputes,
+// not the change rows, so a backlog of a large tenant's history is worked
+// off in rounds that each finish well within the statement timeout.
 constexpr char kCompactSql[] = R"sql(
-WITH taken AS (
-  DELETE FROM rollup_changes WHERE change_id IN (
-    SELECT change_id FROM rollup_changes ORDER BY change_id LIMIT $1)
-  RETURNING tenant_id, local_day
+WITH picked AS (
+  SELECT tenant_id, date_trunc('week', local_day::timestamp)::date AS week_start
+  FROM rollup_changes
+  GROUP BY 1, 2
+  ORDER BY min(change_id)
+  LIMIT $1
+),
+taken AS (
+  DELETE FROM rollup_changes c USING picked p
+  WHERE c.tenant_id = p.tenant_id AND c.local_day BETWEEN p.week_start AND p.week_start + 6
+  RETURNING c.tenant_id, c.local_day
 ),
 days AS (SELECT DISTINCT tenant_id, local_day FROM taken),
 weeks AS (SELECT DISTINCT tenant_id, date_trunc('week', local_day::timestamp)::date AS week_start FROM days),
@@ -72,7 +82,7 @@ tenant_days AS (
   SET promoters = excluded.promoters, passives = excluded.passives,
       detractors = excluded.detractors
 )
-SELECT count(*) FROM taken)sql";
+SELECT count(DISTINCT (tenant_id, date_trunc('week', local_day::timestamp))) FROM taken)sql";
 
 }  // namespace
 
@@ -86,41 +96,41 @@ RollupCompactor::~RollupCompactor() {
   if (thread_.joinable()) thread_.join();
 }
 
-absl::StatusOr<int64_t> RollupCompactor::CompactOnce(int64_t max_changes) {
+absl::StatusOr<int64_t> RollupCompactor::CompactOnce(int64_t max_weeks) {
   int64_t taken = 0;
   absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
     pqxx::work txn(conn);
     // The lock comes first, so that the compaction statement's snapshot is
     // taken after the previous round committed.
     txn.exec_prepared(kLock, kCompactionLock);
-    taken = txn.exec_prepared1(kCompact, max_changes)[0].as<int64_t>();
+    taken = txn.exec_prepared1(kCompact, max_weeks)[0].as<int64_t>();
     txn.commit();
   });
   if (!status.ok()) return status;
   return taken;
 }
 
-absl::StatusOr<int64_t> RollupCompactor::CompactAll(int64_t max_changes_per_round) {
+absl::StatusOr<int64_t> RollupCompactor::CompactAll(int64_t max_weeks_per_round) {
   int64_t total = 0;
   while (true) {
-    absl::StatusOr<int64_t> taken = CompactOnce(max_changes_per_round);
+    absl::StatusOr<int64_t> taken = CompactOnce(max_weeks_per_round);
     if (!taken.ok()) return taken.status();
     total += *taken;
-    if (*taken < max_changes_per_round) return total;
+    if (*taken < max_weeks_per_round) return total;
   }
 }
 
-void RollupCompactor::Start(absl::Duration idle_period, int64_t max_changes_per_round) {
-  thread_ = std::thread([this, idle_period, max_changes_per_round] {
+void RollupCompactor::Start(absl::Duration idle_period, int64_t max_weeks_per_round) {
+  thread_ = std::thread([this, idle_period, max_weeks_per_round] {
     bool failing = false;
     while (!stop_.HasBeenNotified()) {
-      absl::StatusOr<int64_t> taken = CompactOnce(max_changes_per_round);
+      absl::StatusOr<int64_t> taken = CompactOnce(max_weeks_per_round);
       if (!taken.ok() && !failing) {
         std::fprintf(stderr, "rollup compaction failed (will retry): %s\n",
                      std::string(taken.status().message()).c_str());
       }
       failing = !taken.ok();
-      if (taken.ok() && *taken >= max_changes_per_round) continue;
+      if (taken.ok() && *taken >= max_weeks_per_round) continue;
       stop_.WaitForNotificationWithTimeout(idle_period);
     }
   });

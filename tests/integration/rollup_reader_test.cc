@@ -184,9 +184,20 @@ TEST_F(RollupReaderTest, ReadsEqualARecountWhetherCompactedOrPending) {
   WriteRandom(other_, 300, absl::CivilDay(2026, 2, 23), 49, rng);
   ExpectReadsEqualRecount("nothing compacted");
 
-  // Part compacted: the oldest change rows only.
-  ASSERT_TRUE(compactor_.CompactOnce(1).ok());
-  EXPECT_GT(db_.QueryInt("SELECT count(*) FROM rollup_changes"), 0);
+  // Part compacted: one round of one week takes every change row of the
+  // (tenant, week) with the oldest change, and only those.
+  constexpr char kOldestWeekChanges[] = R"sql(
+SELECT count(*) FROM rollup_changes c, (
+  SELECT tenant_id, date_trunc('week', local_day::timestamp)::date AS w
+  FROM rollup_changes ORDER BY change_id LIMIT 1) o
+WHERE c.tenant_id = o.tenant_id AND c.local_day BETWEEN o.w AND o.w + 6)sql";
+  const int64_t changes = db_.QueryInt("SELECT count(*) FROM rollup_changes");
+  const int64_t oldest_week = db_.QueryInt(kOldestWeekChanges);
+  ASSERT_GT(oldest_week, 0);
+  absl::StatusOr<int64_t> weeks = compactor_.CompactOnce(1);
+  ASSERT_TRUE(weeks.ok());
+  EXPECT_EQ(*weeks, 1);
+  EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM rollup_changes"), changes - oldest_week);
   ExpectReadsEqualRecount("part compacted");
 
   ASSERT_TRUE(compactor_.CompactAll(7).ok());
