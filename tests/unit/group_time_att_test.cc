@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
+#include <functional>
 #include <map>
 
 #include "core/chi_squared.h"
@@ -15,15 +17,58 @@ namespace {
 
 constexpr double kFourDecimals = 0.00005;
 
-DidEstimates EstimateMpdta(ControlGroup control) {
+absl::StatusOr<tools::Panel> ReadMpdta() {
   std::ifstream file(TNPS_SHARED_DATA_DIR "/mpdta.csv");
   EXPECT_TRUE(file.good()) << "missing " TNPS_SHARED_DATA_DIR "/mpdta.csv";
   absl::StatusOr<tools::Panel> panel =
       tools::ReadPanelCsv(file, {"countyreal", "year", "first.treat", "lemp"});
   EXPECT_TRUE(panel.ok()) << panel.status();
+  return panel;
+}
+
+DidEstimates EstimateMpdta(ControlGroup control) {
+  const absl::StatusOr<tools::Panel> panel = ReadMpdta();
   absl::StatusOr<DidEstimates> estimates = EstimateGroupTimeAtt(panel->rows, control);
   EXPECT_TRUE(estimates.ok()) << estimates.status();
   return *estimates;
+}
+
+// A 2×2 difference in differences on a balanced panel, computed straight
+// from the rows, independently of the estimator: the mean change of the
+// group's units from `base` to `period` less the controls' mean change, and
+// the influence-function SE, SE² = Σ(Δ−m_g)²/n_g² + Σ(Δ−m_c)²/n_c².
+struct BruteForceCell {
+  double att = 0;
+  double standard_error = 0;
+};
+
+BruteForceCell BruteForceDid(const std::vector<PanelRow>& rows, int64_t group, int64_t period,
+                             int64_t base, const std::function<bool(int64_t)>& is_control) {
+  std::map<int, double> at_period, at_base;
+  std::map<int, int64_t> group_of;
+  for (const PanelRow& r : rows) {
+    if (r.period == period) at_period[r.unit] = r.outcome;
+    if (r.period == base) at_base[r.unit] = r.outcome;
+    group_of[r.unit] = r.group;
+  }
+  std::vector<double> treated, controls;
+  for (const auto& [unit, g] : group_of) {
+    const double change = at_period.at(unit) - at_base.at(unit);
+    if (g == group) treated.push_back(change);
+    if (g != group && is_control(g)) controls.push_back(change);
+  }
+  const auto mean = [](const std::vector<double>& v) {
+    double sum = 0;
+    for (double x : v) sum += x;
+    return sum / static_cast<double>(v.size());
+  };
+  const auto spread = [](const std::vector<double>& v, double m) {
+    double sum = 0;
+    for (double x : v) sum += (x - m) * (x - m);
+    return sum / (static_cast<double>(v.size()) * static_cast<double>(v.size()));
+  };
+  const double mt = mean(treated), mc = mean(controls);
+  return {mt - mc, std::sqrt(spread(treated, mt) + spread(controls, mc))};
 }
 
 TEST(GroupTimeAtt, ReproducesDidOnMpdtaWithNeverTreatedControls) {
@@ -118,6 +163,68 @@ TEST(GroupTimeAtt, NotYetTreatedMatchesAHandComputation) {
   ASSERT_EQ(placebo.group, 3);
   ASSERT_EQ(placebo.period, 2);
   EXPECT_DOUBLE_EQ(placebo.att, 0.5 - 1.0);
+}
+
+// The brute force reproduces `did`'s published never-treated cell and SE,
+// so it is a fair reference for the not-yet-treated control group, which
+// `did` does not publish for mpdta: every ATT(g,t) and SE, and the four
+// aggregations' point estimates (group-size weights, as did::aggte).
+TEST(GroupTimeAtt, NotYetTreatedOnMpdtaEqualsABruteForceOfEveryCell) {
+  const absl::StatusOr<tools::Panel> panel = ReadMpdta();
+  ASSERT_TRUE(panel.ok());
+  const BruteForceCell published =
+      BruteForceDid(panel->rows, 2004, 2004, 2003, [](int64_t g) { return g == 0; });
+  EXPECT_NEAR(published.att, -0.0105, kFourDecimals);
+  EXPECT_NEAR(published.standard_error, 0.023251, 0.0000005);
+
+  const DidEstimates e = EstimateMpdta(ControlGroup::kNotYetTreated);
+  ASSERT_EQ(e.cells.size(), 12u);
+  std::map<int64_t, double> group_size;
+  for (const PanelRow& r : panel->rows) {
+    if (r.period == 2003 && r.group != 0) group_size[r.group] += 1;
+  }
+  std::map<std::pair<int64_t, int64_t>, double> att;
+  for (const GroupTimeAtt& c : e.cells) {
+    const int64_t base = c.period >= c.group ? c.group - 1 : c.period - 1;
+    EXPECT_EQ(c.base_period, base);
+    const int64_t t = c.period;
+    const BruteForceCell expected = BruteForceDid(panel->rows, c.group, c.period, base,
+                                                  [t](int64_t g) { return g == 0 || g > t; });
+    EXPECT_NEAR(c.att, expected.att, 1e-12) << c.group << "," << c.period;
+    EXPECT_NEAR(c.standard_error, expected.standard_error, 1e-12) << c.group << "," << c.period;
+    att[{c.group, c.period}] = c.att;
+  }
+
+  // Weighted means of post-treatment cells, weights ∝ group size.
+  const auto weighted = [&](const std::function<bool(int64_t, int64_t)>& include) {
+    double sum = 0, weight = 0;
+    for (const auto& [cell, value] : att) {
+      if (cell.second < cell.first || !include(cell.first, cell.second)) continue;
+      sum += group_size[cell.first] * value;
+      weight += group_size[cell.first];
+    }
+    return sum / weight;
+  };
+  EXPECT_NEAR(e.simple.att, weighted([](int64_t, int64_t) { return true; }), 1e-12);
+  double group_sum = 0, group_weight = 0;
+  for (const auto& [g, size] : group_size) {
+    double mean = 0;
+    int periods = 0;
+    for (int64_t t = g; t <= 2007; ++t, ++periods) mean += att[{g, t}];
+    group_sum += size * mean / periods;
+    group_weight += size;
+  }
+  EXPECT_NEAR(e.group_overall.att, group_sum / group_weight, 1e-12);
+  double dynamic_sum = 0;
+  for (int64_t event = 0; event <= 3; ++event) {
+    dynamic_sum += weighted([event](int64_t g, int64_t t) { return t - g == event; });
+  }
+  EXPECT_NEAR(e.dynamic_overall.att, dynamic_sum / 4, 1e-12);
+  double calendar_sum = 0;
+  for (int64_t t = 2004; t <= 2007; ++t) {
+    calendar_sum += weighted([t](int64_t, int64_t period) { return period == t; });
+  }
+  EXPECT_NEAR(e.calendar_overall.att, calendar_sum / 4, 1e-12);
 }
 
 TEST(GroupTimeAtt, CellsWithoutRowsAreFlaggedNotNaN) {
