@@ -423,9 +423,11 @@ grpc::Status TrainingService::GetProgramImpact(grpc::ServerContext* context,
   leads_test->set_description(absl::StrCat("joint Wald test that the event study's leads θ(e), −",
                                            options.max_pretrend_leads, " ≤ e ≤ −1, are 0"));
 
-  if (did->simple.defined && did->simple.att > 0) {
-    cost->set_cost_per_nps_point_micros(
-        static_cast<int64_t>(std::llround(total_cost / did->simple.att)));
+  // Undefined for no uplift, and for an uplift so small that the cost per
+  // point does not fit the field.
+  const double per_point = did->simple.att > 0 ? total_cost / did->simple.att : 0;
+  if (did->simple.defined && did->simple.att > 0 && per_point < 9e18) {
+    cost->set_cost_per_nps_point_micros(static_cast<int64_t>(std::llround(per_point)));
     cost->set_cost_per_nps_point_defined(true);
   }
   return grpc::Status::OK;

@@ -122,11 +122,12 @@ class TrainingE2eTest : public IngestFixture {
     return response.cohort().cohort_id();
   }
 
-  grpc::Status Enroll(int64_t cohort_id, const std::vector<std::string>& agents) {
+  grpc::Status Enroll(int64_t cohort_id, const std::vector<std::string>& agents,
+                      absl::Time enrolled_at = Utc(2026, 5, 1, 9)) {
     tnps::v1::EnrollAgentsRequest request;
     request.set_cohort_id(cohort_id);
     for (const auto& a : agents) request.add_agent_ids(a);
-    SetTime(Utc(2026, 5, 1, 9), request.mutable_enroll_time());
+    SetTime(enrolled_at, request.mutable_enroll_time());
     tnps::v1::EnrollAgentsResponse response;
     return training_->EnrollAgents(Context(admin_key_a_).get(), request, &response);
   }
@@ -277,7 +278,12 @@ TEST_F(TrainingE2eTest, ProgrammesCohortsEnrolmentsAndCompletionsRejectBadInput)
   ASSERT_TRUE(training_->ListCohorts(Context(read_key_a_).get(), list, &cohorts).ok());
   EXPECT_EQ(cohorts.cohorts_size(), 2);
 
-  // Another tenant sees none of it.
+  // Unknown programmes and cohorts; another tenant sees none of it.
+  list.set_program_id(program + 100);
+  EXPECT_EQ(training_->ListCohorts(Context(read_key_a_).get(), list, &cohorts).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Complete(cohort + 100, {{"a1", Utc(2026, 6, 10, 12)}}, &recorded).error_code(),
+            grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(training_->GetCohort(Context(admin_key_b_).get(), get, &got).error_code(),
             grpc::StatusCode::NOT_FOUND);
   tnps::v1::ListProgramsResponse programs;
@@ -357,10 +363,13 @@ TEST_F(TrainingE2eTest, CohortUpliftMatchesHandComputation) {
 
   // Bad windows are named; unknown cohorts are NOT_FOUND.
   request.set_pre_days(0);
+  request.set_post_days(-5);
   request.set_washout_days(-1);
   status = training_->GetCohortUplift(Context(read_key_a_).get(), request, &uplift);
-  EXPECT_THAT(ViolatedFields(status), ElementsAre("pre_days", "washout_days"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("pre_days", "post_days", "washout_days"));
   request.set_pre_days(10);
+  request.set_post_days(10);
   request.set_washout_days(2);
   request.set_cohort_id(cohort + 100);
   EXPECT_EQ(training_->GetCohortUplift(Context(read_key_a_).get(), request, &uplift).error_code(),
@@ -408,6 +417,80 @@ TEST_F(TrainingE2eTest, EmptyPeriodsAreFlaggedNotBroken) {
   EXPECT_EQ(
       training_->GetProgramImpact(Context(read_key_a_).get(), impact_request, &impact).error_code(),
       grpc::StatusCode::NOT_FOUND);
+}
+
+// Monthly periods with never-treated controls, on data small enough to
+// check by hand; a later cohort whose agent is silent for a month leaves
+// cells without responses, which are flagged, never NaN.
+TEST_F(TrainingE2eTest, MonthlyImpactWithNeverTreatedControlsMatchesHandComputation) {
+  // Scores per month, January to June 2026; -1 is no response.
+  const std::map<std::string, std::vector<int>> scores = {{"t1", {9, 7, 10, 9, 9, 9}},
+                                                          {"t2", {0, -1, 9, 9, 10, 9}},
+                                                          {"c1", {9, 9, 9, 9, 9, 9}},
+                                                          {"c2", {0, 0, 7, 0, 0, 0}},
+                                                          {"n1", {9, 9, 9, -1, 9, 9}}};
+  for (const auto& [agent, by_month] : scores) {
+    for (int m = 0; m < 6; ++m) {
+      if (by_month[m] >= 0) {
+        Respond(absl::StrCat(agent, "-", m), agent, Utc(2026, m + 1, 5, 10), by_month[m]);
+      }
+    }
+  }
+  Flush();
+  const int64_t program = CreateProgram("Empathy");
+  const int64_t march = CreateCohort(program, "March");
+  const int64_t may = CreateCohort(program, "May");
+  ASSERT_TRUE(Enroll(march, {"t1", "t2"}, Utc(2026, 2, 20, 9)).ok());
+  ASSERT_TRUE(Enroll(may, {"n1"}, Utc(2026, 2, 20, 9)).ok());
+  tnps::v1::RecordCompletionsResponse recorded;
+  ASSERT_TRUE(
+      Complete(march, {{"t1", Utc(2026, 3, 10, 15)}, {"t2", Utc(2026, 3, 11, 15)}}, &recorded)
+          .ok());
+  ASSERT_TRUE(Complete(may, {{"n1", Utc(2026, 5, 12, 15)}}, &recorded).ok());
+
+  tnps::v1::GetProgramImpactRequest request;
+  request.set_program_id(program);
+  request.set_period(tnps::v1::PERIOD_MONTH);
+  request.set_control(tnps::v1::CONTROL_GROUP_NEVER_TREATED);
+  *request.mutable_start_date() = ProtoDate(CivilDay(2026, 1, 1));
+  *request.mutable_end_date() = ProtoDate(CivilDay(2026, 6, 30));
+  tnps::v1::GetProgramImpactResponse impact;
+  grpc::Status status = training_->GetProgramImpact(Context(read_key_a_).get(), request, &impact);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(impact.period(), tnps::v1::PERIOD_MONTH);
+  EXPECT_EQ(impact.control(), tnps::v1::CONTROL_GROUP_NEVER_TREATED);
+  EXPECT_EQ(impact.treated_agents(), 3);
+  EXPECT_EQ(impact.never_treated_agents(), 2);
+  EXPECT_TRUE(AllFinite(impact));
+
+  std::map<std::pair<CivilDay, CivilDay>, const tnps::v1::GroupTimeEffect*> cells;
+  for (const auto& e : impact.effects()) {
+    cells[{CivilDay(e.group_start().year(), e.group_start().month(), e.group_start().day()),
+           CivilDay(e.period_start().year(), e.period_start().month(), e.period_start().day())}] =
+        &e;
+  }
+  // ATT(March, March), base February: the cohort's mean moves from 0 (t1
+  // alone; t2 did not answer) to 100; the never-trained from 0 to 50.
+  const auto* first = cells.at({CivilDay(2026, 3, 1), CivilDay(2026, 3, 1)});
+  ASSERT_TRUE(first->defined());
+  EXPECT_EQ(first->base_period_start().month(), 2);
+  EXPECT_DOUBLE_EQ(first->att(), (100 - 0) - (50 - 0));
+  EXPECT_EQ(first->treated_responses(), 3);
+  EXPECT_EQ(first->control_responses(), 4);
+  // n1 did not answer in April: May's cells with April in a mean are empty.
+  for (const int month : {4, 5, 6}) {
+    const auto* empty = cells.at({CivilDay(2026, 5, 1), CivilDay(2026, month, 1)});
+    EXPECT_FALSE(empty->defined()) << month;
+    EXPECT_EQ(empty->att(), 0) << month;
+    EXPECT_EQ(empty->standard_error(), 0) << month;
+  }
+  EXPECT_TRUE(impact.simple().defined());
+  EXPECT_EQ(impact.cost().training_hours(), 3 * 8);
+  EXPECT_EQ(impact.cost().total_cost_micros(), 3 * 8 * int64_t{50'000'000});
+  if (impact.simple().att() > 0) {
+    EXPECT_EQ(impact.cost().cost_per_nps_point_micros(),
+              std::llround(3 * 8 * 50'000'000.0 / impact.simple().att()));
+  }
 }
 
 // The estimator on data generated through the real ingest API, against the
