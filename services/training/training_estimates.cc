@@ -150,7 +150,8 @@ grpc::Status TrainingService::GetCohortUplift(grpc::ServerContext* context,
     if (completed && *completed <= comparison_post.last) excluded.push_back(agent_id);
   }
   // Cohort agents day by day; comparison agents summed per window and per
-  // day (every agent's daily totals less the excluded agents').
+  // day (every agent's daily totals less the excluded agents'), each read
+  // aggregated in PostgreSQL.
   absl::StatusOr<std::vector<storage::AgentCounts>> cohort_days =
       store_.AgentBucketCounts(tenant, data, core::BucketSize::kDay, cohort_agents);
   if (!cohort_days.ok()) return ToGrpcStatus(cohort_days.status());
@@ -166,18 +167,20 @@ grpc::Status TrainingService::GetCohortUplift(grpc::ServerContext* context,
     for (const storage::GroupCounts& row : *rows) sums[row.key] += row.counts;
     return sums;
   };
-  absl::StatusOr<absl::flat_hash_map<std::string, core::NpsCounts>> in_data =
-      totals_per_agent(data);
-  if (!in_data.ok()) return ToGrpcStatus(in_data.status());
   absl::StatusOr<absl::flat_hash_map<std::string, core::NpsCounts>> in_pre =
       totals_per_agent(comparison_pre);
   if (!in_pre.ok()) return ToGrpcStatus(in_pre.status());
   absl::StatusOr<absl::flat_hash_map<std::string, core::NpsCounts>> in_post =
       totals_per_agent(comparison_post);
   if (!in_post.ok()) return ToGrpcStatus(in_post.status());
+  // Comparison agents: those not excluded with responses in either window
+  // (an agent with none adds nothing to the estimate), in id order.
   const std::set<std::string> excluded_set(excluded.begin(), excluded.end());
+  std::set<std::string> answered;
+  for (const auto& [agent_id, counts] : *in_pre) answered.insert(agent_id);
+  for (const auto& [agent_id, counts] : *in_post) answered.insert(agent_id);
   int not_yet = 0, never = 0;
-  for (const auto& [agent_id, counts] : *in_data) {
+  for (const std::string& agent_id : answered) {
     if (excluded_set.contains(agent_id)) continue;
     const int i = agents.Of(agent_id);
     input.completions.resize(agents.size());

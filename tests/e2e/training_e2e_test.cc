@@ -376,6 +376,65 @@ TEST_F(TrainingE2eTest, CohortUpliftMatchesHandComputation) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+// Who the comparison agents are: the programme's agents not trained by the
+// end of the comparison post window (enrolled later, or never completing)
+// and agents never enrolled, each with responses in a window; an agent
+// trained within the windows is left out, and one who answered only
+// outside them counts in the daily chart alone.
+TEST_F(TrainingE2eTest, CohortUpliftComparesWithNotYetAndNeverTrainedAgents) {
+  // t1 completes on 10 June: windows 31 May..9 June and 13..22 June.
+  Respond("t1-a", "t1", Utc(2026, 6, 5, 10), 10);
+  Respond("t1-b", "t1", Utc(2026, 6, 15, 10), 9);
+  Respond("e1-a", "e1", Utc(2026, 6, 5, 10), 0);  // trained on 12 June: excluded
+  Respond("e1-b", "e1", Utc(2026, 6, 15, 10), 0);
+  Respond("n1-a", "n1", Utc(2026, 6, 5, 10), 10);  // trained in August
+  Respond("n1-b", "n1", Utc(2026, 6, 15, 10), 10);
+  Respond("u1-a", "u1", Utc(2026, 6, 6, 10), 0);  // enrolled, never completes
+  Respond("u1-b", "u1", Utc(2026, 6, 16, 10), 9);
+  Respond("c1-a", "c1", Utc(2026, 6, 7, 10), 7);  // never enrolled
+  Respond("c1-b", "c1", Utc(2026, 6, 17, 10), 10);
+  Respond("q1-a", "q1", Utc(2026, 5, 20, 10), 0);  // before the windows only
+  Flush();
+  const int64_t program = CreateProgram("Empathy");
+  const int64_t first = CreateCohort(program, "W1");
+  const int64_t second = CreateCohort(program, "W2");
+  ASSERT_TRUE(Enroll(first, {"t1"}).ok());
+  ASSERT_TRUE(Enroll(second, {"e1", "n1", "u1"}).ok());
+  tnps::v1::RecordCompletionsResponse recorded;
+  ASSERT_TRUE(Complete(first, {{"t1", Utc(2026, 6, 10, 15)}}, &recorded).ok());
+  ASSERT_TRUE(
+      Complete(second, {{"e1", Utc(2026, 6, 12, 15)}, {"n1", Utc(2026, 8, 3, 15)}}, &recorded)
+          .ok());
+
+  tnps::v1::GetCohortUpliftRequest request;
+  request.set_cohort_id(first);
+  request.set_pre_days(10);
+  request.set_post_days(10);
+  request.set_washout_days(2);
+  tnps::v1::GetCohortUpliftResponse uplift;
+  grpc::Status status = training_->GetCohortUplift(Context(read_key_a_).get(), request, &uplift);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(uplift.treated_agents(), 1);
+  EXPECT_EQ(uplift.comparison_agents(), 3);
+  EXPECT_EQ(uplift.not_yet_trained_agents(), 2);
+  EXPECT_EQ(uplift.never_trained_agents(), 1);
+  // n1, u1, c1: pre P1 Pa1 D1 (NPS 0), post P3 (NPS 100).
+  EXPECT_EQ(uplift.comparison_pre().responses(), 3);
+  EXPECT_DOUBLE_EQ(uplift.comparison_pre().nps(), 0);
+  EXPECT_EQ(uplift.comparison_post().promoters(), 3);
+  EXPECT_DOUBLE_EQ(uplift.comparison_delta().delta(), 100);
+  // The chart's 28 days to 9 June also hold q1's detractor: P1 Pa1 D2.
+  bool found = false;
+  for (const tnps::v1::UpliftDay& day : uplift.daily()) {
+    if (day.date().month() != 6 || day.date().day() != 9) continue;
+    found = true;
+    EXPECT_EQ(day.comparison().responses(), 4);
+    EXPECT_DOUBLE_EQ(day.comparison().nps(), -25);
+  }
+  EXPECT_TRUE(found);
+  EXPECT_TRUE(AllFinite(uplift));
+}
+
 TEST_F(TrainingE2eTest, EmptyPeriodsAreFlaggedNotBroken) {
   Respond("x", "t1", Utc(2026, 1, 5, 10), 9);
   Respond("y", "c1", Utc(2026, 1, 5, 10), 9);
