@@ -307,7 +307,9 @@ TEST_F(AnalyticsE2eTest, EveryTrendBucketAndRollingWindowEqualsARecountInEveryZo
           const std::string where =
               absl::StrCat(zone, " bucket ", bucket, " window ", window, " at ", DateText(wlast));
           EXPECT_EQ(wlast, FromProto(point.bucket_end())) << where;
-          if (window > 0) EXPECT_EQ(wlast - wfirst + 1, window) << where;
+          if (window > 0) {
+            EXPECT_EQ(wlast - wfirst + 1, window) << where;
+          }
           ExpectCounts(point.summary(), SumDays(days, wfirst, wlast), where);
           if (point.delta().defined()) {
             // The delta is this period minus the previous one.
