@@ -144,6 +144,16 @@ class TrainingE2eTest : public IngestFixture {
     return training_->RecordCompletions(Context(admin_key_a_).get(), request, response);
   }
 
+  static tnps::v1::GetCohortUpliftRequest UpliftRequest(int64_t cohort_id, int pre_days,
+                                                        int post_days, int washout_days) {
+    tnps::v1::GetCohortUpliftRequest request;
+    request.set_cohort_id(cohort_id);
+    request.set_pre_days(pre_days);
+    request.set_post_days(post_days);
+    request.set_washout_days(washout_days);
+    return request;
+  }
+
   std::unique_ptr<tnps::v1::TrainingService::Stub> training_;
   std::vector<tnps::v1::SurveyResponse> responses_;
 };
@@ -319,11 +329,7 @@ TEST_F(TrainingE2eTest, CohortUpliftMatchesHandComputation) {
       Complete(cohort, {{"t1", Utc(2026, 6, 10, 15)}, {"t2", Utc(2026, 6, 12, 15)}}, &recorded)
           .ok());
 
-  tnps::v1::GetCohortUpliftRequest request;
-  request.set_cohort_id(cohort);
-  request.set_pre_days(10);
-  request.set_post_days(10);
-  request.set_washout_days(2);
+  tnps::v1::GetCohortUpliftRequest request = UpliftRequest(cohort, 10, 10, 2);
   tnps::v1::GetCohortUpliftResponse uplift;
   grpc::Status status = training_->GetCohortUplift(Context(read_key_a_).get(), request, &uplift);
   ASSERT_TRUE(status.ok()) << status.error_message();
@@ -406,11 +412,7 @@ TEST_F(TrainingE2eTest, CohortUpliftComparesWithNotYetAndNeverTrainedAgents) {
       Complete(second, {{"e1", Utc(2026, 6, 12, 15)}, {"n1", Utc(2026, 8, 3, 15)}}, &recorded)
           .ok());
 
-  tnps::v1::GetCohortUpliftRequest request;
-  request.set_cohort_id(first);
-  request.set_pre_days(10);
-  request.set_post_days(10);
-  request.set_washout_days(2);
+  tnps::v1::GetCohortUpliftRequest request = UpliftRequest(first, 10, 10, 2);
   tnps::v1::GetCohortUpliftResponse uplift;
   grpc::Status status = training_->GetCohortUplift(Context(read_key_a_).get(), request, &uplift);
   ASSERT_TRUE(status.ok()) << status.error_message();
