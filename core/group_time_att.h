@@ -1,6 +1,6 @@
 // The staggered difference-in-differences estimator of Callaway &
 // Sant'Anna (2021) without covariates, as the R package `did` computes it
-// (DESIGN.md, "Training impact"): every group-time ATT(g,t) with an
+// (docs/training-impact.md): every group-time ATT(g,t) with an
 // influence-function standard error clustered by unit, and the simple,
 // dynamic (event study), group and calendar aggregations of `did::aggte`.
 //

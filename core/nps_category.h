@@ -1,4 +1,5 @@
-// The NPS category of a 0..10 score (DESIGN.md, "Definitions").
+// The NPS category of a 0..10 score (docs/statistics.md, "NPS and its
+// categories").
 #ifndef TNPS_CORE_NPS_CATEGORY_H_
 #define TNPS_CORE_NPS_CATEGORY_H_
 

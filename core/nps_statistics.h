@@ -1,4 +1,4 @@
-// NPS and its uncertainty from category counts (DESIGN.md, "Definitions"):
+// NPS and its uncertainty from category counts (docs/statistics.md):
 // the summary every API figure is built from, and the difference of two
 // independent NPS values.
 #ifndef TNPS_CORE_NPS_STATISTICS_H_

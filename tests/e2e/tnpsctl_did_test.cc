@@ -10,7 +10,7 @@ namespace {
 using ::testing::HasSubstr;
 
 const std::vector<std::string> kMpdtaArgs = {
-    TNPSCTL_BIN, "did",        "--input=" TNPS_SHARED_DATA_DIR "/mpdta.csv",
+    TNPSCTL_BIN, "did",        "--input=" TNPS_TEST_DATA_DIR "/mpdta.csv",
     "--unit",    "countyreal", "--period",
     "year",      "--group",    "first.treat",
     "--outcome", "lemp"};

@@ -1,5 +1,5 @@
 // The estimator against the published results of the R package `did` on its
-// example panel mpdta (DESIGN.md, "Training impact").
+// example panel mpdta (tests/data/README.md says where it comes from).
 #include "core/group_time_att.h"
 
 #include <gtest/gtest.h>
@@ -18,8 +18,8 @@ namespace {
 constexpr double kFourDecimals = 0.00005;
 
 absl::StatusOr<tools::Panel> ReadMpdta() {
-  std::ifstream file(TNPS_SHARED_DATA_DIR "/mpdta.csv");
-  EXPECT_TRUE(file.good()) << "missing " TNPS_SHARED_DATA_DIR "/mpdta.csv";
+  std::ifstream file(TNPS_TEST_DATA_DIR "/mpdta.csv");
+  EXPECT_TRUE(file.good()) << "missing " TNPS_TEST_DATA_DIR "/mpdta.csv";
   absl::StatusOr<tools::Panel> panel =
       tools::ReadPanelCsv(file, {"countyreal", "year", "first.treat", "lemp"});
   EXPECT_TRUE(panel.ok()) << panel.status();

@@ -9,7 +9,8 @@
 namespace tnps::core {
 namespace {
 
-// DESIGN.md's reference values are on the −1..1 scale; ours are NPS points.
+// The reference values of docs/statistics.md (after Rocks 2016, on the −1..1
+// scale there, in NPS points here).
 constexpr double kTolerance = 100 * 1e-6;
 const NpsCounts kReference{.promoters = 291, .passives = 476, .detractors = 395};
 
