@@ -1,8 +1,13 @@
 #include "core/cohort_uplift.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <tuple>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "core/group_time_att.h"
 #include "core/normal_distribution.h"
 
@@ -15,6 +20,18 @@ bool Contains(const DayRange& range, absl::CivilDay day) {
 
 // y summed over the responses: +100 per promoter, −100 per detractor.
 double OutcomeSum(const NpsCounts& c) { return 100.0 * (c.promoters - c.detractors); }
+
+absl::flat_hash_map<std::string, NpsCounts> SumPerAgent(const std::vector<AgentTotal>& totals) {
+  absl::flat_hash_map<std::string, NpsCounts> sums;
+  for (const AgentTotal& t : totals) sums[t.agent_id] += t.counts;
+  return sums;
+}
+
+NpsCounts CountsOf(const absl::flat_hash_map<std::string, NpsCounts>& sums,
+                   const std::string& agent_id) {
+  const auto it = sums.find(agent_id);
+  return it == sums.end() ? NpsCounts{} : it->second;
+}
 
 }  // namespace
 
@@ -115,6 +132,88 @@ absl::StatusOr<CohortUplift> EstimateCohortUplift(const UpliftInput& input) {
     const DayRange window = RollingWindow(day, input.rolling_days);
     out.daily.push_back({day, cohort_days.Sum(window), comparison_days.Sum(window)});
   }
+  return out;
+}
+
+absl::StatusOr<UpliftAgents> SelectUpliftAgents(int64_t cohort_id,
+                                                const std::vector<Enrollment>& programme,
+                                                const UpliftWindows& windows, int rolling_days) {
+  UpliftAgents out;
+  std::set<std::string> cohort_untrained;
+  std::map<std::string, std::optional<absl::CivilDay>> others;
+  for (const Enrollment& e : programme) {
+    if (e.cohort_id != cohort_id) {
+      others[e.agent_id] = e.completed_day;
+    } else if (e.completed_day) {
+      out.treated.push_back(e.agent_id);
+      out.completions.push_back(*e.completed_day);
+    } else {
+      cohort_untrained.insert(e.agent_id);
+    }
+  }
+  if (out.treated.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cohort ", cohort_id,
+                     " has no recorded completions; record them with RecordCompletions first"));
+  }
+  std::tie(out.comparison_pre, out.comparison_post) = ComparisonWindows(out.completions, windows);
+  out.data = UpliftDataRange(out.completions, windows, rolling_days);
+  out.excluded.assign(cohort_untrained.begin(), cohort_untrained.end());
+  out.excluded.insert(out.excluded.end(), out.treated.begin(), out.treated.end());
+  for (const auto& [agent_id, completed] : others) {
+    if (completed && *completed <= out.comparison_post.last) {
+      out.excluded.push_back(agent_id);
+    } else {
+      out.not_yet_trained.push_back(agent_id);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<CohortUpliftEstimate> EstimateCohortUplift(const UpliftAgents& agents,
+                                                          const UpliftCounts& counts,
+                                                          const UpliftWindows& windows,
+                                                          double confidence_level,
+                                                          int rolling_days) {
+  UpliftInput input;
+  input.windows = windows;
+  input.confidence_level = confidence_level;
+  input.rolling_days = rolling_days;
+  // Units: the treated agents first, then the comparison agents in id order.
+  absl::flat_hash_map<std::string, int> treated_unit;
+  for (size_t i = 0; i < agents.treated.size(); ++i) {
+    treated_unit.emplace(agents.treated[i], static_cast<int>(i));
+    input.completions.push_back(agents.completions[i]);
+  }
+  for (const AgentPeriodCounts& d : counts.treated_days) {
+    const auto unit = treated_unit.find(d.agent_id);
+    if (unit != treated_unit.end()) input.days.push_back({unit->second, d.day, d.counts});
+  }
+  const absl::flat_hash_map<std::string, NpsCounts> pre = SumPerAgent(counts.comparison_pre);
+  const absl::flat_hash_map<std::string, NpsCounts> post = SumPerAgent(counts.comparison_post);
+  std::set<std::string> answered;
+  for (const auto& [agent_id, c] : pre) answered.insert(agent_id);
+  for (const auto& [agent_id, c] : post) answered.insert(agent_id);
+  const absl::flat_hash_set<std::string> excluded(agents.excluded.begin(), agents.excluded.end());
+  const absl::flat_hash_set<std::string> not_yet(agents.not_yet_trained.begin(),
+                                                 agents.not_yet_trained.end());
+  CohortUpliftEstimate out;
+  out.treated_agents = static_cast<int>(agents.treated.size());
+  for (const std::string& agent_id : answered) {
+    if (excluded.contains(agent_id)) continue;
+    ++(not_yet.contains(agent_id) ? out.not_yet_trained_agents : out.never_trained_agents);
+    const int unit = static_cast<int>(input.completions.size());
+    input.completions.push_back(std::nullopt);
+    input.comparison_windows.push_back({unit, CountsOf(pre, agent_id), CountsOf(post, agent_id)});
+  }
+  // The comparison agents' daily totals: everyone's less the excluded agents'.
+  input.comparison_daily = counts.all_daily;
+  for (const auto& [day, c] : counts.excluded_daily) {
+    input.comparison_daily.push_back({day, {-c.promoters, -c.passives, -c.detractors}});
+  }
+  absl::StatusOr<CohortUplift> uplift = EstimateCohortUplift(input);
+  if (!uplift.ok()) return uplift.status();
+  out.uplift = *std::move(uplift);
   return out;
 }
 

@@ -1,11 +1,13 @@
-// The uplift of one training cohort (docs/training-impact.md): before and
-// after for the cohort's agents aligned on each one's completion day,
-// comparison agents over the same calendar span, the naive delta, the
-// difference-in-differences estimate, and a daily rolling series for a chart.
+// The uplift of one training cohort (docs/training-impact.md): who is
+// treated and who is compared, before and after for the cohort's agents
+// aligned on each one's completion day, comparison agents over the same
+// calendar span, the naive delta, the difference-in-differences estimate,
+// and a daily rolling series for a chart.
 #ifndef TNPS_CORE_COHORT_UPLIFT_H_
 #define TNPS_CORE_COHORT_UPLIFT_H_
 
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include "absl/time/civil_time.h"
 #include "core/nps_statistics.h"
 #include "core/time_buckets.h"
+#include "core/training_records.h"
 
 namespace tnps::core {
 
@@ -53,7 +56,7 @@ struct UpliftInput {
   // comparison windows (ComparisonWindows), and the daily totals of all of
   // them. An agent is either here or in `days`, not both.
   std::vector<AgentWindowCounts> comparison_windows;
-  std::vector<std::pair<absl::CivilDay, NpsCounts>> comparison_daily;
+  std::vector<DayCounts> comparison_daily;
   UpliftWindows windows;
   double confidence_level = 0.95;
   int rolling_days = 28;
@@ -104,6 +107,64 @@ std::pair<DayRange, DayRange> ComparisonWindows(const std::vector<absl::CivilDay
 // the comparison pre window through the comparison post window.
 DayRange UpliftDataRange(const std::vector<absl::CivilDay>& completions,
                          const UpliftWindows& windows, int rolling_days);
+
+// Who one cohort's uplift compares, decided from its programme's enrolments
+// before any count is read.
+//
+// Treated: the cohort's agents with a recorded completion. Never comparison
+// agents ("excluded"): the cohort's own agents, trained or not (an
+// untrained one may be anticipating its training), and the programme's
+// other agents trained by the end of the comparison post window. Every
+// other agent of the tenant that answered in a comparison window is a
+// comparison agent: "not yet trained" if the programme enrols it, "never
+// trained" otherwise.
+struct UpliftAgents {
+  // In enrolment order, with each one's completion day.
+  std::vector<std::string> treated;
+  std::vector<absl::CivilDay> completions;
+  std::vector<std::string> excluded;
+  // The programme's agents in other cohorts not trained by the end of the
+  // comparison post window, sorted.
+  std::vector<std::string> not_yet_trained;
+  DayRange comparison_pre;
+  DayRange comparison_post;
+  // The days whose counts the estimate reads (UpliftDataRange).
+  DayRange data;
+};
+
+// FAILED_PRECONDITION when no agent of the cohort has a completion.
+absl::StatusOr<UpliftAgents> SelectUpliftAgents(int64_t cohort_id,
+                                                const std::vector<Enrollment>& programme,
+                                                const UpliftWindows& windows, int rolling_days);
+
+// The counts an uplift estimate reads, for the days of UpliftAgents::data.
+struct UpliftCounts {
+  // The treated agents' counts per day.
+  std::vector<AgentPeriodCounts> treated_days;
+  // Every agent's totals in the comparison pre and post windows.
+  std::vector<AgentTotal> comparison_pre;
+  std::vector<AgentTotal> comparison_post;
+  // Daily totals of every agent, and of the excluded agents.
+  std::vector<DayCounts> all_daily;
+  std::vector<DayCounts> excluded_daily;
+};
+
+struct CohortUpliftEstimate {
+  CohortUplift uplift;
+  int treated_agents = 0;
+  int not_yet_trained_agents = 0;
+  int never_trained_agents = 0;
+  int comparison_agents() const { return not_yet_trained_agents + never_trained_agents; }
+};
+
+// The uplift from counts read for `agents`: comparison agents are those not
+// excluded with responses in either comparison window (an agent with none
+// adds nothing to the estimate). INVALID_ARGUMENT as EstimateCohortUplift.
+absl::StatusOr<CohortUpliftEstimate> EstimateCohortUplift(const UpliftAgents& agents,
+                                                          const UpliftCounts& counts,
+                                                          const UpliftWindows& windows,
+                                                          double confidence_level,
+                                                          int rolling_days);
 
 }  // namespace tnps::core
 

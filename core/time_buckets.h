@@ -40,6 +40,12 @@ std::vector<DayRange> BucketsCovering(const DayRange& range, BucketSize size);
 // The rolling window of `window_days` ending on `last`: (last − W, last].
 DayRange RollingWindow(absl::CivilDay last, int window_days);
 
+// The counts of one day.
+struct DayCounts {
+  absl::CivilDay day;
+  NpsCounts counts;
+};
+
 // Counts per day over a fixed range; days without responses count zero.
 class DailySeries {
  public:

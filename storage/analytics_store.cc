@@ -20,14 +20,14 @@ absl::StatusOr<core::NpsCounts> AnalyticsStore::OverlapTotals(const RollupFilter
   return Totals(*both);
 }
 
-absl::StatusOr<std::vector<std::pair<absl::CivilDay, core::NpsCounts>>> AnalyticsStore::DailyTotals(
+absl::StatusOr<std::vector<core::DayCounts>> AnalyticsStore::DailyTotals(
     const RollupFilter& filter) {
   absl::StatusOr<std::vector<RollupRow>> rows =
       ReadRollups(pool_, filter, RollupBy::kNothing, RollupTime::kDay);
   if (!rows.ok()) return rows.status();
-  std::vector<std::pair<absl::CivilDay, core::NpsCounts>> days;
+  std::vector<core::DayCounts> days;
   days.reserve(rows->size());
-  for (const RollupRow& row : *rows) days.emplace_back(row.bucket, row.counts);
+  for (const RollupRow& row : *rows) days.push_back({row.bucket, row.counts});
   return days;
 }
 

@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -35,8 +34,7 @@ class AnalyticsStore {
   // Counts of responses matching both filters (same tenant).
   absl::StatusOr<core::NpsCounts> OverlapTotals(const RollupFilter& a, const RollupFilter& b);
   // One entry per day that has responses, in day order.
-  absl::StatusOr<std::vector<std::pair<absl::CivilDay, core::NpsCounts>>> DailyTotals(
-      const RollupFilter& filter);
+  absl::StatusOr<std::vector<core::DayCounts>> DailyTotals(const RollupFilter& filter);
   // One entry per group that has responses.
   absl::StatusOr<std::vector<GroupCounts>> GroupTotals(const RollupFilter& filter,
                                                        RollupGroup group);

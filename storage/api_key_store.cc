@@ -50,62 +50,59 @@ absl::StatusOr<IssuedKey> ApiKeyStore::Issue(absl::string_view tenant_name, core
   issued.key_id = HexEncode(RandomBytes(core::kApiKeyIdHexDigits / 2));
   const std::string secret = HexEncode(RandomBytes(core::kApiKeySecretHexDigits / 2));
   issued.key = core::FormatApiKey(issued.key_id, secret);
-  bool tenant_found = false;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<IssuedKey> {
     pqxx::work txn(conn);
     pqxx::result r = txn.exec_prepared(kInsertKey, issued.key_id, HexEncode(Sha256(secret)),
                                        std::string(core::RoleName(role)), std::string(tenant_name));
-    tenant_found = !r.empty();
+    if (r.empty()) return absl::NotFoundError(absl::StrCat("no tenant named ", tenant_name));
     txn.commit();
+    return issued;
   });
-  if (!status.ok()) return status;
-  if (!tenant_found) return absl::NotFoundError(absl::StrCat("no tenant named ", tenant_name));
-  return issued;
 }
 
 absl::Status ApiKeyStore::Revoke(absl::string_view key_id) {
-  bool found = false;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
+  return pool_.Run([&](pqxx::connection_base& conn) {
     pqxx::work txn(conn);
-    found = !txn.exec_prepared(kRevokeKey, std::string(key_id)).empty();
+    if (txn.exec_prepared(kRevokeKey, std::string(key_id)).empty()) {
+      return absl::NotFoundError(absl::StrCat("no API key ", key_id));
+    }
     txn.commit();
+    return absl::OkStatus();
   });
-  if (!status.ok()) return status;
-  if (!found) return absl::NotFoundError(absl::StrCat("no API key ", key_id));
-  return absl::OkStatus();
 }
 
 absl::StatusOr<Principal> ApiKeyStore::Authenticate(absl::string_view presented_key) {
   absl::StatusOr<core::ApiKeyParts> parts = core::ParseApiKey(presented_key);
   if (!parts.ok()) return Unauthenticated();
-  std::optional<Principal> principal;
-  std::string stored_hash;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
-    pqxx::read_transaction txn(conn);
-    pqxx::result r = txn.exec_prepared(kSelectKey, parts->key_id);
-    if (r.empty()) return;
-    std::optional<core::Role> role = core::ParseRole(r[0][2].as<std::string>());
-    if (!role) return;
-    principal = Principal{r[0][0].as<int64_t>(), r[0][3].as<std::string>(), parts->key_id, *role};
-    stored_hash = r[0][1].as<std::string>();
-  });
-  if (!status.ok()) return status;
+  struct StoredKey {
+    Principal principal;
+    std::string hash;
+  };
+  absl::StatusOr<std::optional<StoredKey>> stored =
+      pool_.Run([&](pqxx::connection_base& conn) -> std::optional<StoredKey> {
+        pqxx::read_transaction txn(conn);
+        pqxx::result r = txn.exec_prepared(kSelectKey, parts->key_id);
+        if (r.empty()) return std::nullopt;
+        std::optional<core::Role> role = core::ParseRole(r[0][2].as<std::string>());
+        if (!role) return std::nullopt;
+        return StoredKey{{r[0][0].as<int64_t>(), r[0][3].as<std::string>(), parts->key_id, *role},
+                         r[0][1].as<std::string>()};
+      });
+  if (!stored.ok()) return stored.status();
   const std::string presented_hash = HexEncode(Sha256(parts->secret));
-  if (!principal || stored_hash.size() != presented_hash.size() ||
-      CRYPTO_memcmp(stored_hash.data(), presented_hash.data(), presented_hash.size()) != 0) {
+  if (!stored->has_value() || (*stored)->hash.size() != presented_hash.size() ||
+      CRYPTO_memcmp((*stored)->hash.data(), presented_hash.data(), presented_hash.size()) != 0) {
     return Unauthenticated();
   }
-  return *principal;
+  return (*stored)->principal;
 }
 
 absl::StatusOr<std::vector<ApiKeyInfo>> ApiKeyStore::List(absl::string_view tenant_name) {
-  std::vector<ApiKeyInfo> keys;
-  bool tenant_found = false;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
-    keys.clear();
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<std::vector<ApiKeyInfo>> {
     pqxx::read_transaction txn(conn);
     pqxx::result r = txn.exec_prepared(kSelectTenantKeys, std::string(tenant_name));
-    tenant_found = !r.empty();
+    if (r.empty()) return absl::NotFoundError(absl::StrCat("no tenant named ", tenant_name));
+    std::vector<ApiKeyInfo> keys;
     for (const auto& row : r) {
       if (row[1].is_null()) continue;
       ApiKeyInfo info{row[1].as<std::string>(),
@@ -114,10 +111,8 @@ absl::StatusOr<std::vector<ApiKeyInfo>> ApiKeyStore::List(absl::string_view tena
       if (!row[4].is_null()) info.revoked_at = absl::FromUnixMicros(row[4].as<int64_t>());
       keys.push_back(std::move(info));
     }
+    return keys;
   });
-  if (!status.ok()) return status;
-  if (!tenant_found) return absl::NotFoundError(absl::StrCat("no tenant named ", tenant_name));
-  return keys;
 }
 
 }  // namespace tnps::storage

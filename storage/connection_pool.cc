@@ -91,7 +91,7 @@ void ConnectionPool::Release(std::unique_ptr<Slot> slot, bool broken) {
   idle_.clear();
 }
 
-absl::Status ConnectionPool::Run(const std::function<void(pqxx::connection_base&)>& work) {
+absl::Status ConnectionPool::RunAttempts(absl::FunctionRef<void(pqxx::connection_base&)> work) {
   absl::Status last;
   for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
     absl::StatusOr<std::unique_ptr<Slot>> slot = Acquire();
@@ -112,7 +112,10 @@ absl::Status ConnectionPool::Run(const std::function<void(pqxx::connection_base&
 }
 
 absl::Status ConnectionPool::Ping() {
-  return Run([](pqxx::connection_base& conn) { pqxx::nontransaction(conn).exec1("SELECT 1"); });
+  return Run([](pqxx::connection_base& conn) {
+    pqxx::nontransaction(conn).exec1("SELECT 1");
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace tnps::storage

@@ -3,13 +3,15 @@
 #ifndef TNPS_STORAGE_CONNECTION_POOL_H_
 #define TNPS_STORAGE_CONNECTION_POOL_H_
 
-#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -31,6 +33,26 @@ struct ConnectionPoolOptions {
   absl::Duration statement_timeout = absl::Seconds(30);
 };
 
+namespace internal {
+
+// ConnectionPool::Run's result for a callback returning T.
+template <typename T>
+struct RunResultOf {
+  using type = absl::StatusOr<T>;
+};
+template <typename T>
+struct RunResultOf<absl::StatusOr<T>> {
+  using type = absl::StatusOr<T>;
+};
+template <>
+struct RunResultOf<absl::Status> {
+  using type = absl::Status;
+};
+template <typename T>
+using RunResult = typename RunResultOf<T>::type;
+
+}  // namespace internal
+
 class ConnectionPool {
  public:
   explicit ConnectionPool(ConnectionPoolOptions options);
@@ -42,18 +64,29 @@ class ConnectionPool {
   // Stores call this from their constructors, before serving.
   void Prepare(std::string name, std::string sql);
 
-  // Runs `work` on a pooled connection. `work` opens its own transaction; it
-  // is run again (up to 5 times in all) after a deadlock or serialization
-  // failure, so it must start from scratch each time. Exceptions become a
-  // status: a lost or refused connection is UNAVAILABLE, a statement timeout
-  // DEADLINE_EXCEEDED, anything else INTERNAL.
-  absl::Status Run(const std::function<void(pqxx::connection_base&)>& work);
+  // Runs `work` on a pooled connection and returns what it returns: the one
+  // way storage runs a query. `work` opens its own transaction. After a
+  // deadlock or serialization failure it is run again from scratch (up to 5
+  // times in all); only the value of the attempt that succeeded is returned,
+  // so a failed attempt can leave nothing behind in the result.
+  //
+  // `work` returns a value T (the result is absl::StatusOr<T>), an
+  // absl::StatusOr<T> (returned as is), or an absl::Status. A status that
+  // `work` returns is a refusal decided inside the transaction (NOT_FOUND,
+  // ALREADY_EXISTS, ...): it is not retried, and the transaction, left
+  // uncommitted, rolls back. Exceptions become a status: a lost or refused
+  // connection is UNAVAILABLE, a statement timeout DEADLINE_EXCEEDED,
+  // anything else INTERNAL.
+  template <typename Work>
+  auto Run(Work&& work) -> internal::RunResult<std::invoke_result_t<Work&, pqxx::connection_base&>>;
 
   // OK if the database answers a trivial query.
   absl::Status Ping();
 
  private:
   struct Slot;
+  // Run without a result: every attempt, exceptions caught and classified.
+  absl::Status RunAttempts(absl::FunctionRef<void(pqxx::connection_base&)> work);
   absl::StatusOr<std::unique_ptr<Slot>> Acquire();
   void Release(std::unique_ptr<Slot> slot, bool broken);
   absl::StatusOr<std::unique_ptr<Slot>> Open();
@@ -64,6 +97,19 @@ class ConnectionPool {
   std::vector<std::unique_ptr<Slot>> idle_ ABSL_GUARDED_BY(mu_);
   int open_count_ ABSL_GUARDED_BY(mu_) = 0;
 };
+
+template <typename Work>
+auto ConnectionPool::Run(Work&& work)
+    -> internal::RunResult<std::invoke_result_t<Work&, pqxx::connection_base&>> {
+  using Value = std::invoke_result_t<Work&, pqxx::connection_base&>;
+  std::optional<Value> value;
+  const absl::Status status = RunAttempts([&](pqxx::connection_base& conn) {
+    value.reset();
+    value.emplace(work(conn));
+  });
+  if (!status.ok()) return status;
+  return *std::move(value);
+}
 
 }  // namespace tnps::storage
 

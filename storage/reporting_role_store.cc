@@ -38,15 +38,14 @@ absl::StatusOr<ReportingRole> ReportingRoleStore::Create(absl::string_view tenan
                                                          std::string role_name) {
   ReportingRole role{role_name.empty() ? DefaultRoleName(tenant_name) : std::move(role_name),
                      HexEncode(RandomBytes(16))};
-  std::optional<int64_t> tenant_id;
-  bool exists = false;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<ReportingRole> {
     pqxx::work txn(conn);
     pqxx::result tenant = txn.exec_prepared(kTenantByName, std::string(tenant_name));
-    if (tenant.empty()) return;
-    tenant_id = tenant[0][0].as<int64_t>();
-    exists = txn.exec_prepared1(kRoleExists, role.role_name)[0].as<int>() > 0;
-    if (exists) return;
+    if (tenant.empty()) return absl::NotFoundError(absl::StrCat("no tenant named ", tenant_name));
+    const int64_t tenant_id = tenant[0][0].as<int64_t>();
+    if (txn.exec_prepared1(kRoleExists, role.role_name)[0].as<int>() > 0) {
+      return absl::AlreadyExistsError(absl::StrCat("role ", role.role_name, " exists"));
+    }
     // Role names and passwords cannot be statement parameters: quoted here.
     const std::string name = txn.quote_name(role.role_name);
     txn.exec0(absl::StrCat("CREATE ROLE ", name, " LOGIN PASSWORD ", txn.quote(role.password),
@@ -55,13 +54,10 @@ absl::StatusOr<ReportingRole> ReportingRoleStore::Create(absl::string_view tenan
     txn.exec0(absl::StrCat("GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO ", name));
     txn.exec0(absl::StrCat(
         "ALTER DEFAULT PRIVILEGES IN SCHEMA reporting GRANT SELECT ON TABLES TO ", name));
-    txn.exec_prepared0(kRecordRole, role.role_name, *tenant_id);
+    txn.exec_prepared0(kRecordRole, role.role_name, tenant_id);
     txn.commit();
+    return role;
   });
-  if (!status.ok()) return status;
-  if (!tenant_id) return absl::NotFoundError(absl::StrCat("no tenant named ", tenant_name));
-  if (exists) return absl::AlreadyExistsError(absl::StrCat("role ", role.role_name, " exists"));
-  return role;
 }
 
 }  // namespace tnps::storage

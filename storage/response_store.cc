@@ -151,8 +151,8 @@ absl::StatusOr<std::vector<WriteResult>> ResponseStore::Write(
   }
   const ResponseArrays first_arrays = BuildArrays(items, first);
 
-  std::vector<WriteResult> results(items.size(), {WriteOutcome::kAccepted, 0});
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
+  absl::StatusOr<std::vector<WriteResult>> written = pool_.Run([&](pqxx::connection_base& conn) {
+    std::vector<WriteResult> results(items.size(), {WriteOutcome::kAccepted, 0});
     pqxx::work txn(conn);
     absl::flat_hash_map<Key, int64_t> inserted;
     const pqxx::result rows = ExecWithArrays(txn, kInsertResponses, first_arrays);
@@ -176,14 +176,15 @@ absl::StatusOr<std::vector<WriteResult>> ResponseStore::Write(
       }
     }
     txn.commit();
+    return results;
   });
-  if (!status.ok()) return status;
-  for (const WriteResult& result : results) {
+  if (!written.ok()) return written.status();
+  for (const WriteResult& result : *written) {
     if (result.response_id == 0) {
       return absl::InternalError("a submitted response was neither stored nor found");
     }
   }
-  return results;
+  return written;
 }
 
 }  // namespace tnps::storage

@@ -97,17 +97,15 @@ RollupCompactor::~RollupCompactor() {
 }
 
 absl::StatusOr<int64_t> RollupCompactor::CompactOnce(int64_t max_weeks) {
-  int64_t taken = 0;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
+  return pool_.Run([&](pqxx::connection_base& conn) {
     pqxx::work txn(conn);
     // The lock comes first, so that the compaction statement's snapshot is
     // taken after the previous round committed.
     txn.exec_prepared(kLock, kCompactionLock);
-    taken = txn.exec_prepared1(kCompact, max_weeks)[0].as<int64_t>();
+    const int64_t taken = txn.exec_prepared1(kCompact, max_weeks)[0].as<int64_t>();
     txn.commit();
+    return taken;
   });
-  if (!status.ok()) return status;
-  return taken;
 }
 
 absl::StatusOr<int64_t> RollupCompactor::CompactAll(int64_t max_weeks_per_round) {

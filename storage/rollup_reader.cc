@@ -253,13 +253,12 @@ absl::StatusOr<std::vector<RollupRow>> ReadRollups(ConnectionPool& pool, const R
                                                    RollupBy by, RollupTime time) {
   const Grain grain = ChooseGrain(filter, by, time);
   const bool by_agent = by == RollupBy::kAgentAndTeam || by == RollupBy::kAgent;
-  std::vector<RollupRow> rows;
-  std::optional<int64_t> missing_cohort;
-  absl::Status status = pool.Run([&](pqxx::connection_base& conn) {
-    rows.clear();
+  return pool.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<std::vector<RollupRow>> {
+    std::vector<RollupRow> rows;
     SnapshotTransaction txn(conn);
-    missing_cohort = MissingCohort(txn, filter);
-    if (missing_cohort) return;
+    if (std::optional<int64_t> missing = MissingCohort(txn, filter)) {
+      return absl::NotFoundError(absl::StrCat("no training cohort ", *missing));
+    }
     StatementBuilder statement(filter, by, time);
     if (grain.days == &kFinest) {
       statement.AddBranch(kFinest, filter.days);
@@ -294,7 +293,7 @@ absl::StatusOr<std::vector<RollupRow>> ReadRollups(ConnectionPool& pool, const R
       std::sort(rows.begin(), rows.end(), [](const RollupRow& a, const RollupRow& b) {
         return std::tie(a.bucket, a.key, a.team_id) < std::tie(b.bucket, b.key, b.team_id);
       });
-      return;
+      return rows;
     }
     // Keys point into `result`, which outlives the map.
     absl::flat_hash_map<std::tuple<absl::string_view, absl::string_view, absl::CivilDay>, size_t>
@@ -312,12 +311,8 @@ absl::StatusOr<std::vector<RollupRow>> ReadRollups(ConnectionPool& pool, const R
         rows[it->second].counts += counts_of(row);
       }
     }
+    return rows;
   });
-  if (!status.ok()) return status;
-  if (missing_cohort) {
-    return absl::NotFoundError(absl::StrCat("no training cohort ", *missing_cohort));
-  }
-  return rows;
 }
 
 }  // namespace tnps::storage

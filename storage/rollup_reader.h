@@ -25,11 +25,12 @@ namespace tnps::storage {
 struct RollupFilter {
   int64_t tenant_id = 0;
   core::DayRange days;
-  std::vector<std::string> agent_ids;
-  std::vector<std::string> team_ids;
-  std::vector<int> channels;
+  // Default initializers let callers name only the fields they set.
+  std::vector<std::string> agent_ids = {};
+  std::vector<std::string> team_ids = {};
+  std::vector<int> channels = {};
   // Agents enrolled in every one of these training cohorts.
-  std::vector<int64_t> cohort_ids;
+  std::vector<int64_t> cohort_ids = {};
 };
 
 // The responses matching both filters (of one tenant), or nullopt if no

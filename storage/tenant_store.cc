@@ -53,48 +53,36 @@ absl::StatusOr<Tenant> TenantStore::Create(absl::string_view name, absl::string_
                      "with a letter or digit"));
   }
   if (absl::Status s = core::ValidateTimeZoneName(time_zone); !s.ok()) return s;
-  Tenant tenant{0, std::string(name), std::string(time_zone)};
-  bool zone_known = false;
-  bool created = false;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<Tenant> {
     pqxx::work txn(conn);
-    zone_known = txn.exec_prepared1(kPgKnowsZone, tenant.time_zone)[0].as<int>() > 0;
-    if (!zone_known) return;
-    pqxx::result r = txn.exec_prepared(kInsertTenant, tenant.name, tenant.time_zone);
-    created = !r.empty();
-    if (created) tenant.tenant_id = r[0][0].as<int64_t>();
+    if (txn.exec_prepared1(kPgKnowsZone, std::string(time_zone))[0].as<int>() == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("PostgreSQL does not know the time zone \"", time_zone, "\""));
+    }
+    pqxx::result r = txn.exec_prepared(kInsertTenant, std::string(name), std::string(time_zone));
+    if (r.empty())
+      return absl::AlreadyExistsError(absl::StrCat("tenant ", name, " already exists"));
     txn.commit();
+    return Tenant{r[0][0].as<int64_t>(), std::string(name), std::string(time_zone)};
   });
-  if (!status.ok()) return status;
-  if (!zone_known) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("PostgreSQL does not know the time zone \"", time_zone, "\""));
-  }
-  if (!created) return absl::AlreadyExistsError(absl::StrCat("tenant ", name, " already exists"));
-  return tenant;
 }
 
 absl::StatusOr<Tenant> TenantStore::FindByName(absl::string_view name) {
-  std::optional<Tenant> tenant;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<Tenant> {
     pqxx::read_transaction txn(conn);
     pqxx::result r = txn.exec_prepared(kSelectTenantByName, std::string(name));
-    if (!r.empty()) tenant = TenantFromRow(r[0]);
+    if (r.empty()) return absl::NotFoundError(absl::StrCat("no tenant named ", name));
+    return TenantFromRow(r[0]);
   });
-  if (!status.ok()) return status;
-  if (!tenant) return absl::NotFoundError(absl::StrCat("no tenant named ", name));
-  return *tenant;
 }
 
 absl::StatusOr<std::vector<Tenant>> TenantStore::List() {
-  std::vector<Tenant> tenants;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
-    tenants.clear();
+  return pool_.Run([&](pqxx::connection_base& conn) {
+    std::vector<Tenant> tenants;
     pqxx::read_transaction txn(conn);
     for (const auto& row : txn.exec_prepared(kSelectTenants)) tenants.push_back(TenantFromRow(row));
+    return tenants;
   });
-  if (!status.ok()) return status;
-  return tenants;
 }
 
 }  // namespace tnps::storage

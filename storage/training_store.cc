@@ -106,9 +106,9 @@ Cohort CohortFromRow(const pqxx::row& row) {
                 row[6].as<int>(),     TimeAt(row[7])};
 }
 
-Enrollment EnrollmentFromRow(const pqxx::row& row) {
-  Enrollment e{row[0].as<std::string>(), row[1].as<int64_t>(), TimeAt(row[2]), std::nullopt,
-               std::nullopt};
+core::Enrollment EnrollmentFromRow(const pqxx::row& row) {
+  core::Enrollment e{row[0].as<std::string>(), row[1].as<int64_t>(), TimeAt(row[2]), std::nullopt,
+                     std::nullopt};
   if (!row[3].is_null()) {
     e.completed_at = TimeAt(row[3]);
     e.completed_day = ParseDay(row[4]);
@@ -158,8 +158,8 @@ TrainingStore::TrainingStore(ConnectionPool& pool) : pool_(pool) {
   pool_.Prepare(kRecordCompletions, kRecordCompletionsSql);
 }
 
-absl::StatusOr<TrainingWrite> TrainingStore::UpsertAgents(int64_t tenant_id,
-                                                          const std::vector<RosterAgent>& agents) {
+absl::StatusOr<RosterWrite> TrainingStore::UpsertAgents(int64_t tenant_id,
+                                                        const std::vector<RosterAgent>& agents) {
   PgArrayLiteral ids, teams, names, regions, hire_dates, active;
   for (const RosterAgent& a : agents) {
     ids.Add(a.agent_id);
@@ -174,161 +174,129 @@ absl::StatusOr<TrainingWrite> TrainingStore::UpsertAgents(int64_t tenant_id,
                     region_text = std::move(regions).Finish(),
                     hire_text = std::move(hire_dates).Finish(),
                     active_text = std::move(active).Finish();
-  TrainingWrite out;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
-    out = {};
+  return pool_.Run([&](pqxx::connection_base& conn) {
+    RosterWrite out;
     pqxx::work txn(conn);
     for (const auto& row : txn.exec_prepared(kUpsertAgents, tenant_id, id_text, team_text,
                                              name_text, region_text, hire_text, active_text)) {
-      ++(row[0].as<bool>() ? out.first : out.second);
+      ++(row[0].as<bool>() ? out.created : out.updated);
     }
     txn.commit();
+    return out;
   });
-  if (!status.ok()) return status;
-  return out;
 }
 
 absl::StatusOr<Program> TrainingStore::CreateProgram(int64_t tenant_id, const Program& program) {
-  std::optional<Program> created;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<Program> {
     pqxx::work txn(conn);
     pqxx::result r = txn.exec_prepared(kInsertProgram, tenant_id, program.name, program.description,
                                        program.hours_per_participant, program.cost_per_hour_micros,
                                        program.currency_code);
-    created.reset();
-    if (!r.empty()) created = ProgramFromRow(r[0]);
+    if (r.empty()) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("a programme named \"", program.name, "\" already exists"));
+    }
     txn.commit();
+    return ProgramFromRow(r[0]);
   });
-  if (!status.ok()) return status;
-  if (!created) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("a programme named \"", program.name, "\" already exists"));
-  }
-  return *created;
 }
 
 absl::StatusOr<std::vector<Program>> TrainingStore::ListPrograms(int64_t tenant_id) {
-  std::vector<Program> programs;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
-    programs.clear();
+  return pool_.Run([&](pqxx::connection_base& conn) {
+    std::vector<Program> programs;
     pqxx::read_transaction txn(conn);
     for (const auto& row : txn.exec_prepared(kListPrograms, tenant_id)) {
       programs.push_back(ProgramFromRow(row));
     }
+    return programs;
   });
-  if (!status.ok()) return status;
-  return programs;
 }
 
 absl::StatusOr<Program> TrainingStore::GetProgram(int64_t tenant_id, int64_t program_id) {
-  std::optional<Program> program;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<Program> {
     pqxx::read_transaction txn(conn);
     pqxx::result r = txn.exec_prepared(kGetProgram, tenant_id, program_id);
-    program.reset();
-    if (!r.empty()) program = ProgramFromRow(r[0]);
+    if (r.empty()) return absl::NotFoundError(absl::StrCat("no programme ", program_id));
+    return ProgramFromRow(r[0]);
   });
-  if (!status.ok()) return status;
-  if (!program) return absl::NotFoundError(absl::StrCat("no programme ", program_id));
-  return *program;
 }
 
 absl::StatusOr<Cohort> TrainingStore::CreateCohort(int64_t tenant_id, const Cohort& cohort) {
-  bool program_found = false;
-  std::optional<Cohort> created;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
-    created.reset();
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<Cohort> {
     pqxx::work txn(conn);
-    program_found = !txn.exec_prepared(kGetProgram, tenant_id, cohort.program_id).empty();
-    if (!program_found) return;
+    if (txn.exec_prepared(kGetProgram, tenant_id, cohort.program_id).empty()) {
+      return absl::NotFoundError(absl::StrCat("no programme ", cohort.program_id));
+    }
     pqxx::result r =
         txn.exec_prepared(kInsertCohort, tenant_id, cohort.program_id, cohort.name,
                           DateText(cohort.planned_start), DateText(cohort.planned_end));
-    if (!r.empty()) {
-      created = CohortFromRow(txn.exec_prepared1(kGetCohort, tenant_id, r[0][0].as<int64_t>()));
+    if (r.empty()) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "programme ", cohort.program_id, " already has a cohort named \"", cohort.name, "\""));
     }
+    Cohort created =
+        CohortFromRow(txn.exec_prepared1(kGetCohort, tenant_id, r[0][0].as<int64_t>()));
     txn.commit();
+    return created;
   });
-  if (!status.ok()) return status;
-  if (!program_found) return absl::NotFoundError(absl::StrCat("no programme ", cohort.program_id));
-  if (!created) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "programme ", cohort.program_id, " already has a cohort named \"", cohort.name, "\""));
-  }
-  return *created;
 }
 
 absl::StatusOr<std::vector<Cohort>> TrainingStore::ListCohorts(int64_t tenant_id,
                                                                int64_t program_id) {
-  std::vector<Cohort> cohorts;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
-    cohorts.clear();
+  return pool_.Run([&](pqxx::connection_base& conn) {
+    std::vector<Cohort> cohorts;
     pqxx::read_transaction txn(conn);
     for (const auto& row : txn.exec_prepared(kListCohorts, tenant_id, program_id)) {
       cohorts.push_back(CohortFromRow(row));
     }
+    return cohorts;
   });
-  if (!status.ok()) return status;
-  return cohorts;
 }
 
 absl::StatusOr<Cohort> TrainingStore::GetCohort(int64_t tenant_id, int64_t cohort_id) {
-  std::optional<Cohort> cohort;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<Cohort> {
     pqxx::read_transaction txn(conn);
     pqxx::result r = txn.exec_prepared(kGetCohort, tenant_id, cohort_id);
-    cohort.reset();
-    if (!r.empty()) cohort = CohortFromRow(r[0]);
+    if (r.empty()) return absl::NotFoundError(absl::StrCat("no cohort ", cohort_id));
+    return CohortFromRow(r[0]);
   });
-  if (!status.ok()) return status;
-  if (!cohort) return absl::NotFoundError(absl::StrCat("no cohort ", cohort_id));
-  return *cohort;
 }
 
-absl::StatusOr<std::vector<Enrollment>> TrainingStore::CohortEnrollments(int64_t tenant_id,
-                                                                         int64_t cohort_id) {
-  std::vector<Enrollment> out;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
-    out.clear();
+absl::StatusOr<std::vector<core::Enrollment>> TrainingStore::CohortEnrollments(int64_t tenant_id,
+                                                                               int64_t cohort_id) {
+  return pool_.Run([&](pqxx::connection_base& conn) {
+    std::vector<core::Enrollment> out;
     pqxx::read_transaction txn(conn);
     for (const auto& row : txn.exec_prepared(kCohortEnrollments, tenant_id, cohort_id)) {
       out.push_back(EnrollmentFromRow(row));
     }
+    return out;
   });
-  if (!status.ok()) return status;
-  return out;
 }
 
-absl::StatusOr<std::vector<Enrollment>> TrainingStore::ProgramEnrollments(int64_t tenant_id,
-                                                                          int64_t program_id) {
-  std::vector<Enrollment> out;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
-    out.clear();
+absl::StatusOr<std::vector<core::Enrollment>> TrainingStore::ProgramEnrollments(
+    int64_t tenant_id, int64_t program_id) {
+  return pool_.Run([&](pqxx::connection_base& conn) {
+    std::vector<core::Enrollment> out;
     pqxx::read_transaction txn(conn);
     for (const auto& row : txn.exec_prepared(kProgramEnrollments, tenant_id, program_id)) {
       out.push_back(EnrollmentFromRow(row));
     }
+    return out;
   });
-  if (!status.ok()) return status;
-  return out;
 }
 
-absl::StatusOr<TrainingWrite> TrainingStore::Enroll(int64_t tenant_id, int64_t cohort_id,
-                                                    const std::vector<std::string>& agent_ids,
-                                                    absl::Time enrolled_at) {
+absl::StatusOr<EnrollmentWrite> TrainingStore::Enroll(int64_t tenant_id, int64_t cohort_id,
+                                                      const std::vector<std::string>& agent_ids,
+                                                      absl::Time enrolled_at) {
   PgArrayLiteral ids;
   for (const auto& id : agent_ids) ids.Add(id);
   const std::string id_text = std::move(ids).Finish();
-  bool cohort_found = false;
-  bool raced = false;
-  TrainingWrite out;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
-    out = {};
-    raced = false;
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<EnrollmentWrite> {
+    EnrollmentWrite out;
     pqxx::work txn(conn);
     pqxx::result cohort = txn.exec_prepared(kCohortProgram, tenant_id, cohort_id);
-    cohort_found = !cohort.empty();
-    if (!cohort_found) return;
+    if (cohort.empty()) return absl::NotFoundError(absl::StrCat("no cohort ", cohort_id));
     const int64_t program_id = cohort[0][0].as<int64_t>();
     for (const auto& row : txn.exec_prepared(kEnrollCheck, tenant_id, program_id, id_text)) {
       const size_t i = row[0].as<size_t>() - 1;
@@ -343,25 +311,19 @@ absl::StatusOr<TrainingWrite> TrainingStore::Enroll(int64_t tenant_id, int64_t c
                                  row[2].as<int64_t>(), " of this programme")});
       }
     }
-    if (!out.violations.empty()) return;
+    if (!out.violations.empty()) return out;
     const pqxx::result inserted = txn.exec_prepared(kEnroll, tenant_id, program_id, cohort_id,
                                                     id_text, TimestampText(enrolled_at));
-    if (inserted.affected_rows() != agent_ids.size()) {
-      raced = true;
-      return;  // rolled back
+    if (inserted.affected_rows() != agent_ids.size()) {  // rolled back
+      return absl::AbortedError("another request enrolled some of these agents at the same time");
     }
-    out.first = static_cast<int>(agent_ids.size());
+    out.enrolled = static_cast<int>(agent_ids.size());
     txn.commit();
+    return out;
   });
-  if (!status.ok()) return status;
-  if (!cohort_found) return absl::NotFoundError(absl::StrCat("no cohort ", cohort_id));
-  if (raced) {
-    return absl::AbortedError("another request enrolled some of these agents at the same time");
-  }
-  return out;
 }
 
-absl::StatusOr<TrainingWrite> TrainingStore::RecordCompletions(
+absl::StatusOr<CompletionWrite> TrainingStore::RecordCompletions(
     int64_t tenant_id, int64_t cohort_id, const std::vector<CompletionRecord>& completions) {
   PgArrayLiteral ids, times;
   for (const auto& c : completions) {
@@ -369,13 +331,12 @@ absl::StatusOr<TrainingWrite> TrainingStore::RecordCompletions(
     times.Add(TimestampText(c.completed_at));
   }
   const std::string id_text = std::move(ids).Finish(), time_text = std::move(times).Finish();
-  bool cohort_found = false;
-  TrainingWrite out;
-  absl::Status status = pool_.Run([&](pqxx::connection_base& conn) {
-    out = {};
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<CompletionWrite> {
+    CompletionWrite out;
     pqxx::work txn(conn);
-    cohort_found = !txn.exec_prepared(kCohortProgram, tenant_id, cohort_id).empty();
-    if (!cohort_found) return;
+    if (txn.exec_prepared(kCohortProgram, tenant_id, cohort_id).empty()) {
+      return absl::NotFoundError(absl::StrCat("no cohort ", cohort_id));
+    }
     for (const auto& row : txn.exec_prepared(kCompletionCheck, tenant_id, cohort_id, id_text)) {
       const size_t i = row[0].as<size_t>() - 1;
       const CompletionRecord& c = completions[i];
@@ -394,21 +355,19 @@ absl::StatusOr<TrainingWrite> TrainingStore::RecordCompletions(
         continue;
       }
       if (row[2].is_null()) {
-        ++out.first;
+        ++out.recorded;
       } else if (TimeAt(row[2]) != absl::FromUnixMicros(absl::ToUnixMicros(c.completed_at))) {
-        ++out.second;
+        ++out.corrected;
       }
     }
-    if (!out.violations.empty()) return;
+    if (!out.violations.empty()) return out;
     txn.exec_prepared0(kRecordCompletions, tenant_id, cohort_id, id_text, time_text);
     txn.commit();
+    return out;
   });
-  if (!status.ok()) return status;
-  if (!cohort_found) return absl::NotFoundError(absl::StrCat("no cohort ", cohort_id));
-  return out;
 }
 
-absl::StatusOr<std::vector<AgentCounts>> TrainingStore::AgentBucketCounts(
+absl::StatusOr<std::vector<core::AgentPeriodCounts>> TrainingStore::AgentBucketCounts(
     int64_t tenant_id, const core::DayRange& days, core::BucketSize bucket,
     const std::vector<std::string>& agent_ids) {
   const RollupTime time = bucket == core::BucketSize::kWeek    ? RollupTime::kWeek
@@ -418,7 +377,7 @@ absl::StatusOr<std::vector<AgentCounts>> TrainingStore::AgentBucketCounts(
       ReadRollups(pool_, {.tenant_id = tenant_id, .days = days, .agent_ids = agent_ids},
                   RollupBy::kAgent, time);
   if (!rows.ok()) return rows.status();
-  std::vector<AgentCounts> out;
+  std::vector<core::AgentPeriodCounts> out;
   out.reserve(rows->size());
   for (RollupRow& row : *rows) out.push_back({std::move(row.key), row.bucket, row.counts});
   return out;

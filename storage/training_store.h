@@ -14,6 +14,7 @@
 #include "core/field_violation.h"
 #include "core/nps_statistics.h"
 #include "core/time_buckets.h"
+#include "core/training_records.h"
 #include "storage/connection_pool.h"
 
 namespace tnps::storage {
@@ -48,43 +49,38 @@ struct Cohort {
   absl::Time created_at;
 };
 
-struct Enrollment {
-  std::string agent_id;
-  int64_t cohort_id = 0;
-  absl::Time enrolled_at;
-  std::optional<absl::Time> completed_at;
-  // completed_at's day in the tenant's time zone.
-  std::optional<absl::CivilDay> completed_day;
-};
-
 struct CompletionRecord {
   std::string agent_id;
   absl::Time completed_at;
 };
 
-// The outcome of a write that checks its rows against stored state: either
-// violations (field paths relative to the request, nothing stored) or
-// counts.
-struct TrainingWrite {
-  std::vector<core::FieldViolation> violations;
-  int first = 0;   // created / enrolled / recorded
-  int second = 0;  // updated / — / corrected
+struct RosterWrite {
+  int created = 0;
+  int updated = 0;
 };
 
-struct AgentCounts {
-  std::string agent_id;
-  // The day, or the first day of the week or month.
-  absl::CivilDay day;
-  core::NpsCounts counts;
+// Enrolment and completion writes check their rows against stored state
+// first: either violations (field paths relative to the request, nothing
+// stored) or what was written.
+struct EnrollmentWrite {
+  std::vector<core::FieldViolation> violations;
+  int enrolled = 0;
+};
+
+struct CompletionWrite {
+  std::vector<core::FieldViolation> violations;
+  int recorded = 0;
+  // Agents whose completion time changed.
+  int corrected = 0;
 };
 
 class TrainingStore {
  public:
   explicit TrainingStore(ConnectionPool& pool);
 
-  // Creates or updates agents in place; first = created, second = updated.
-  absl::StatusOr<TrainingWrite> UpsertAgents(int64_t tenant_id,
-                                             const std::vector<RosterAgent>& agents);
+  // Creates or updates agents in place.
+  absl::StatusOr<RosterWrite> UpsertAgents(int64_t tenant_id,
+                                           const std::vector<RosterAgent>& agents);
 
   // ALREADY_EXISTS if the name is taken.
   absl::StatusOr<Program> CreateProgram(int64_t tenant_id, const Program& program);
@@ -97,26 +93,29 @@ class TrainingStore {
   // program_id 0: every programme.
   absl::StatusOr<std::vector<Cohort>> ListCohorts(int64_t tenant_id, int64_t program_id);
   absl::StatusOr<Cohort> GetCohort(int64_t tenant_id, int64_t cohort_id);
-  absl::StatusOr<std::vector<Enrollment>> CohortEnrollments(int64_t tenant_id, int64_t cohort_id);
-  // Every enrolment in any cohort of the programme.
-  absl::StatusOr<std::vector<Enrollment>> ProgramEnrollments(int64_t tenant_id, int64_t program_id);
+  // In agent id order.
+  absl::StatusOr<std::vector<core::Enrollment>> CohortEnrollments(int64_t tenant_id,
+                                                                  int64_t cohort_id);
+  // Every enrolment in any cohort of the programme, in agent id order.
+  absl::StatusOr<std::vector<core::Enrollment>> ProgramEnrollments(int64_t tenant_id,
+                                                                   int64_t program_id);
 
   // All or nothing. Violations name `agent_ids[i]` for unknown agents and
   // agents already in a cohort of the programme. NOT_FOUND for an unknown
   // cohort.
-  absl::StatusOr<TrainingWrite> Enroll(int64_t tenant_id, int64_t cohort_id,
-                                       const std::vector<std::string>& agent_ids,
-                                       absl::Time enrolled_at);
+  absl::StatusOr<EnrollmentWrite> Enroll(int64_t tenant_id, int64_t cohort_id,
+                                         const std::vector<std::string>& agent_ids,
+                                         absl::Time enrolled_at);
   // All or nothing. Violations name `completions[i].agent_id` (not enrolled
   // in the cohort) and `completions[i].completion_time` (before the
-  // enrolment). first = recorded, second = corrected.
-  absl::StatusOr<TrainingWrite> RecordCompletions(int64_t tenant_id, int64_t cohort_id,
-                                                  const std::vector<CompletionRecord>& completions);
+  // enrolment). NOT_FOUND for an unknown cohort.
+  absl::StatusOr<CompletionWrite> RecordCompletions(
+      int64_t tenant_id, int64_t cohort_id, const std::vector<CompletionRecord>& completions);
 
   // Counts per agent and day (kDay), week (kWeek, from Monday) or month
   // (kMonth) over `days`, of `agent_ids` (empty: every agent); only agents
   // and buckets with responses, in no particular order.
-  absl::StatusOr<std::vector<AgentCounts>> AgentBucketCounts(
+  absl::StatusOr<std::vector<core::AgentPeriodCounts>> AgentBucketCounts(
       int64_t tenant_id, const core::DayRange& days, core::BucketSize bucket,
       const std::vector<std::string>& agent_ids = {});
 

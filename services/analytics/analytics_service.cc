@@ -9,8 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "core/empirical_bayes.h"
 #include "core/time_buckets.h"
-#include "services/analytics/nps_mapping.h"
 #include "services/common/grpc_status.h"
+#include "services/common/nps_mapping.h"
 
 namespace tnps::services {
 namespace {
@@ -129,8 +129,7 @@ grpc::Status AnalyticsService::GetNpsTrend(grpc::ServerContext* context,
   if (request->include_deltas()) {
     for (const auto& p : previous) wide.days.first = std::min(wide.days.first, p.first);
   }
-  absl::StatusOr<std::vector<std::pair<absl::CivilDay, core::NpsCounts>>> days =
-      store_.DailyTotals(wide);
+  absl::StatusOr<std::vector<core::DayCounts>> days = store_.DailyTotals(wide);
   if (!days.ok()) return ToGrpcStatus(days.status());
   core::DailySeries series(wide.days);
   for (const auto& [day, counts] : *days) series.Add(day, counts);

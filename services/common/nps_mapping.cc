@@ -1,4 +1,4 @@
-#include "services/analytics/nps_mapping.h"
+#include "services/common/nps_mapping.h"
 
 #include "absl/strings/str_cat.h"
 #include "core/survey_response.h"

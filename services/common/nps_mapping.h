@@ -1,7 +1,8 @@
-// Between tnps.v1 analytics messages (filters, summaries, deltas, dates)
-// and their core and storage forms, with the checks only requests need.
-#ifndef TNPS_SERVICES_ANALYTICS_NPS_MAPPING_H_
-#define TNPS_SERVICES_ANALYTICS_NPS_MAPPING_H_
+// Between the tnps.v1 messages every read service uses (filters, summaries,
+// deltas, dates) and their core and storage forms, with the checks only
+// requests need.
+#ifndef TNPS_SERVICES_COMMON_NPS_MAPPING_H_
+#define TNPS_SERVICES_COMMON_NPS_MAPPING_H_
 
 #include <optional>
 #include <string>
@@ -10,15 +11,11 @@
 #include "absl/time/civil_time.h"
 #include "core/field_violation.h"
 #include "core/nps_statistics.h"
+#include "services/common/api_limits.h"
 #include "storage/analytics_store.h"
 #include "tnps/v1/nps.pb.h"
 
 namespace tnps::services {
-
-// The documented limits of analytics queries.
-inline constexpr int64_t kMaxRangeDays = 1830;
-inline constexpr int kMaxFilterIds = 1000;
-inline constexpr int kMaxRollingWindowDays = 366;
 
 struct IntervalOptions {
   core::IntervalMethod method = core::IntervalMethod::kWald;
@@ -45,4 +42,4 @@ void DeltaToProto(const core::NpsDifference& delta, tnps::v1::NpsDelta* out);
 
 }  // namespace tnps::services
 
-#endif  // TNPS_SERVICES_ANALYTICS_NPS_MAPPING_H_
+#endif  // TNPS_SERVICES_COMMON_NPS_MAPPING_H_

@@ -1,7 +1,7 @@
 #include "services/training/training_mapping.h"
 
 #include "absl/strings/str_cat.h"
-#include "services/analytics/nps_mapping.h"
+#include "services/common/nps_mapping.h"
 #include "services/common/proto_time.h"
 
 namespace tnps::services {
@@ -35,7 +35,7 @@ void CohortToProto(const storage::Cohort& c, tnps::v1::Cohort* out) {
   TimeToProto(c.created_at, out->mutable_create_time());
 }
 
-void EnrollmentToProto(const storage::Enrollment& e, tnps::v1::Enrollment* out) {
+void EnrollmentToProto(const core::Enrollment& e, tnps::v1::Enrollment* out) {
   out->set_agent_id(e.agent_id);
   TimeToProto(e.enrolled_at, out->mutable_enroll_time());
   if (e.completed_at) TimeToProto(*e.completed_at, out->mutable_completion_time());

@@ -30,7 +30,7 @@ void CheckId(const std::string& id, const std::string& field,
 
 void ProgramToProto(const storage::Program& program, tnps::v1::Program* out);
 void CohortToProto(const storage::Cohort& cohort, tnps::v1::Cohort* out);
-void EnrollmentToProto(const storage::Enrollment& enrollment, tnps::v1::Enrollment* out);
+void EnrollmentToProto(const core::Enrollment& enrollment, tnps::v1::Enrollment* out);
 
 // Today in the tenant's time zone.
 absl::CivilDay TenantToday(const std::string& time_zone);

@@ -1,16 +1,20 @@
-// The roster, programme, cohort, enrolment and completion handlers; the
-// estimates are in training_estimates.cc.
 #include "services/training/training_service.h"
 
 #include <cmath>
+#include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "services/analytics/nps_mapping.h"
+#include "core/cohort_plan.h"
+#include "core/cohort_uplift.h"
+#include "core/program_impact.h"
 #include "services/common/grpc_status.h"
+#include "services/common/nps_mapping.h"
 #include "services/common/proto_time.h"
+#include "services/training/estimate_mapping.h"
 #include "services/training/training_mapping.h"
 
 namespace tnps::services {
@@ -45,6 +49,14 @@ void CheckBatchSize(int size, const std::string& field,
 
 void CheckId(int64_t id, const std::string& field, std::vector<core::FieldViolation>& violations) {
   if (id <= 0) violations.push_back({field, "is required"});
+}
+
+// Per agent and team, as storage groups them, to per-agent totals.
+std::vector<core::AgentTotal> AgentTotals(std::vector<storage::GroupCounts> groups) {
+  std::vector<core::AgentTotal> totals;
+  totals.reserve(groups.size());
+  for (storage::GroupCounts& g : groups) totals.push_back({std::move(g.key), g.counts});
+  return totals;
 }
 
 }  // namespace
@@ -85,11 +97,10 @@ grpc::Status TrainingService::UpsertAgents(grpc::ServerContext* context,
         {a.agent_id(), a.display_name(), a.team_id(), a.region(), hire_date, a.active()});
   }
   if (!violations.empty()) return InvalidArgument("", violations);
-  absl::StatusOr<storage::TrainingWrite> outcome =
-      store_.UpsertAgents(principal->tenant_id, agents);
+  absl::StatusOr<storage::RosterWrite> outcome = store_.UpsertAgents(principal->tenant_id, agents);
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
-  response->set_created(outcome->first);
-  response->set_updated(outcome->second);
+  response->set_created(outcome->created);
+  response->set_updated(outcome->updated);
   return grpc::Status::OK;
 }
 
@@ -203,7 +214,7 @@ grpc::Status TrainingService::GetCohort(grpc::ServerContext* context,
   absl::StatusOr<storage::Cohort> cohort =
       store_.GetCohort(principal->tenant_id, request->cohort_id());
   if (!cohort.ok()) return ToGrpcStatus(cohort.status());
-  absl::StatusOr<std::vector<storage::Enrollment>> enrollments =
+  absl::StatusOr<std::vector<core::Enrollment>> enrollments =
       store_.CohortEnrollments(principal->tenant_id, request->cohort_id());
   if (!enrollments.ok()) return ToGrpcStatus(enrollments.status());
   CohortToProto(*cohort, response->mutable_cohort());
@@ -239,11 +250,11 @@ grpc::Status TrainingService::EnrollAgents(grpc::ServerContext* context,
   }
   if (!violations.empty()) return InvalidArgument("", violations);
   std::vector<std::string> ids(request->agent_ids().begin(), request->agent_ids().end());
-  absl::StatusOr<storage::TrainingWrite> outcome =
+  absl::StatusOr<storage::EnrollmentWrite> outcome =
       store_.Enroll(principal->tenant_id, request->cohort_id(), ids, enrolled_at);
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   if (!outcome->violations.empty()) return InvalidArgument("", outcome->violations);
-  response->set_enrolled(outcome->first);
+  response->set_enrolled(outcome->enrolled);
   return grpc::Status::OK;
 }
 
@@ -278,12 +289,134 @@ grpc::Status TrainingService::RecordCompletions(grpc::ServerContext* context,
     if (t) records.push_back({c.agent_id(), *t});
   }
   if (!violations.empty()) return InvalidArgument("", violations);
-  absl::StatusOr<storage::TrainingWrite> outcome =
+  absl::StatusOr<storage::CompletionWrite> outcome =
       store_.RecordCompletions(principal->tenant_id, request->cohort_id(), records);
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   if (!outcome->violations.empty()) return InvalidArgument("", outcome->violations);
-  response->set_recorded(outcome->first);
-  response->set_corrected(outcome->second);
+  response->set_recorded(outcome->recorded);
+  response->set_corrected(outcome->corrected);
+  return grpc::Status::OK;
+}
+
+grpc::Status TrainingService::GetCohortUplift(grpc::ServerContext* context,
+                                              const tnps::v1::GetCohortUpliftRequest* request,
+                                              tnps::v1::GetCohortUpliftResponse* response) {
+  absl::StatusOr<storage::Principal> principal =
+      authenticator_.Authenticate(*context, core::Role::kRead);
+  if (!principal.ok()) return ToGrpcStatus(principal.status());
+  std::vector<core::FieldViolation> violations;
+  const UpliftOptions options = CheckUpliftRequest(*request, violations);
+  if (!violations.empty()) return InvalidArgument("", violations);
+
+  const int64_t tenant = principal->tenant_id;
+  absl::StatusOr<storage::Cohort> cohort = store_.GetCohort(tenant, request->cohort_id());
+  if (!cohort.ok()) return ToGrpcStatus(cohort.status());
+  absl::StatusOr<std::vector<core::Enrollment>> programme =
+      store_.ProgramEnrollments(tenant, cohort->program_id);
+  if (!programme.ok()) return ToGrpcStatus(programme.status());
+  absl::StatusOr<core::UpliftAgents> agents =
+      core::SelectUpliftAgents(cohort->cohort_id, *programme, options.windows, kUpliftRollingDays);
+  if (!agents.ok()) return ToGrpcStatus(agents.status());
+  if (agents->data.days() > kMaxRangeDays + kUpliftRollingDays) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        absl::StrCat("the cohort's completions and windows span ",
+                                     agents->data.days(), " days; the limit is ", kMaxRangeDays));
+  }
+  absl::StatusOr<core::UpliftCounts> counts = ReadUpliftCounts(tenant, *agents);
+  if (!counts.ok()) return ToGrpcStatus(counts.status());
+  absl::StatusOr<core::CohortUpliftEstimate> estimate = core::EstimateCohortUplift(
+      *agents, *counts, options.windows, options.confidence_level, kUpliftRollingDays);
+  if (!estimate.ok()) return ToGrpcStatus(estimate.status());
+  UpliftToProto(*estimate, *cohort, options.confidence_level, response);
+  response->set_time_zone(principal->time_zone);
+  return grpc::Status::OK;
+}
+
+absl::StatusOr<core::UpliftCounts> TrainingService::ReadUpliftCounts(
+    int64_t tenant_id, const core::UpliftAgents& agents) {
+  // The treated agents day by day; the comparison agents summed per window
+  // and per day (every agent's daily totals less the excluded agents'),
+  // each read aggregated in PostgreSQL.
+  core::UpliftCounts counts;
+  absl::StatusOr<std::vector<core::AgentPeriodCounts>> treated_days =
+      store_.AgentBucketCounts(tenant_id, agents.data, core::BucketSize::kDay, agents.treated);
+  if (!treated_days.ok()) return treated_days.status();
+  counts.treated_days = *std::move(treated_days);
+  for (const auto& [window, out] : {std::pair{agents.comparison_pre, &counts.comparison_pre},
+                                    std::pair{agents.comparison_post, &counts.comparison_post}}) {
+    absl::StatusOr<std::vector<storage::GroupCounts>> per_agent = analytics_.GroupTotals(
+        {.tenant_id = tenant_id, .days = window}, storage::RollupGroup::kAgentAndTeam);
+    if (!per_agent.ok()) return per_agent.status();
+    *out = AgentTotals(*std::move(per_agent));
+  }
+  absl::StatusOr<std::vector<core::DayCounts>> all_daily =
+      analytics_.DailyTotals({.tenant_id = tenant_id, .days = agents.data});
+  if (!all_daily.ok()) return all_daily.status();
+  counts.all_daily = *std::move(all_daily);
+  absl::StatusOr<std::vector<core::DayCounts>> excluded_daily = analytics_.DailyTotals(
+      {.tenant_id = tenant_id, .days = agents.data, .agent_ids = agents.excluded});
+  if (!excluded_daily.ok()) return excluded_daily.status();
+  counts.excluded_daily = *std::move(excluded_daily);
+  return counts;
+}
+
+grpc::Status TrainingService::GetProgramImpact(grpc::ServerContext* context,
+                                               const tnps::v1::GetProgramImpactRequest* request,
+                                               tnps::v1::GetProgramImpactResponse* response) {
+  absl::StatusOr<storage::Principal> principal =
+      authenticator_.Authenticate(*context, core::Role::kRead);
+  if (!principal.ok()) return ToGrpcStatus(principal.status());
+  std::vector<core::FieldViolation> violations;
+  const ImpactOptions options =
+      CheckImpactRequest(*request, TenantToday(principal->time_zone), violations);
+  if (!violations.empty()) return InvalidArgument("", violations);
+
+  const int64_t tenant = principal->tenant_id;
+  absl::StatusOr<storage::Program> program = store_.GetProgram(tenant, request->program_id());
+  if (!program.ok()) return ToGrpcStatus(program.status());
+  absl::StatusOr<std::vector<core::Enrollment>> enrollments =
+      store_.ProgramEnrollments(tenant, program->program_id);
+  if (!enrollments.ok()) return ToGrpcStatus(enrollments.status());
+  absl::StatusOr<std::vector<core::AgentPeriodCounts>> counts =
+      store_.AgentBucketCounts(tenant, options.range, options.bucket);
+  if (!counts.ok()) return ToGrpcStatus(counts.status());
+  absl::StatusOr<core::ProgramImpact> impact =
+      core::EstimateProgramImpact(*enrollments, *counts, options.bucket, options.did,
+                                  {program->hours_per_participant, program->cost_per_hour_micros});
+  if (!impact.ok()) {
+    return grpc::Status(
+        grpc::StatusCode::FAILED_PRECONDITION,
+        absl::StrCat("cannot estimate the impact of programme ", program->program_id, " from ",
+                     options.range.days(), " days of responses: ", impact.status().message(),
+                     " (a group needs responses before its training)"));
+  }
+  ImpactToProto(*impact, *program, options, response);
+  response->set_time_zone(principal->time_zone);
+  return grpc::Status::OK;
+}
+
+grpc::Status TrainingService::PlanCohort(grpc::ServerContext* context,
+                                         const tnps::v1::PlanCohortRequest* request,
+                                         tnps::v1::PlanCohortResponse* response) {
+  absl::StatusOr<storage::Principal> principal =
+      authenticator_.Authenticate(*context, core::Role::kRead);
+  if (!principal.ok()) return ToGrpcStatus(principal.status());
+  std::vector<core::FieldViolation> violations;
+  CheckPlanRequest(*request, violations);
+  if (!violations.empty()) return InvalidArgument("", violations);
+
+  const absl::CivilDay today = TenantToday(principal->time_zone);
+  absl::StatusOr<std::vector<storage::GroupCounts>> groups = analytics_.GroupTotals(
+      {.tenant_id = principal->tenant_id, .days = {today - 7 * kPlanHistoryWeeks, today - 1}},
+      storage::RollupGroup::kAgentAndTeam);
+  if (!groups.ok()) return ToGrpcStatus(groups.status());
+  std::map<std::string, core::NpsCounts> per_agent;
+  for (const storage::GroupCounts& g : *groups) per_agent[g.key] += g.counts;
+  std::vector<core::NpsCounts> agent_counts;
+  for (const auto& [agent, counts] : per_agent) agent_counts.push_back(counts);
+  const core::ResponseVariance history = core::EstimateResponseVariance(agent_counts);
+  const core::CohortDesign design = PlanDesign(*request, history);
+  PlanToProto(design, history, core::MinimumDetectableEffect(design, history), response);
   return grpc::Status::OK;
 }
 

@@ -3,6 +3,7 @@
 #ifndef TNPS_SERVICES_TRAINING_TRAINING_SERVICE_H_
 #define TNPS_SERVICES_TRAINING_TRAINING_SERVICE_H_
 
+#include "core/cohort_uplift.h"
 #include "services/common/authenticator.h"
 #include "storage/analytics_store.h"
 #include "storage/training_store.h"
@@ -48,6 +49,10 @@ class TrainingService final : public tnps::v1::TrainingService::Service {
                           tnps::v1::PlanCohortResponse* response) override;
 
  private:
+  // What GetCohortUplift reads for the agents it compares.
+  absl::StatusOr<core::UpliftCounts> ReadUpliftCounts(int64_t tenant_id,
+                                                      const core::UpliftAgents& agents);
+
   Authenticator& authenticator_;
   storage::TrainingStore& store_;
   storage::AnalyticsStore& analytics_;

@@ -111,7 +111,10 @@ TEST(CohortUplift, PreSummedComparisonAgentsGiveTheSameResult) {
   for (int a = 0; a < 36; ++a) {
     for (CivilDay d = data.first; d <= data.last; ++d) {
       if (rng() % 3 == 0) continue;
-      by_day.days.push_back({a, d, {rng() % 4, rng() % 3, rng() % 3}});
+      by_day.days.push_back({a,
+                             d,
+                             {static_cast<int64_t>(rng() % 4), static_cast<int64_t>(rng() % 3),
+                              static_cast<int64_t>(rng() % 3)}});
     }
   }
   // The same comparison agents, summed per window and per day.
@@ -132,7 +135,7 @@ TEST(CohortUplift, PreSummedComparisonAgentsGiveTheSameResult) {
     daily[d.day] += d.counts;
   }
   for (const auto& [agent, w] : windows) summed.comparison_windows.push_back(w);
-  summed.comparison_daily.assign(daily.begin(), daily.end());
+  for (const auto& [day, counts] : daily) summed.comparison_daily.push_back({day, counts});
 
   const absl::StatusOr<CohortUplift> a = EstimateCohortUplift(by_day);
   const absl::StatusOr<CohortUplift> b = EstimateCohortUplift(summed);
