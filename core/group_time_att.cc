@@ -167,32 +167,33 @@ std::optional<WaldTest> JointWaldTest(const std::vector<double>& theta,
   return WaldTest{w, static_cast<int>(m), ChiSquaredSurvival(w, static_cast<int>(m))};
 }
 
-}  // namespace
+// Step 1: the panel. Outcome sums and counts per kept unit and period,
+// every unit's group, and the members of each group.
+struct Panel {
+  std::vector<int64_t> periods;  // sorted, distinct
+  std::vector<int64_t> unit_group;
+  CellData data;
+  std::vector<int64_t> groups;  // treated groups, sorted
+  std::map<int64_t, std::vector<int>> members;
 
-absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelRow>& rows,
-                                                  ControlGroup control) {
-  std::vector<PanelCell> cells;
-  cells.reserve(rows.size());
-  for (const PanelRow& r : rows) cells.push_back({r.unit, r.period, r.group, r.outcome, 1});
-  DidOptions options;
-  options.control = control;
-  return EstimateGroupTimeAtt(cells, options);
-}
+  int64_t units() const { return static_cast<int64_t>(unit_group.size()); }
+  int PeriodIndex(int64_t p) const {
+    return static_cast<int>(std::lower_bound(periods.begin(), periods.end(), p) - periods.begin());
+  }
+};
 
-absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelCell>& rows,
-                                                  const DidOptions& options) {
-  const ControlGroup control = options.control;
+absl::StatusOr<Panel> BuildPanel(const std::vector<PanelCell>& rows) {
   if (rows.empty()) return absl::InvalidArgumentError("no rows");
-  std::vector<int64_t> periods;
+  Panel panel;
   int units = 0;
   for (const PanelCell& r : rows) {
-    periods.push_back(r.period);
+    panel.periods.push_back(r.period);
     units = std::max(units, r.unit + 1);
   }
-  std::sort(periods.begin(), periods.end());
-  periods.erase(std::unique(periods.begin(), periods.end()), periods.end());
-  const int64_t first_period = periods.front();
-  const int64_t last_period = periods.back();
+  std::sort(panel.periods.begin(), panel.periods.end());
+  panel.periods.erase(std::unique(panel.periods.begin(), panel.periods.end()), panel.periods.end());
+  const int64_t first_period = panel.periods.front();
+  const int64_t last_period = panel.periods.back();
 
   // Each unit's group; units first treated after the data end are never
   // treated within it, units treated by the first period are dropped.
@@ -208,59 +209,63 @@ absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelCell>& 
   }
   // Kept units get dense indices 0..n−1.
   std::vector<int> dense(static_cast<size_t>(units), -1);
-  std::vector<int64_t> unit_group;
   for (int u = 0; u < units; ++u) {
     if (group_of[u] && (*group_of[u] == 0 || *group_of[u] > first_period)) {
-      dense[u] = static_cast<int>(unit_group.size());
-      unit_group.push_back(*group_of[u]);
+      dense[u] = static_cast<int>(panel.unit_group.size());
+      panel.unit_group.push_back(*group_of[u]);
     }
   }
-  const int64_t n = static_cast<int64_t>(unit_group.size());
+  const int64_t n = panel.units();
 
-  CellData data;
+  CellData& data = panel.data;
   data.units = static_cast<int>(n);
-  data.periods = static_cast<int>(periods.size());
-  data.sum.assign(static_cast<size_t>(n) * periods.size(), 0.0);
-  data.count.assign(static_cast<size_t>(n) * periods.size(), 0);
-  auto period_index = [&](int64_t p) {
-    return static_cast<int>(std::lower_bound(periods.begin(), periods.end(), p) - periods.begin());
-  };
+  data.periods = static_cast<int>(panel.periods.size());
+  data.sum.assign(static_cast<size_t>(n) * panel.periods.size(), 0.0);
+  data.count.assign(static_cast<size_t>(n) * panel.periods.size(), 0);
   for (const PanelCell& r : rows) {
     const int u = dense[r.unit];
     if (u < 0) continue;
-    const int p = period_index(r.period);
+    const int p = panel.PeriodIndex(r.period);
     data.Sum(u, p) += r.outcome_sum;
     data.Count(u, p) += r.rows;
   }
 
-  std::vector<int64_t> groups;
-  std::map<int64_t, std::vector<int>> members;
   for (int u = 0; u < n; ++u) {
-    members[unit_group[u]].push_back(u);
-    if (unit_group[u] > 0) groups.push_back(unit_group[u]);
+    panel.members[panel.unit_group[u]].push_back(u);
+    if (panel.unit_group[u] > 0) panel.groups.push_back(panel.unit_group[u]);
   }
-  std::sort(groups.begin(), groups.end());
-  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
-  if (groups.empty()) return absl::InvalidArgumentError("no treated group has a pre-period");
+  std::sort(panel.groups.begin(), panel.groups.end());
+  panel.groups.erase(std::unique(panel.groups.begin(), panel.groups.end()), panel.groups.end());
+  if (panel.groups.empty()) return absl::InvalidArgumentError("no treated group has a pre-period");
+  return panel;
+}
 
-  DidEstimates out;
-  out.units = n;
-  // Per cell, the influence function on did's scale: n·φ per unit.
+// Step 2: every ATT(g,t), with its influence function on did's scale (n·φ
+// per unit).
+struct CellEstimates {
+  std::vector<GroupTimeAtt> cells;
   std::vector<std::vector<double>> influence;
-  for (int64_t g : groups) {
+};
+
+CellEstimates EstimateCells(Panel& panel, ControlGroup control) {
+  CellEstimates out;
+  const int64_t n = panel.units();
+  const std::vector<int64_t>& periods = panel.periods;
+  for (int64_t g : panel.groups) {
     // The period before g: the last period earlier than g.
-    const int g_base = period_index(g) - 1;
+    const int g_base = panel.PeriodIndex(g) - 1;
     for (int t = 1; t < static_cast<int>(periods.size()); ++t) {
       const int64_t period = periods[t];
       const int base = period >= g ? g_base : t - 1;
       GroupTimeAtt cell{g, period, periods[base]};
       std::vector<int> controls;
-      for (const auto& [h, units_h] : members) {
+      for (const auto& [h, units_h] : panel.members) {
         const bool is_control =
             control == ControlGroup::kNeverTreated ? h == 0 : (h == 0 || (h > period && h != g));
         if (is_control) controls.insert(controls.end(), units_h.begin(), units_h.end());
       }
-      const std::vector<int>& treated = members[g];
+      const std::vector<int>& treated = panel.members[g];
+      CellData& data = panel.data;
       const MeanTerm gt = Mean(data, treated, t), gb = Mean(data, treated, base);
       const MeanTerm ct = Mean(data, controls, t), cb = Mean(data, controls, base);
       cell.treated_rows = gt.rows + gb.rows;
@@ -277,37 +282,55 @@ absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelCell>& 
         cell.standard_error = StandardError(phi, n);
       }
       out.cells.push_back(cell);
-      influence.push_back(std::move(phi));
+      out.influence.push_back(std::move(phi));
     }
   }
+  return out;
+}
 
-  // Aggregations over defined cells, as did::aggte.
-  Aggregator agg{out.cells, influence, unit_group, {}, n};
-  for (int64_t g : groups) {
-    agg.group_share[g] = static_cast<double>(members[g].size()) / n;
+// Step 3: the aggregations of did::aggte over defined cells.
+Aggregator MakeAggregator(const Panel& panel, const CellEstimates& cells) {
+  Aggregator agg{cells.cells, cells.influence, panel.unit_group, {}, panel.units()};
+  for (int64_t g : panel.groups) {
+    agg.group_share[g] =
+        static_cast<double>(panel.members.at(g).size()) / static_cast<double>(panel.units());
   }
-  std::vector<size_t> post;
+  return agg;
+}
+
+// The defined cells by what they are aggregated over.
+struct CellIndex {
+  std::vector<size_t> post;  // t ≥ g
   std::map<int64_t, std::vector<size_t>> by_event, by_group, by_calendar;
-  for (size_t k = 0; k < out.cells.size(); ++k) {
-    const GroupTimeAtt& c = out.cells[k];
+};
+
+CellIndex IndexCells(const std::vector<GroupTimeAtt>& cells) {
+  CellIndex index;
+  for (size_t k = 0; k < cells.size(); ++k) {
+    const GroupTimeAtt& c = cells[k];
     if (!c.defined) continue;
-    by_event[c.period - c.group].push_back(k);
+    index.by_event[c.period - c.group].push_back(k);
     if (c.period >= c.group) {
-      post.push_back(k);
-      by_group[c.group].push_back(k);
-      by_calendar[c.period].push_back(k);
+      index.post.push_back(k);
+      index.by_group[c.group].push_back(k);
+      index.by_calendar[c.period].push_back(k);
     }
   }
-  out.simple = (agg.Weighted(post, 0, nullptr));
+  return index;
+}
 
+// The event study θ(e), its mean over e ≥ 0, and the joint test of the
+// leads nearest to training.
+void AggregateDynamic(const Aggregator& agg, const CellIndex& index, const DidOptions& options,
+                      DidEstimates& out) {
   std::vector<AggregateEstimate> nonnegative;
   std::vector<std::vector<double>> nonnegative_inf;
   std::vector<double> lead_att;
   std::vector<std::vector<double>> lead_inf;
-  for (const auto& [e, keepers] : by_event) {
+  for (const auto& [e, keepers] : index.by_event) {
     std::vector<double> inf;
     AggregateEstimate est = agg.Weighted(keepers, e, &inf);
-    out.dynamic.push_back((est));
+    out.dynamic.push_back(est);
     if (e >= 0) {
       nonnegative.push_back(est);
       nonnegative_inf.push_back(std::move(inf));
@@ -316,75 +339,109 @@ absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelCell>& 
       lead_inf.push_back(std::move(inf));
     }
   }
-  if (std::optional<WaldTest> w = JointWaldTest(lead_att, lead_inf, n)) {
+  if (std::optional<WaldTest> w = JointWaldTest(lead_att, lead_inf, agg.n)) {
     out.leads_chi2 = w->chi2;
     out.leads_df = w->df;
     out.leads_p_value = w->p_value;
     out.leads_defined = true;
   }
-  out.dynamic_overall = (agg.Mean(nonnegative, nonnegative_inf));
+  out.dynamic_overall = agg.Mean(nonnegative, nonnegative_inf);
+}
 
-  // Group: θ(g) is the plain mean of its post cells; the overall estimate
-  // weights groups by size, with the weights' own influence.
-  {
-    std::vector<GroupTimeAtt> group_cells;
-    std::vector<std::vector<double>> group_inf;
-    for (const auto& [g, keepers] : by_group) {
-      std::vector<AggregateEstimate> parts;
-      std::vector<std::vector<double>> parts_inf;
-      for (size_t k : keepers) {
-        parts.push_back({g, out.cells[k].att, 0, true});
-        parts_inf.push_back(influence[k]);
-      }
-      AggregateEstimate est = agg.Mean(parts, parts_inf);
-      est.key = g;
-      out.group.push_back((est));
-      GroupTimeAtt pseudo{g, g, g};
-      pseudo.att = est.att;
-      pseudo.defined = true;
-      group_cells.push_back(pseudo);
-      std::vector<double> inf(static_cast<size_t>(n), 0.0);
-      for (size_t j = 0; j < parts.size(); ++j) {
-        for (int64_t i = 0; i < n; ++i) inf[i] += parts_inf[j][i] / parts.size();
-      }
-      group_inf.push_back(std::move(inf));
-    }
-    Aggregator over_groups{group_cells, group_inf, unit_group, agg.group_share, n};
-    std::vector<size_t> all(group_cells.size());
-    for (size_t j = 0; j < all.size(); ++j) all[j] = j;
-    out.group_overall = (over_groups.Weighted(all, 0, nullptr));
-  }
-
-  {
+// θ(g) is the plain mean of a group's post cells; the overall estimate
+// weights groups by size, with the weights' own influence.
+void AggregateGroups(const Aggregator& agg, const CellIndex& index, DidEstimates& out) {
+  const int64_t n = agg.n;
+  std::vector<GroupTimeAtt> group_cells;
+  std::vector<std::vector<double>> group_inf;
+  for (const auto& [g, keepers] : index.by_group) {
     std::vector<AggregateEstimate> parts;
     std::vector<std::vector<double>> parts_inf;
-    for (const auto& [t, keepers] : by_calendar) {
-      std::vector<double> inf;
-      AggregateEstimate est = agg.Weighted(keepers, t, &inf);
-      out.calendar.push_back((est));
-      parts.push_back(est);
-      parts_inf.push_back(std::move(inf));
+    for (size_t k : keepers) {
+      parts.push_back({g, agg.cells[k].att, 0, true});
+      parts_inf.push_back(agg.influence[k]);
     }
-    out.calendar_overall = (agg.Mean(parts, parts_inf));
+    AggregateEstimate est = agg.Mean(parts, parts_inf);
+    est.key = g;
+    out.group.push_back(est);
+    GroupTimeAtt pseudo{g, g, g};
+    pseudo.att = est.att;
+    pseudo.defined = true;
+    group_cells.push_back(pseudo);
+    std::vector<double> inf(static_cast<size_t>(n), 0.0);
+    for (size_t j = 0; j < parts.size(); ++j) {
+      for (int64_t i = 0; i < n; ++i) inf[i] += parts_inf[j][i] / parts.size();
+    }
+    group_inf.push_back(std::move(inf));
   }
+  Aggregator over_groups{group_cells, group_inf, agg.unit_group, agg.group_share, n};
+  std::vector<size_t> all(group_cells.size());
+  for (size_t j = 0; j < all.size(); ++j) all[j] = j;
+  out.group_overall = over_groups.Weighted(all, 0, nullptr);
+}
 
-  // Pre-trend placebo over the cells, as did's pre-test.
+// θ(t) per calendar period from the first treatment on, and their mean.
+void AggregateCalendar(const Aggregator& agg, const CellIndex& index, DidEstimates& out) {
+  std::vector<AggregateEstimate> parts;
+  std::vector<std::vector<double>> parts_inf;
+  for (const auto& [t, keepers] : index.by_calendar) {
+    std::vector<double> inf;
+    AggregateEstimate est = agg.Weighted(keepers, t, &inf);
+    out.calendar.push_back(est);
+    parts.push_back(est);
+    parts_inf.push_back(std::move(inf));
+  }
+  out.calendar_overall = agg.Mean(parts, parts_inf);
+}
+
+// Step 4: the pre-trend placebo over the cells, as did's pre-test.
+void TestPretrendCells(const CellEstimates& cells, int64_t n, const DidOptions& options,
+                       DidEstimates& out) {
   std::vector<double> pre_att;
   std::vector<std::vector<double>> pre_inf;
-  for (size_t k = 0; k < out.cells.size(); ++k) {
-    if (out.cells[k].defined && out.cells[k].period < out.cells[k].group) {
-      pre_att.push_back(out.cells[k].att);
-      pre_inf.push_back(influence[k]);
+  for (size_t k = 0; k < cells.cells.size(); ++k) {
+    const GroupTimeAtt& c = cells.cells[k];
+    if (c.defined && c.period < c.group) {
+      pre_att.push_back(c.att);
+      pre_inf.push_back(cells.influence[k]);
     }
   }
-  if (static_cast<int>(pre_att.size()) <= options.max_pretrend_cells) {
-    if (std::optional<WaldTest> w = JointWaldTest(pre_att, pre_inf, n)) {
-      out.pretrend_chi2 = w->chi2;
-      out.pretrend_df = w->df;
-      out.pretrend_p_value = w->p_value;
-      out.pretrend_defined = true;
-    }
+  if (static_cast<int>(pre_att.size()) > options.max_pretrend_cells) return;
+  if (std::optional<WaldTest> w = JointWaldTest(pre_att, pre_inf, n)) {
+    out.pretrend_chi2 = w->chi2;
+    out.pretrend_df = w->df;
+    out.pretrend_p_value = w->p_value;
+    out.pretrend_defined = true;
   }
+}
+
+}  // namespace
+
+absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelRow>& rows,
+                                                  ControlGroup control) {
+  std::vector<PanelCell> cells;
+  cells.reserve(rows.size());
+  for (const PanelRow& r : rows) cells.push_back({r.unit, r.period, r.group, r.outcome, 1});
+  DidOptions options;
+  options.control = control;
+  return EstimateGroupTimeAtt(cells, options);
+}
+
+absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelCell>& rows,
+                                                  const DidOptions& options) {
+  absl::StatusOr<Panel> panel = BuildPanel(rows);
+  if (!panel.ok()) return panel.status();
+  DidEstimates out;
+  out.units = panel->units();
+  CellEstimates cells = EstimateCells(*panel, options.control);
+  const Aggregator agg = MakeAggregator(*panel, cells);
+  const CellIndex index = IndexCells(cells.cells);
+  out.simple = agg.Weighted(index.post, 0, nullptr);
+  AggregateDynamic(agg, index, options, out);
+  AggregateGroups(agg, index, out);
+  AggregateCalendar(agg, index, out);
+  TestPretrendCells(cells, panel->units(), options, out);
+  out.cells = std::move(cells.cells);
   return out;
 }
 
