@@ -1,0 +1,43 @@
+// The checks of AnalyticsService requests beyond the shared filter
+// (services/common/nps_mapping.h): trend buckets and windows, breakdown
+// dimension, order and paging.
+#ifndef TNPS_SERVICES_ANALYTICS_ANALYTICS_REQUESTS_H_
+#define TNPS_SERVICES_ANALYTICS_ANALYTICS_REQUESTS_H_
+
+#include <cstddef>
+#include <vector>
+
+#include "core/field_violation.h"
+#include "core/nps_breakdown.h"
+#include "core/time_buckets.h"
+#include "storage/analytics_store.h"
+#include "tnps/v1/analytics_service.pb.h"
+
+namespace tnps::services {
+
+inline constexpr int kDefaultPageSize = 100;
+inline constexpr int kMaxPageSize = 1000;
+
+struct TrendOptions {
+  core::BucketSize bucket = core::BucketSize::kDay;
+  int rolling_window_days = 0;
+};
+
+TrendOptions CheckTrendRequest(const tnps::v1::GetNpsTrendRequest& request,
+                               std::vector<core::FieldViolation>& violations);
+
+struct BreakdownOptions {
+  tnps::v1::Dimension dimension = tnps::v1::DIMENSION_AGENT;
+  storage::RollupGroup group = storage::RollupGroup::kAgentAndTeam;
+  core::BreakdownOrder order = core::BreakdownOrder::kNpsDesc;
+  int page_size = kDefaultPageSize;
+  // The first row of the page (page_token).
+  size_t offset = 0;
+};
+
+BreakdownOptions CheckBreakdownRequest(const tnps::v1::GetNpsBreakdownRequest& request,
+                                       std::vector<core::FieldViolation>& violations);
+
+}  // namespace tnps::services
+
+#endif  // TNPS_SERVICES_ANALYTICS_ANALYTICS_REQUESTS_H_
