@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tnps builds, tests and runs with. Does
 # nothing when they are all present already. Needs root (or sudo).
-# With --tests, also what only the tests need (headless Chromium renders the
-# training report).
+# With --tests, also what only the tests need (Clang for the thread-safety
+# build, headless Chromium to render the training report).
 set -euo pipefail
 
 packages=(
@@ -12,7 +12,8 @@ packages=(
   postgresql postgresql-contrib
 )
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(chromium)
+  # clang: the thread-safety build; chromium: renders the training report.
+  packages+=(clang chromium)
 fi
 
 missing=()

@@ -64,7 +64,7 @@ void AppendRange(std::vector<core::DayRange>& ranges, absl::CivilDay day, int st
 class StatementBuilder {
  public:
   StatementBuilder(const RollupFilter& filter, RollupBy by, RollupTime time)
-      : filter_(filter), by_(by), time_(time) {
+      : by_(by), time_(time) {
     params_.push_back(absl::StrCat(filter.tenant_id));
     if (!filter.agent_ids.empty()) agents_ = Param(ArrayOf(filter.agent_ids));
     if (!filter.team_ids.empty()) teams_ = Param(ArrayOf(filter.team_ids));
@@ -157,7 +157,6 @@ class StatementBuilder {
     return "";
   }
 
-  const RollupFilter& filter_;
   const RollupBy by_;
   const RollupTime time_;
   std::vector<std::string> params_;

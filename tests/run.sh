@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds everything, starts a throwaway PostgreSQL
+# Installs what is missing, builds everything (and the server and tnpsctl
+# again with Clang's thread-safety analysis), starts a throwaway PostgreSQL
 # cluster on a free loopback port, runs every test (unit, integration,
 # end-to-end) and removes the cluster. Extra arguments go to ctest
 # (for example: tests/run.sh -R e2e).
@@ -11,6 +12,12 @@ deploy/install-deps.sh --tests
 build="${TNPS_BUILD_DIR:-build}"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build"
+
+# The same sources under Clang, whose -Wthread-safety checks the lock
+# annotations (ABSL_GUARDED_BY and friends) that GCC ignores; a violation
+# fails the build. Debug (-O0) keeps this second build short.
+CXX=clang++ cmake -S . -B "$build-clang" -G Ninja -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build "$build-clang" --target tnps-server tnpsctl
 
 # buf, for the API lint and the `buf curl` test (skipped without npm).
 tests/install_buf.sh "$build" || true
