@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The analytics benchmark of issue 3: synthetic tenants of 1M and 10M
+# The analytics benchmark (docs/benchmarks.md): synthetic tenants of 1M and 10M
 # responses (1,000 agents, 50 teams, 3 channels, two years) loaded into a
 # throwaway cluster, then p50/p99 of AnalyticsService calls over gRPC, and of
 # the training benchmark's TrainingService estimates (bench/run_training_bench.sh).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The ingest benchmark of issue 2, in one run on one machine: raw COPY (the
+# The ingest benchmark (docs/benchmarks.md), in one run on one machine: raw COPY (the
 # ceiling), StreamResponses, SubmitResponses, SubmitResponse with 64 in
 # flight, pgbench's single-row INSERT per transaction with 16 clients on the
 # same table, and the server's peak RSS. Uses a throwaway PostgreSQL cluster

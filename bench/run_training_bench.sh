@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The training benchmark of issue 4: the analytics benchmark's synthetic
+# The training benchmark (docs/benchmarks.md): the analytics benchmark's synthetic
 # tenant (default 10M responses, 1,000 agents, two years) with a programme of
 # 10 cohorts of 50 agents recorded through TrainingService, then p50/p99 of
 # GetCohortUplift and GetProgramImpact (weekly, two years) over gRPC.

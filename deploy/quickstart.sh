@@ -2,8 +2,9 @@
 # One command from a fresh Debian 12 machine to a running tnps: installs what
 # is missing, builds, starts a private PostgreSQL under .tnps/, applies
 # migrations, creates a demo tenant with API keys, starts tnps-server on
-# 127.0.0.1:50051, posts sample survey responses through the real gRPC API
-# and prints how to call it. Run again, it reuses what exists.
+# 127.0.0.1:50051 (tnps-server and tnpsctl are installed in /usr/local/bin),
+# posts sample survey responses through the real gRPC API and prints how to
+# call it. Run again, it reuses what exists.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
@@ -22,6 +23,11 @@ echo "== build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build --target tnps-server tnpsctl
 ctl="$repo/build/tools/tnpsctl"
+# On PATH for the commands in docs/ (and where deploy/systemd looks).
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+$sudo cmake --install build --prefix /usr/local >/dev/null
+echo "   installed $(command -v tnpsctl) and $(command -v tnps-server)"
 
 echo "== PostgreSQL (private cluster, 127.0.0.1:$pg_port)"
 cluster="$state/pg"
