@@ -158,6 +158,8 @@ absl::StatusOr<UpliftAgents> SelectUpliftAgents(int64_t cohort_id,
   }
   std::tie(out.comparison_pre, out.comparison_post) = ComparisonWindows(out.completions, windows);
   out.data = UpliftDataRange(out.completions, windows, rolling_days);
+  out.windows = windows;
+  out.rolling_days = rolling_days;
   out.excluded.assign(cohort_untrained.begin(), cohort_untrained.end());
   out.excluded.insert(out.excluded.end(), out.treated.begin(), out.treated.end());
   for (const auto& [agent_id, completed] : others) {
@@ -172,13 +174,11 @@ absl::StatusOr<UpliftAgents> SelectUpliftAgents(int64_t cohort_id,
 
 absl::StatusOr<CohortUpliftEstimate> EstimateCohortUplift(const UpliftAgents& agents,
                                                           const UpliftCounts& counts,
-                                                          const UpliftWindows& windows,
-                                                          double confidence_level,
-                                                          int rolling_days) {
+                                                          double confidence_level) {
   UpliftInput input;
-  input.windows = windows;
+  input.windows = agents.windows;
   input.confidence_level = confidence_level;
-  input.rolling_days = rolling_days;
+  input.rolling_days = agents.rolling_days;
   // Units: the treated agents first, then the comparison agents in id order.
   absl::flat_hash_map<std::string, int> treated_unit;
   for (size_t i = 0; i < agents.treated.size(); ++i) {

@@ -119,7 +119,8 @@ DayRange UpliftDataRange(const std::vector<absl::CivilDay>& completions,
 // comparison agent: "not yet trained" if the programme enrols it, "never
 // trained" otherwise.
 struct UpliftAgents {
-  // In enrolment order, with each one's completion day.
+  // In the order of the programme's enrolments (storage gives agent id
+  // order), with each one's completion day.
   std::vector<std::string> treated;
   std::vector<absl::CivilDay> completions;
   std::vector<std::string> excluded;
@@ -130,6 +131,9 @@ struct UpliftAgents {
   DayRange comparison_post;
   // The days whose counts the estimate reads (UpliftDataRange).
   DayRange data;
+  // What the windows above were computed with; the estimate uses the same.
+  UpliftWindows windows;
+  int rolling_days = 28;
 };
 
 // FAILED_PRECONDITION when no agent of the cohort has a completion.
@@ -157,14 +161,13 @@ struct CohortUpliftEstimate {
   int comparison_agents() const { return not_yet_trained_agents + never_trained_agents; }
 };
 
-// The uplift from counts read for `agents`: comparison agents are those not
-// excluded with responses in either comparison window (an agent with none
-// adds nothing to the estimate). INVALID_ARGUMENT as EstimateCohortUplift.
+// The same estimate as EstimateCohortUplift(UpliftInput), from what storage
+// reads for `agents`: comparison agents are those not excluded with
+// responses in either comparison window (an agent with none adds nothing to
+// the estimate). INVALID_ARGUMENT as that overload.
 absl::StatusOr<CohortUpliftEstimate> EstimateCohortUplift(const UpliftAgents& agents,
                                                           const UpliftCounts& counts,
-                                                          const UpliftWindows& windows,
-                                                          double confidence_level,
-                                                          int rolling_days);
+                                                          double confidence_level);
 
 }  // namespace tnps::core
 

@@ -17,8 +17,11 @@ struct CellData {
   int periods = 0;
   std::vector<double> sum;
   std::vector<int64_t> count;
-  double& Sum(int unit, int p) { return sum[static_cast<size_t>(unit) * periods + p]; }
-  int64_t& Count(int unit, int p) { return count[static_cast<size_t>(unit) * periods + p]; }
+  double& Sum(int unit, int p) { return sum[Index(unit, p)]; }
+  int64_t& Count(int unit, int p) { return count[Index(unit, p)]; }
+  double Sum(int unit, int p) const { return sum[Index(unit, p)]; }
+  int64_t Count(int unit, int p) const { return count[Index(unit, p)]; }
+  size_t Index(int unit, int p) const { return static_cast<size_t>(unit) * periods + p; }
 };
 
 // The mean over `members` in period index `p`, and each unit's share of its
@@ -28,7 +31,7 @@ struct MeanTerm {
   int64_t rows = 0;
 };
 
-MeanTerm Mean(CellData& data, const std::vector<int>& members, int p) {
+MeanTerm Mean(const CellData& data, const std::vector<int>& members, int p) {
   MeanTerm m;
   double total = 0;
   for (int i : members) {
@@ -39,7 +42,7 @@ MeanTerm Mean(CellData& data, const std::vector<int>& members, int p) {
   return m;
 }
 
-void AddInfluence(CellData& data, const std::vector<int>& members, int p, const MeanTerm& m,
+void AddInfluence(const CellData& data, const std::vector<int>& members, int p, const MeanTerm& m,
                   double sign, std::vector<double>& phi) {
   for (int i : members) {
     const int64_t c = data.Count(i, p);
@@ -247,7 +250,7 @@ struct CellEstimates {
   std::vector<std::vector<double>> influence;
 };
 
-CellEstimates EstimateCells(Panel& panel, ControlGroup control) {
+CellEstimates EstimateCells(const Panel& panel, ControlGroup control) {
   CellEstimates out;
   const int64_t n = panel.units();
   const std::vector<int64_t>& periods = panel.periods;
@@ -264,8 +267,8 @@ CellEstimates EstimateCells(Panel& panel, ControlGroup control) {
             control == ControlGroup::kNeverTreated ? h == 0 : (h == 0 || (h > period && h != g));
         if (is_control) controls.insert(controls.end(), units_h.begin(), units_h.end());
       }
-      const std::vector<int>& treated = panel.members[g];
-      CellData& data = panel.data;
+      const std::vector<int>& treated = panel.members.at(g);
+      const CellData& data = panel.data;
       const MeanTerm gt = Mean(data, treated, t), gb = Mean(data, treated, base);
       const MeanTerm ct = Mean(data, controls, t), cb = Mean(data, controls, base);
       cell.treated_rows = gt.rows + gb.rows;
@@ -289,6 +292,7 @@ CellEstimates EstimateCells(Panel& panel, ControlGroup control) {
 }
 
 // Step 3: the aggregations of did::aggte over defined cells.
+// The Aggregator refers into `panel` and `cells`, which must outlive it.
 Aggregator MakeAggregator(const Panel& panel, const CellEstimates& cells) {
   Aggregator agg{cells.cells, cells.influence, panel.unit_group, {}, panel.units()};
   for (int64_t g : panel.groups) {
@@ -297,6 +301,8 @@ Aggregator MakeAggregator(const Panel& panel, const CellEstimates& cells) {
   }
   return agg;
 }
+Aggregator MakeAggregator(const Panel&&, const CellEstimates&) = delete;
+Aggregator MakeAggregator(const Panel&, const CellEstimates&&) = delete;
 
 // The defined cells by what they are aggregated over.
 struct CellIndex {
@@ -434,12 +440,15 @@ absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelCell>& 
   DidEstimates out;
   out.units = panel->units();
   CellEstimates cells = EstimateCells(*panel, options.control);
-  const Aggregator agg = MakeAggregator(*panel, cells);
-  const CellIndex index = IndexCells(cells.cells);
-  out.simple = agg.Weighted(index.post, 0, nullptr);
-  AggregateDynamic(agg, index, options, out);
-  AggregateGroups(agg, index, out);
-  AggregateCalendar(agg, index, out);
+  {
+    // `agg` refers into `panel` and `cells`: it ends before cells move out.
+    const Aggregator agg = MakeAggregator(*panel, cells);
+    const CellIndex index = IndexCells(cells.cells);
+    out.simple = agg.Weighted(index.post, 0, nullptr);
+    AggregateDynamic(agg, index, options, out);
+    AggregateGroups(agg, index, out);
+    AggregateCalendar(agg, index, out);
+  }
   TestPretrendCells(cells, panel->units(), options, out);
   out.cells = std::move(cells.cells);
   return out;

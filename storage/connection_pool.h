@@ -102,11 +102,11 @@ template <typename Work>
 auto ConnectionPool::Run(Work&& work)
     -> internal::RunResult<std::invoke_result_t<Work&, pqxx::connection_base&>> {
   using Value = std::invoke_result_t<Work&, pqxx::connection_base&>;
+  // Set only by an attempt whose callback returned; a failed attempt
+  // throws before it gets here.
   std::optional<Value> value;
-  const absl::Status status = RunAttempts([&](pqxx::connection_base& conn) {
-    value.reset();
-    value.emplace(work(conn));
-  });
+  const absl::Status status =
+      RunAttempts([&](pqxx::connection_base& conn) { value.emplace(work(conn)); });
   if (!status.ok()) return status;
   return *std::move(value);
 }

@@ -25,7 +25,8 @@ namespace tnps::storage {
 struct RollupFilter {
   int64_t tenant_id = 0;
   core::DayRange days;
-  // Default initializers let callers name only the fields they set.
+  // Default initializers, so that designated initializers that leave these
+  // out do not trip -Wmissing-field-initializers.
   std::vector<std::string> agent_ids = {};
   std::vector<std::string> team_ids = {};
   std::vector<int> channels = {};

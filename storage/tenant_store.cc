@@ -60,8 +60,9 @@ absl::StatusOr<Tenant> TenantStore::Create(absl::string_view name, absl::string_
           absl::StrCat("PostgreSQL does not know the time zone \"", time_zone, "\""));
     }
     pqxx::result r = txn.exec_prepared(kInsertTenant, std::string(name), std::string(time_zone));
-    if (r.empty())
+    if (r.empty()) {
       return absl::AlreadyExistsError(absl::StrCat("tenant ", name, " already exists"));
+    }
     txn.commit();
     return Tenant{r[0][0].as<int64_t>(), std::string(name), std::string(time_zone)};
   });

@@ -1,7 +1,6 @@
 #include "services/analytics/analytics_service.h"
 
 #include <algorithm>
-#include <map>
 #include <string>
 #include <vector>
 

@@ -51,7 +51,8 @@ void CheckId(int64_t id, const std::string& field, std::vector<core::FieldViolat
   if (id <= 0) violations.push_back({field, "is required"});
 }
 
-// Per agent and team, as storage groups them, to per-agent totals.
+// Rows per agent and team, as storage groups them, as AgentTotals (one per
+// row; core adds up an agent's rows).
 std::vector<core::AgentTotal> AgentTotals(std::vector<storage::GroupCounts> groups) {
   std::vector<core::AgentTotal> totals;
   totals.reserve(groups.size());
@@ -324,8 +325,8 @@ grpc::Status TrainingService::GetCohortUplift(grpc::ServerContext* context,
   }
   absl::StatusOr<core::UpliftCounts> counts = ReadUpliftCounts(tenant, *agents);
   if (!counts.ok()) return ToGrpcStatus(counts.status());
-  absl::StatusOr<core::CohortUpliftEstimate> estimate = core::EstimateCohortUplift(
-      *agents, *counts, options.windows, options.confidence_level, kUpliftRollingDays);
+  absl::StatusOr<core::CohortUpliftEstimate> estimate =
+      core::EstimateCohortUplift(*agents, *counts, options.confidence_level);
   if (!estimate.ok()) return ToGrpcStatus(estimate.status());
   UpliftToProto(*estimate, *cohort, options.confidence_level, response);
   response->set_time_zone(principal->time_zone);
@@ -342,13 +343,19 @@ absl::StatusOr<core::UpliftCounts> TrainingService::ReadUpliftCounts(
       store_.AgentBucketCounts(tenant_id, agents.data, core::BucketSize::kDay, agents.treated);
   if (!treated_days.ok()) return treated_days.status();
   counts.treated_days = *std::move(treated_days);
-  for (const auto& [window, out] : {std::pair{agents.comparison_pre, &counts.comparison_pre},
-                                    std::pair{agents.comparison_post, &counts.comparison_post}}) {
-    absl::StatusOr<std::vector<storage::GroupCounts>> per_agent = analytics_.GroupTotals(
+  const auto per_agent =
+      [&](const core::DayRange& window) -> absl::StatusOr<std::vector<core::AgentTotal>> {
+    absl::StatusOr<std::vector<storage::GroupCounts>> rows = analytics_.GroupTotals(
         {.tenant_id = tenant_id, .days = window}, storage::RollupGroup::kAgentAndTeam);
-    if (!per_agent.ok()) return per_agent.status();
-    *out = AgentTotals(*std::move(per_agent));
-  }
+    if (!rows.ok()) return rows.status();
+    return AgentTotals(*std::move(rows));
+  };
+  absl::StatusOr<std::vector<core::AgentTotal>> pre = per_agent(agents.comparison_pre);
+  if (!pre.ok()) return pre.status();
+  counts.comparison_pre = *std::move(pre);
+  absl::StatusOr<std::vector<core::AgentTotal>> post = per_agent(agents.comparison_post);
+  if (!post.ok()) return post.status();
+  counts.comparison_post = *std::move(post);
   absl::StatusOr<std::vector<core::DayCounts>> all_daily =
       analytics_.DailyTotals({.tenant_id = tenant_id, .days = agents.data});
   if (!all_daily.ok()) return all_daily.status();

@@ -61,6 +61,8 @@ TEST(CohortUpliftFromCounts, ComparesOnlyAgentsNotExcludedAndSubtractsExcludedDa
   std::tie(agents.comparison_pre, agents.comparison_post) =
       ComparisonWindows(agents.completions, windows);
   agents.data = UpliftDataRange(agents.completions, windows, 28);
+  agents.windows = windows;
+  agents.rolling_days = 28;
 
   UpliftCounts counts;
   counts.treated_days = {{"a1", CivilDay(2026, 6, 8), {0, 0, 1}},
@@ -75,7 +77,7 @@ TEST(CohortUpliftFromCounts, ComparesOnlyAgentsNotExcludedAndSubtractsExcludedDa
   counts.all_daily = {{CivilDay(2026, 6, 8), {1, 2, 6}}};
   counts.excluded_daily = {{CivilDay(2026, 6, 8), {0, 0, 6}}};
 
-  absl::StatusOr<CohortUpliftEstimate> e = EstimateCohortUplift(agents, counts, windows, 0.95, 28);
+  absl::StatusOr<CohortUpliftEstimate> e = EstimateCohortUplift(agents, counts, 0.95);
   ASSERT_TRUE(e.ok()) << e.status();
   EXPECT_EQ(e->treated_agents, 1);
   EXPECT_EQ(e->not_yet_trained_agents, 1);
