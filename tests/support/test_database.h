@@ -36,8 +36,6 @@ std::string ClusterUrl();
 
 }  // namespace tnps::testing
 
-#endif  // TNPS_TESTS_SUPPORT_TEST_DATABASE_H_
-
 namespace tnps::testing {
 
 // Counts the rollup rows that differ from a recount of the responses table
@@ -60,3 +58,5 @@ SELECT (SELECT count(*) FROM (SELECT * FROM recount EXCEPT SELECT * FROM rollup)
        (SELECT count(*) FROM (SELECT * FROM rollup EXCEPT SELECT * FROM recount) b))sql";
 
 }  // namespace tnps::testing
+
+#endif  // TNPS_TESTS_SUPPORT_TEST_DATABASE_H_
