@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libpqxx-dev libpq-dev libabsl-dev libgtest-dev libssl-dev zlib1g-dev
+  libpqxx-dev libpq-dev libabsl-dev libgtest-dev libssl-dev zlib1g-dev openssl
   postgresql postgresql-contrib
 )
 if [ "${1:-}" = "--tests" ]; then

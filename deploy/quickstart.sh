@@ -2,7 +2,8 @@
 # One command from a fresh Debian 12 machine to a running tnps: installs what
 # is missing, builds, starts a private PostgreSQL under .tnps/, applies
 # migrations, creates a demo tenant with API keys, starts tnps-server on
-# 127.0.0.1:50051 (tnps-server and tnpsctl are installed in /usr/local/bin),
+# 127.0.0.1:50051 over TLS with a private CA (tnps-server and tnpsctl are
+# installed in /usr/local/bin),
 # posts sample survey responses through the real gRPC API and prints how to
 # call it. Run again, it reuses what exists.
 set -euo pipefail
@@ -55,7 +56,13 @@ if [ "$(psql "$admin_url" -tAc "SELECT 1 FROM pg_database WHERE datname = 'tnps'
 fi
 unset PGPASSWORD
 export TNPS_DATABASE_URL="host=127.0.0.1 port=$pg_port dbname=tnps user=tnps password=$password"
-(umask 077 && printf 'export TNPS_DATABASE_URL=%q\n' "$TNPS_DATABASE_URL" >"$state/env")
+
+echo "== TLS (a private CA and a server certificate under .tnps/tls)"
+tls="$state/tls"
+deploy/tls-certs.sh "$tls" >/dev/null
+export TNPS_TLS_CA_FILE="$tls/ca.pem"
+(umask 077 && printf 'export TNPS_DATABASE_URL=%q\nexport TNPS_TLS_CA_FILE=%q\n' \
+  "$TNPS_DATABASE_URL" "$TNPS_TLS_CA_FILE" >"$state/env")
 
 echo "== schema"
 "$ctl" migrate
@@ -85,7 +92,8 @@ if [ -f "$state/server.pid" ] && kill -0 "$(cat "$state/server.pid")" 2>/dev/nul
   while kill -0 "$(cat "$state/server.pid")" 2>/dev/null; do sleep 0.2; done
 fi
 : >"$state/server.log"
-nohup "$repo/build/services/tnps-server" --listen "$listen" >"$state/server.log" 2>&1 &
+nohup "$repo/build/services/tnps-server" --listen "$listen" \
+  --tls_cert_file "$tls/server.pem" --tls_key_file "$tls/server.key" >"$state/server.log" 2>&1 &
 echo $! >"$state/server.pid"
 for _ in $(seq 1 50); do
   grep -q "listening on" "$state/server.log" && break
@@ -106,9 +114,11 @@ TNPS_API_KEY="$TNPS_ADMIN_KEY" "$ctl" demo --server "$listen"
 cat <<DONE
 
 tnps is running.
-  server        $listen   (log $state/server.log, pid $(cat "$state/server.pid"))
+  server        $listen over TLS   (log $state/server.log, pid $(cat "$state/server.pid"))
+  TLS           CA $tls/ca.pem; server certificate $tls/server.pem
+                (renew it with deploy/tls-certs.sh $tls; the server picks it up)
   database      $TNPS_DATABASE_URL
-                (source $state/env for tnpsctl)
+                (source $state/env for tnpsctl: database URL and CA file)
   tenant        $tenant (Europe/Zurich)
   API keys      in $state/keys.env
                 ingest: $TNPS_INGEST_KEY
@@ -116,15 +126,15 @@ tnps is running.
                 admin:  $TNPS_ADMIN_KEY
 
 Submit a response (buf from the npm registry; the server has reflection on):
-  npx --yes @bufbuild/buf@1.75.0 curl --protocol grpc --http2-prior-knowledge \\
+  npx --yes @bufbuild/buf@1.75.0 curl --protocol grpc --cacert $tls/ca.pem \\
     -H "authorization: Bearer $TNPS_INGEST_KEY" \\
     -d '{"response": {"externalId": "crm-42", "interactionId": "call-42", "agentId": "agent-007", "teamId": "team-blue", "channel": "CHANNEL_PHONE", "score": 9, "comment": "Patient and kind", "interactionTime": "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)", "responseTime": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"}}' \\
-    http://$listen/tnps.v1.IngestService/SubmitResponse
+    https://$listen/tnps.v1.IngestService/SubmitResponse
 
 What the training did (docs/training-impact.md):
-  npx --yes @bufbuild/buf@1.75.0 curl --protocol grpc --http2-prior-knowledge \\
+  npx --yes @bufbuild/buf@1.75.0 curl --protocol grpc --cacert $tls/ca.pem \\
     -H "authorization: Bearer $TNPS_READ_KEY" -d '{"programId": 1}' \\
-    http://$listen/tnps.v1.TrainingService/GetProgramImpact
+    https://$listen/tnps.v1.TrainingService/GetProgramImpact
 
 Stop the server: kill \$(cat $state/server.pid); stop PostgreSQL: deploy/pg-cluster.sh stop $cluster
 DONE

@@ -17,6 +17,7 @@
 #include "services/common/authenticator.h"
 #include "services/common/database_health.h"
 #include "services/common/env_default.h"
+#include "services/common/server_credentials.h"
 #include "services/ingest/ingest_service.h"
 #include "services/training/training_service.h"
 #include "storage/analytics_store.h"
@@ -30,7 +31,7 @@
 
 using tnps::services::EnvDefault;
 
-ABSL_FLAG(std::string, database_url, EnvDefault("TNPS_DATABASE_URL", ""),
+ABSL_FLAG(std::string, database_url, "",
           "libpq connection string or URI of the tnps database (env TNPS_DATABASE_URL)");
 ABSL_FLAG(std::string, listen, EnvDefault("TNPS_LISTEN", "127.0.0.1:50051"),
           "host:port to serve gRPC on; port 0 picks a free one (env TNPS_LISTEN)");
@@ -46,6 +47,20 @@ ABSL_FLAG(bool, migrate_on_start, EnvDefault("TNPS_MIGRATE_ON_START", false),
           "apply pending schema migrations before serving (env TNPS_MIGRATE_ON_START)");
 ABSL_FLAG(int, max_message_bytes, EnvDefault("TNPS_MAX_MESSAGE_BYTES", 16 << 20),
           "largest request message accepted (env TNPS_MAX_MESSAGE_BYTES)");
+ABSL_FLAG(std::string, tls_cert_file, EnvDefault("TNPS_TLS_CERT_FILE", ""),
+          "PEM certificate chain to serve TLS with; re-read when it changes (env "
+          "TNPS_TLS_CERT_FILE)");
+ABSL_FLAG(std::string, tls_key_file, EnvDefault("TNPS_TLS_KEY_FILE", ""),
+          "PEM private key of --tls_cert_file; re-read when it changes (env TNPS_TLS_KEY_FILE)");
+ABSL_FLAG(std::string, tls_client_ca_file, EnvDefault("TNPS_TLS_CLIENT_CA_FILE", ""),
+          "PEM CA certificates; when set, every client must present a certificate one of them "
+          "signed (mutual TLS) (env TNPS_TLS_CLIENT_CA_FILE)");
+ABSL_FLAG(absl::Duration, tls_reload_interval,
+          EnvDefault("TNPS_TLS_RELOAD_INTERVAL", absl::Minutes(1)),
+          "how often the TLS files are checked for a new version (env TNPS_TLS_RELOAD_INTERVAL)");
+ABSL_FLAG(bool, allow_plaintext, EnvDefault("TNPS_ALLOW_PLAINTEXT", false),
+          "serve without TLS on an address other machines can reach, for a server behind a "
+          "proxy that terminates TLS (env TNPS_ALLOW_PLAINTEXT)");
 ABSL_FLAG(absl::Duration, compact_interval, EnvDefault("TNPS_COMPACT_INTERVAL", absl::Seconds(5)),
           "how often the coarse rollups catch up with new responses when idle; queries are "
           "exact either way, but days not yet compacted are read from the finest rollup (env "
@@ -66,6 +81,17 @@ int Serve() {
   }
   if (absl::GetFlag(FLAGS_write_threads) >= absl::GetFlag(FLAGS_pool_size)) {
     std::fprintf(stderr, "tnps-server: --write_threads must be below --pool_size\n");
+    return 2;
+  }
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  absl::StatusOr<tnps::services::ServerSecurity> security = tnps::services::MakeServerSecurity(
+      {.cert_file = absl::GetFlag(FLAGS_tls_cert_file),
+       .key_file = absl::GetFlag(FLAGS_tls_key_file),
+       .client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file),
+       .reload_interval = absl::GetFlag(FLAGS_tls_reload_interval)},
+      listen, absl::GetFlag(FLAGS_allow_plaintext));
+  if (!security.ok()) {
+    std::fprintf(stderr, "tnps-server: %s\n", std::string(security.status().message()).c_str());
     return 2;
   }
   if (absl::GetFlag(FLAGS_migrate_on_start)) {
@@ -96,21 +122,19 @@ int Serve() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen, security->credentials, &port);
   builder.SetMaxReceiveMessageSize(absl::GetFlag(FLAGS_max_message_bytes));
   builder.RegisterService(&ingest);
   builder.RegisterService(&analytics);
   builder.RegisterService(&training);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    std::fprintf(stderr, "tnps-server: cannot listen on %s\n", absl::GetFlag(FLAGS_listen).c_str());
+    std::fprintf(stderr, "tnps-server: cannot listen on %s\n", listen.c_str());
     return 1;
   }
-  {
-    const std::string listen = absl::GetFlag(FLAGS_listen);
-    std::fprintf(stderr, "tnps-server listening on %s:%d\n",
-                 listen.substr(0, listen.rfind(':')).c_str(), port);
-  }
+  std::fprintf(stderr, "tnps-server: serving %s\n", security->description.c_str());
+  std::fprintf(stderr, "tnps-server listening on %s:%d\n",
+               listen.substr(0, listen.rfind(':')).c_str(), port);
   tnps::services::DatabaseHealth health(pool, *server->GetHealthCheckService(), absl::Seconds(2));
   compactor.Start(absl::GetFlag(FLAGS_compact_interval), kWeeksPerRound);
 
@@ -136,5 +160,6 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   absl::SetProgramUsageMessage("Serves the tnps gRPC API.");
   absl::ParseCommandLine(argc, argv);
+  tnps::services::SecretFromEnv(FLAGS_database_url, "TNPS_DATABASE_URL");
   return Serve();
 }

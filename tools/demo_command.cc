@@ -19,6 +19,7 @@
 #include "tnps/v1/training_service.grpc.pb.h"
 #include "tools/commands.h"
 #include "tools/demo_data.h"
+#include "tools/server_channel.h"
 
 ABSL_DECLARE_FLAG(std::string, server);
 ABSL_DECLARE_FLAG(std::string, api_key);
@@ -40,9 +41,8 @@ constexpr int kRowsPerMessage = 500;
 
 class Api {
  public:
-  Api()
-      : channel_(
-            grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials())),
+  explicit Api(std::shared_ptr<grpc::Channel> channel)
+      : channel_(std::move(channel)),
         training_(tnps::v1::TrainingService::NewStub(channel_)),
         ingest_(tnps::v1::IngestService::NewStub(channel_)) {}
 
@@ -308,7 +308,12 @@ int RunDemo(const Args& args) {
     return kExitUsage;
   }
 
-  Api api;
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenServerChannel();
+  if (!channel.ok()) {
+    std::fprintf(stderr, "tnpsctl demo: %s\n", std::string(channel.status().message()).c_str());
+    return kExitUsage;
+  }
+  Api api(*std::move(channel));
   {
     tnps::v1::ListProgramsResponse programs;
     grpc::ClientContext context;

@@ -21,6 +21,7 @@
 #include "tools/commands.h"
 #include "tools/csv_reader.h"
 #include "tools/response_csv.h"
+#include "tools/server_channel.h"
 
 ABSL_DECLARE_FLAG(std::string, server);
 ABSL_DECLARE_FLAG(std::string, api_key);
@@ -98,9 +99,12 @@ int RunImport(const Args& args) {
     return kExitFailed;
   }
 
-  auto channel =
-      grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials());
-  auto stub = tnps::v1::IngestService::NewStub(channel);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenServerChannel();
+  if (!channel.ok()) {
+    std::fprintf(stderr, "tnpsctl: %s\n", std::string(channel.status().message()).c_str());
+    return kExitUsage;
+  }
+  auto stub = tnps::v1::IngestService::NewStub(*channel);
   grpc::ClientContext context;
   context.AddMetadata("authorization", absl::StrCat("Bearer ", absl::GetFlag(FLAGS_api_key)));
   tnps::v1::StreamResponsesResponse summary;

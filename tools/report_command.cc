@@ -13,6 +13,7 @@
 #include "tnps/v1/training_service.grpc.pb.h"
 #include "tools/commands.h"
 #include "tools/report_html.h"
+#include "tools/server_channel.h"
 
 ABSL_DECLARE_FLAG(std::string, server);
 ABSL_DECLARE_FLAG(std::string, api_key);
@@ -40,9 +41,12 @@ int RunReport(const Args& args) {
     std::fprintf(stderr, "usage: tnpsctl report --program NAME --out report.html\n");
     return kExitUsage;
   }
-  auto channel =
-      grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials());
-  auto stub = tnps::v1::TrainingService::NewStub(channel);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenServerChannel();
+  if (!channel.ok()) {
+    std::fprintf(stderr, "tnpsctl: %s\n", std::string(channel.status().message()).c_str());
+    return kExitUsage;
+  }
+  auto stub = tnps::v1::TrainingService::NewStub(*channel);
   const auto context = [] {
     auto c = std::make_unique<grpc::ClientContext>();
     c->AddMetadata("authorization", absl::StrCat("Bearer ", absl::GetFlag(FLAGS_api_key)));

@@ -11,13 +11,20 @@
 
 using tnps::services::EnvDefault;
 
-ABSL_FLAG(std::string, database_url, EnvDefault("TNPS_DATABASE_URL", ""),
+ABSL_FLAG(std::string, database_url, "",
           "libpq connection string of the tnps database, for migrate/tenant/key (env "
           "TNPS_DATABASE_URL)");
 ABSL_FLAG(std::string, server, EnvDefault("TNPS_SERVER", "127.0.0.1:50051"),
           "tnps-server address, for import (env TNPS_SERVER)");
-ABSL_FLAG(std::string, api_key, EnvDefault("TNPS_API_KEY", ""),
-          "API key for commands that call the server (env TNPS_API_KEY)");
+ABSL_FLAG(std::string, api_key, "", "API key for commands that call the server (env TNPS_API_KEY)");
+ABSL_FLAG(std::string, tls_ca_file, EnvDefault("TNPS_TLS_CA_FILE", ""),
+          "PEM CA certificate(s) to verify a TLS server with; unset: plaintext (env "
+          "TNPS_TLS_CA_FILE)");
+ABSL_FLAG(std::string, tls_client_cert_file, EnvDefault("TNPS_TLS_CLIENT_CERT_FILE", ""),
+          "PEM client certificate for a server that requires mutual TLS (env "
+          "TNPS_TLS_CLIENT_CERT_FILE)");
+ABSL_FLAG(std::string, tls_client_key_file, EnvDefault("TNPS_TLS_CLIENT_KEY_FILE", ""),
+          "PEM private key of --tls_client_cert_file (env TNPS_TLS_CLIENT_KEY_FILE)");
 ABSL_FLAG(std::string, time_zone, "UTC", "IANA time zone of a new tenant");
 ABSL_FLAG(std::string, tenant, "", "tenant name");
 ABSL_FLAG(std::string, role, "", "role of a new key: ingest, read or admin");
@@ -52,8 +59,12 @@ constexpr char kUsage[] = R"(tnpsctl COMMAND [ARGS] [FLAGS]
                                              effect through the API (admin key)
   report --program NAME --out FILE.html      the training-impact report (read key)
 
+import, demo and report call the server: over TLS with --tls-ca-file (and
+--tls-client-cert-file, --tls-client-key-file for mutual TLS).
+
 Flags may also be written with dashes (--time-zone) and set through
-TNPS_DATABASE_URL, TNPS_SERVER and TNPS_API_KEY.)";
+TNPS_DATABASE_URL, TNPS_SERVER, TNPS_API_KEY, TNPS_TLS_CA_FILE,
+TNPS_TLS_CLIENT_CERT_FILE and TNPS_TLS_CLIENT_KEY_FILE.)";
 
 // Abseil flag names cannot contain '-'; accept --time-zone for --time_zone.
 std::vector<char*> DashesToUnderscores(int argc, char** argv, std::vector<std::string>& storage) {
@@ -79,6 +90,8 @@ int main(int argc, char** argv) {
   std::vector<char*> args = DashesToUnderscores(argc, argv, storage);
   std::vector<char*> positional =
       absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  tnps::services::SecretFromEnv(FLAGS_database_url, "TNPS_DATABASE_URL");
+  tnps::services::SecretFromEnv(FLAGS_api_key, "TNPS_API_KEY");
   if (positional.size() < 2) {
     std::fprintf(stderr, "%s\n", kUsage);
     return tnps::tools::kExitUsage;

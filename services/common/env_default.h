@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "absl/flags/flag.h"
 #include "absl/flags/marshalling.h"
 
 namespace tnps::services {
@@ -28,6 +29,15 @@ T EnvDefault(const char* name, T fallback) {
 
 inline std::string EnvDefault(const char* name, const char* fallback) {
   return EnvDefault<std::string>(name, fallback);
+}
+
+// For flags that hold secrets (a database URL with its password, an API
+// key): `--help` prints every flag's default, so the environment variable is
+// not the default but is read after parsing, when the flag was left empty.
+// Call it after absl::ParseCommandLine.
+inline void SecretFromEnv(absl::Flag<std::string>& flag, const char* name) {
+  if (!absl::GetFlag(flag).empty()) return;
+  if (const char* text = std::getenv(name); text != nullptr) absl::SetFlag(&flag, text);
 }
 
 }  // namespace tnps::services
