@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "services/analytics/analytics_service.h"
 #include "services/common/authenticator.h"
+#include "services/common/call_executor.h"
 #include "services/common/database_health.h"
 #include "services/common/env_default.h"
 #include "services/common/server_credentials.h"
@@ -40,6 +41,26 @@ ABSL_FLAG(int, pool_size, EnvDefault("TNPS_POOL_SIZE", 8),
 ABSL_FLAG(int, write_threads, EnvDefault("TNPS_WRITE_THREADS", 4),
           "ingest transactions in flight at once; must be below pool_size (env "
           "TNPS_WRITE_THREADS)");
+ABSL_FLAG(int64_t, max_queued_rows, EnvDefault("TNPS_MAX_QUEUED_ROWS", int64_t{50000}),
+          "responses waiting for an ingest transaction; a submission beyond them is answered "
+          "RESOURCE_EXHAUSTED (env TNPS_MAX_QUEUED_ROWS)");
+ABSL_FLAG(int, read_threads, EnvDefault("TNPS_READ_THREADS", 4),
+          "threads that run AnalyticsService and TrainingService calls; each holds a database "
+          "connection while it works (env TNPS_READ_THREADS)");
+ABSL_FLAG(int, max_queued_reads, EnvDefault("TNPS_MAX_QUEUED_READS", 64),
+          "read calls waiting for a thread; beyond them a call is answered RESOURCE_EXHAUSTED "
+          "(env TNPS_MAX_QUEUED_READS)");
+ABSL_FLAG(int, max_concurrent_streams, EnvDefault("TNPS_MAX_CONCURRENT_STREAMS", 64),
+          "calls one HTTP/2 connection may have open at once (env TNPS_MAX_CONCURRENT_STREAMS)");
+ABSL_FLAG(absl::Duration, max_connection_idle,
+          EnvDefault("TNPS_MAX_CONNECTION_IDLE", absl::Minutes(5)),
+          "a connection without calls for this long is closed (env TNPS_MAX_CONNECTION_IDLE)");
+ABSL_FLAG(absl::Duration, keepalive_time, EnvDefault("TNPS_KEEPALIVE_TIME", absl::Minutes(1)),
+          "the server pings an idle connection this often and closes it if the ping is not "
+          "answered within 20 s (env TNPS_KEEPALIVE_TIME)");
+ABSL_FLAG(int64_t, grpc_memory_bytes, EnvDefault("TNPS_GRPC_MEMORY_BYTES", int64_t{128} << 20),
+          "memory gRPC may use for connections and messages in flight (env "
+          "TNPS_GRPC_MEMORY_BYTES)");
 ABSL_FLAG(absl::Duration, auth_cache_ttl, EnvDefault("TNPS_AUTH_CACHE_TTL", absl::Seconds(10)),
           "how long a verified API key is trusted without asking the database; a revocation "
           "takes effect within it (env TNPS_AUTH_CACHE_TTL)");
@@ -73,10 +94,18 @@ namespace {
 // a round of a few seconds.
 constexpr int64_t kWeeksPerRound = 8;
 
+// Threads of gRPC's synchronous services (server reflection only; the tnps
+// services use the callback API).
+constexpr int kSyncServiceThreads = 8;
+
 int Serve() {
   const std::string database_url = absl::GetFlag(FLAGS_database_url);
   if (database_url.empty()) {
     std::fprintf(stderr, "tnps-server: set --database_url or TNPS_DATABASE_URL\n");
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_read_threads) < 1 || absl::GetFlag(FLAGS_max_queued_reads) < 0) {
+    std::fprintf(stderr, "tnps-server: --read_threads must be positive\n");
     return 2;
   }
   if (absl::GetFlag(FLAGS_write_threads) >= absl::GetFlag(FLAGS_pool_size)) {
@@ -108,14 +137,19 @@ int Serve() {
       {.database_url = database_url, .size = absl::GetFlag(FLAGS_pool_size)});
   tnps::storage::ApiKeyStore keys(pool);
   tnps::storage::ResponseStore responses(pool);
-  tnps::storage::ResponseWriter writer(responses,
-                                       {.writer_threads = absl::GetFlag(FLAGS_write_threads)});
+  tnps::storage::ResponseWriter writer(
+      responses, {.writer_threads = absl::GetFlag(FLAGS_write_threads),
+                  .max_queued_rows = static_cast<size_t>(
+                      std::max<int64_t>(0, absl::GetFlag(FLAGS_max_queued_rows)))});
   tnps::services::Authenticator authenticator(keys, absl::GetFlag(FLAGS_auth_cache_ttl));
   tnps::services::IngestService ingest(authenticator, writer);
   tnps::storage::AnalyticsStore analytics_store(pool);
-  tnps::services::AnalyticsService analytics(authenticator, analytics_store);
+  // Outlives the server (declared before it): it finishes what is queued.
+  tnps::services::CallExecutor reads({.threads = absl::GetFlag(FLAGS_read_threads),
+                                      .max_queued = absl::GetFlag(FLAGS_max_queued_reads)});
+  tnps::services::AnalyticsService analytics(authenticator, analytics_store, reads);
   tnps::storage::TrainingStore training_store(pool);
-  tnps::services::TrainingService training(authenticator, training_store, analytics_store);
+  tnps::services::TrainingService training(authenticator, training_store, analytics_store, reads);
   tnps::storage::RollupCompactor compactor(pool);
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -124,6 +158,22 @@ int Serve() {
   int port = 0;
   builder.AddListeningPort(listen, security->credentials, &port);
   builder.SetMaxReceiveMessageSize(absl::GetFlag(FLAGS_max_message_bytes));
+  // Bounds on what any client can make the server hold: calls per
+  // connection, idle and dead connections, gRPC's memory, and the threads of
+  // the one synchronous service left (reflection).
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             absl::GetFlag(FLAGS_max_concurrent_streams));
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(absl::GetFlag(FLAGS_max_connection_idle))));
+  builder.AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIME_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(absl::GetFlag(FLAGS_keepalive_time))));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
+  grpc::ResourceQuota quota("tnps-server");
+  quota.Resize(static_cast<size_t>(absl::GetFlag(FLAGS_grpc_memory_bytes)));
+  quota.SetMaxThreads(kSyncServiceThreads);
+  builder.SetResourceQuota(quota);
   builder.RegisterService(&ingest);
   builder.RegisterService(&analytics);
   builder.RegisterService(&training);

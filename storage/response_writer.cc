@@ -1,5 +1,7 @@
 #include "storage/response_writer.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace tnps::storage {
 
 ResponseWriter::ResponseWriter(ResponseStore& store, ResponseWriterOptions options)
@@ -15,9 +17,15 @@ ResponseWriter::~ResponseWriter() {
   for (std::thread& t : threads_) t.join();
 }
 
-void ResponseWriter::Submit(std::vector<TenantResponse> items, Done done) {
+absl::Status ResponseWriter::Submit(std::vector<TenantResponse> items, Done done) {
   absl::MutexLock lock(&mu_);
+  if (!queue_.empty() && queued_rows_ + items.size() > options_.max_queued_rows) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the server has ", queued_rows_, " responses waiting to be stored; retry with backoff"));
+  }
+  queued_rows_ += items.size();
   queue_.push_back({std::move(items), std::move(done)});
+  return absl::OkStatus();
 }
 
 void ResponseWriter::WriterLoop() {
@@ -36,6 +44,7 @@ void ResponseWriter::WriterLoop() {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      queued_rows_ -= rows;
     }
     std::vector<TenantResponse> all;
     all.reserve(rows);

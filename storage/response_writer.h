@@ -22,6 +22,9 @@ struct ResponseWriterOptions {
   // A transaction takes queued submissions until it holds this many rows
   // (a single larger submission still goes whole).
   size_t max_rows_per_transaction = 2000;
+  // Rows waiting for a transaction; a submission that would go beyond is
+  // refused (RESOURCE_EXHAUSTED), unless the queue is empty.
+  size_t max_queued_rows = 50000;
 };
 
 class ResponseWriter {
@@ -37,8 +40,9 @@ class ResponseWriter {
   // Queues `items`; `done` runs on a writer thread once their transaction
   // has committed (one result per item, in order) or failed. `done` is never
   // called from inside Submit. The responses `items` point to must stay
-  // alive until `done` runs.
-  void Submit(std::vector<TenantResponse> items, Done done);
+  // alive until `done` runs. RESOURCE_EXHAUSTED, with nothing queued and
+  // `done` never called, when the queue holds max_queued_rows already.
+  absl::Status Submit(std::vector<TenantResponse> items, Done done);
 
  private:
   struct Submission {
@@ -51,6 +55,7 @@ class ResponseWriter {
   const ResponseWriterOptions options_;
   absl::Mutex mu_;
   std::deque<Submission> queue_ ABSL_GUARDED_BY(mu_);
+  size_t queued_rows_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };

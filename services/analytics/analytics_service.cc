@@ -38,14 +38,15 @@ std::string GroupName(const std::string& key, tnps::v1::Dimension dimension) {
 
 }  // namespace
 
-AnalyticsService::AnalyticsService(Authenticator& authenticator, storage::AnalyticsStore& store)
-    : authenticator_(authenticator), store_(store) {}
+AnalyticsService::AnalyticsService(Authenticator& authenticator, storage::AnalyticsStore& store,
+                                   CallExecutor& executor)
+    : authenticator_(authenticator), store_(store), executor_(executor) {}
 
-grpc::Status AnalyticsService::GetNps(grpc::ServerContext* context,
-                                      const tnps::v1::GetNpsRequest* request,
-                                      tnps::v1::GetNpsResponse* response) {
+grpc::Status AnalyticsService::HandleGetNps(const grpc::ServerContextBase& context,
+                                            const tnps::v1::GetNpsRequest* request,
+                                            tnps::v1::GetNpsResponse* response) {
   absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(*context, core::Role::kRead);
+      authenticator_.Authenticate(context, core::Role::kRead);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   const auto [filter, options] = CheckFilterAndInterval(*request, principal->tenant_id, violations);
@@ -58,11 +59,11 @@ grpc::Status AnalyticsService::GetNps(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status AnalyticsService::GetNpsTrend(grpc::ServerContext* context,
-                                           const tnps::v1::GetNpsTrendRequest* request,
-                                           tnps::v1::GetNpsTrendResponse* response) {
+grpc::Status AnalyticsService::HandleGetNpsTrend(const grpc::ServerContextBase& context,
+                                                 const tnps::v1::GetNpsTrendRequest* request,
+                                                 tnps::v1::GetNpsTrendResponse* response) {
   absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(*context, core::Role::kRead);
+      authenticator_.Authenticate(context, core::Role::kRead);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   const auto [filter, options] = CheckFilterAndInterval(*request, principal->tenant_id, violations);
@@ -97,11 +98,11 @@ grpc::Status AnalyticsService::GetNpsTrend(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status AnalyticsService::GetNpsBreakdown(grpc::ServerContext* context,
-                                               const tnps::v1::GetNpsBreakdownRequest* request,
-                                               tnps::v1::GetNpsBreakdownResponse* response) {
+grpc::Status AnalyticsService::HandleGetNpsBreakdown(
+    const grpc::ServerContextBase& context, const tnps::v1::GetNpsBreakdownRequest* request,
+    tnps::v1::GetNpsBreakdownResponse* response) {
   absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(*context, core::Role::kRead);
+      authenticator_.Authenticate(context, core::Role::kRead);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   const auto [filter, options] = CheckFilterAndInterval(*request, principal->tenant_id, violations);
@@ -144,11 +145,11 @@ grpc::Status AnalyticsService::GetNpsBreakdown(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status AnalyticsService::CompareNps(grpc::ServerContext* context,
-                                          const tnps::v1::CompareNpsRequest* request,
-                                          tnps::v1::CompareNpsResponse* response) {
+grpc::Status AnalyticsService::HandleCompareNps(const grpc::ServerContextBase& context,
+                                                const tnps::v1::CompareNpsRequest* request,
+                                                tnps::v1::CompareNpsResponse* response) {
   absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(*context, core::Role::kRead);
+      authenticator_.Authenticate(context, core::Role::kRead);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   std::optional<storage::RollupFilter> baseline =
@@ -172,6 +173,39 @@ grpc::Status AnalyticsService::CompareNps(grpc::ServerContext* context,
                response->mutable_delta());
   response->set_overlapping_responses(both->responses());
   return grpc::Status::OK;
+}
+
+// Each RPC runs on the call executor; the handlers above do the work.
+grpc::ServerUnaryReactor* AnalyticsService::GetNps(grpc::CallbackServerContext* context,
+                                                   const tnps::v1::GetNpsRequest* request,
+                                                   tnps::v1::GetNpsResponse* response) {
+  return executor_.Run(context, [this, context, request, response] {
+    return HandleGetNps(*context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::GetNpsTrend(grpc::CallbackServerContext* context,
+                                                        const tnps::v1::GetNpsTrendRequest* request,
+                                                        tnps::v1::GetNpsTrendResponse* response) {
+  return executor_.Run(context, [this, context, request, response] {
+    return HandleGetNpsTrend(*context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::GetNpsBreakdown(
+    grpc::CallbackServerContext* context, const tnps::v1::GetNpsBreakdownRequest* request,
+    tnps::v1::GetNpsBreakdownResponse* response) {
+  return executor_.Run(context, [this, context, request, response] {
+    return HandleGetNpsBreakdown(*context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::CompareNps(grpc::CallbackServerContext* context,
+                                                       const tnps::v1::CompareNpsRequest* request,
+                                                       tnps::v1::CompareNpsResponse* response) {
+  return executor_.Run(context, [this, context, request, response] {
+    return HandleCompareNps(*context, request, response);
+  });
 }
 
 }  // namespace tnps::services

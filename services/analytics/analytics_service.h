@@ -4,29 +4,48 @@
 #define TNPS_SERVICES_ANALYTICS_ANALYTICS_SERVICE_H_
 
 #include "services/common/authenticator.h"
+#include "services/common/call_executor.h"
 #include "storage/analytics_store.h"
 #include "tnps/v1/analytics_service.grpc.pb.h"
 
 namespace tnps::services {
 
-class AnalyticsService final : public tnps::v1::AnalyticsService::Service {
+class AnalyticsService final : public tnps::v1::AnalyticsService::CallbackService {
  public:
-  AnalyticsService(Authenticator& authenticator, storage::AnalyticsStore& store);
+  AnalyticsService(Authenticator& authenticator, storage::AnalyticsStore& store,
+                   CallExecutor& executor);
 
-  grpc::Status GetNps(grpc::ServerContext* context, const tnps::v1::GetNpsRequest* request,
-                      tnps::v1::GetNpsResponse* response) override;
-  grpc::Status GetNpsTrend(grpc::ServerContext* context,
-                           const tnps::v1::GetNpsTrendRequest* request,
-                           tnps::v1::GetNpsTrendResponse* response) override;
-  grpc::Status GetNpsBreakdown(grpc::ServerContext* context,
-                               const tnps::v1::GetNpsBreakdownRequest* request,
-                               tnps::v1::GetNpsBreakdownResponse* response) override;
-  grpc::Status CompareNps(grpc::ServerContext* context, const tnps::v1::CompareNpsRequest* request,
-                          tnps::v1::CompareNpsResponse* response) override;
+  grpc::ServerUnaryReactor* GetNps(grpc::CallbackServerContext* context,
+                                   const tnps::v1::GetNpsRequest* request,
+                                   tnps::v1::GetNpsResponse* response) override;
+  grpc::ServerUnaryReactor* GetNpsTrend(grpc::CallbackServerContext* context,
+                                        const tnps::v1::GetNpsTrendRequest* request,
+                                        tnps::v1::GetNpsTrendResponse* response) override;
+  grpc::ServerUnaryReactor* GetNpsBreakdown(grpc::CallbackServerContext* context,
+                                            const tnps::v1::GetNpsBreakdownRequest* request,
+                                            tnps::v1::GetNpsBreakdownResponse* response) override;
+  grpc::ServerUnaryReactor* CompareNps(grpc::CallbackServerContext* context,
+                                       const tnps::v1::CompareNpsRequest* request,
+                                       tnps::v1::CompareNpsResponse* response) override;
 
  private:
+  // The handlers, run on the call executor (services/common/call_executor.h).
+  grpc::Status HandleGetNps(const grpc::ServerContextBase& context,
+                            const tnps::v1::GetNpsRequest* request,
+                            tnps::v1::GetNpsResponse* response);
+  grpc::Status HandleGetNpsTrend(const grpc::ServerContextBase& context,
+                                 const tnps::v1::GetNpsTrendRequest* request,
+                                 tnps::v1::GetNpsTrendResponse* response);
+  grpc::Status HandleGetNpsBreakdown(const grpc::ServerContextBase& context,
+                                     const tnps::v1::GetNpsBreakdownRequest* request,
+                                     tnps::v1::GetNpsBreakdownResponse* response);
+  grpc::Status HandleCompareNps(const grpc::ServerContextBase& context,
+                                const tnps::v1::CompareNpsRequest* request,
+                                tnps::v1::CompareNpsResponse* response);
+
   Authenticator& authenticator_;
   storage::AnalyticsStore& store_;
+  CallExecutor& executor_;
 };
 
 }  // namespace tnps::services

@@ -148,26 +148,28 @@ grpc::ServerUnaryReactor* IngestService::SubmitResponse(grpc::CallbackServerCont
     return reactor;
   }
   auto owned = std::make_shared<core::SurveyResponse>(std::move(checked.response));
-  writer_.Submit({TenantResponse{principal->tenant_id, owned.get()}},
-                 [owned, reactor, response](absl::StatusOr<std::vector<WriteResult>> results) {
-                   if (!results.ok()) {
-                     reactor->Finish(ToGrpcStatus(results.status()));
-                     return;
-                   }
-                   const WriteResult& stored = results->front();
-                   if (stored.outcome == WriteOutcome::kConflict) {
-                     reactor->Finish(grpc::Status(
-                         grpc::StatusCode::ALREADY_EXISTS,
-                         absl::StrCat("external_id ", owned->external_id, " ",
-                                      ConflictViolation(stored.response_id).description)));
-                     return;
-                   }
-                   tnps::v1::SubmitResponseResponse out;
-                   out.set_response_id(absl::StrCat(stored.response_id));
-                   out.set_duplicate(stored.outcome == WriteOutcome::kDuplicate);
-                   *response = MessageToByteBuffer(out);
-                   reactor->Finish(grpc::Status::OK);
-                 });
+  absl::Status queued =
+      writer_.Submit({TenantResponse{principal->tenant_id, owned.get()}},
+                     [owned, reactor, response](absl::StatusOr<std::vector<WriteResult>> results) {
+                       if (!results.ok()) {
+                         reactor->Finish(ToGrpcStatus(results.status()));
+                         return;
+                       }
+                       const WriteResult& stored = results->front();
+                       if (stored.outcome == WriteOutcome::kConflict) {
+                         reactor->Finish(grpc::Status(
+                             grpc::StatusCode::ALREADY_EXISTS,
+                             absl::StrCat("external_id ", owned->external_id, " ",
+                                          ConflictViolation(stored.response_id).description)));
+                         return;
+                       }
+                       tnps::v1::SubmitResponseResponse out;
+                       out.set_response_id(absl::StrCat(stored.response_id));
+                       out.set_duplicate(stored.outcome == WriteOutcome::kDuplicate);
+                       *response = MessageToByteBuffer(out);
+                       reactor->Finish(grpc::Status::OK);
+                     });
+  if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));
   return reactor;
 }
 
@@ -215,14 +217,15 @@ grpc::ServerUnaryReactor* IngestService::SubmitResponses(grpc::CallbackServerCon
     reply({});
     return reactor;
   }
-  writer_.Submit(std::move(valid),
-                 [reactor, reply](absl::StatusOr<std::vector<WriteResult>> results) {
-                   if (!results.ok()) {
-                     reactor->Finish(ToGrpcStatus(results.status()));
-                     return;
-                   }
-                   reply(*results);
-                 });
+  absl::Status queued = writer_.Submit(
+      std::move(valid), [reactor, reply](absl::StatusOr<std::vector<WriteResult>> results) {
+        if (!results.ok()) {
+          reactor->Finish(ToGrpcStatus(results.status()));
+          return;
+        }
+        reply(*results);
+      });
+  if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));
   return reactor;
 }
 
@@ -313,11 +316,17 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
     std::vector<TenantResponse> rows;
     rows.reserve(batch->size());
     for (const IngestItem& item : *batch) rows.push_back({tenant_id_, &item.response});
-    ++in_flight_;
-    service_.writer_.Submit(std::move(rows),
-                            [this, batch](absl::StatusOr<std::vector<WriteResult>> results) {
-                              OnBatchWritten(*batch, std::move(results));
-                            });
+    absl::Status queued = service_.writer_.Submit(
+        std::move(rows), [this, batch](absl::StatusOr<std::vector<WriteResult>> results) {
+          OnBatchWritten(*batch, std::move(results));
+        });
+    if (queued.ok()) {
+      ++in_flight_;
+    } else if (!error_) {
+      // This batch is not stored; batches committed before it stay stored,
+      // and sending the same stream again is safe (ingest is idempotent).
+      error_ = ToGrpcStatus(queued);
+    }
   }
 
   void OnBatchWritten(const Batch& batch, absl::StatusOr<std::vector<WriteResult>> results) {

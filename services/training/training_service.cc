@@ -63,14 +63,14 @@ std::vector<core::AgentTotal> AgentTotals(std::vector<storage::GroupCounts> grou
 }  // namespace
 
 TrainingService::TrainingService(Authenticator& authenticator, storage::TrainingStore& store,
-                                 storage::AnalyticsStore& analytics)
-    : authenticator_(authenticator), store_(store), analytics_(analytics) {}
+                                 storage::AnalyticsStore& analytics, CallExecutor& executor)
+    : authenticator_(authenticator), store_(store), analytics_(analytics), executor_(executor) {}
 
-grpc::Status TrainingService::UpsertAgents(grpc::ServerContext* context,
-                                           const tnps::v1::UpsertAgentsRequest* request,
-                                           tnps::v1::UpsertAgentsResponse* response) {
+grpc::Status TrainingService::HandleUpsertAgents(const grpc::ServerContextBase& context,
+                                                 const tnps::v1::UpsertAgentsRequest* request,
+                                                 tnps::v1::UpsertAgentsResponse* response) {
   absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(*context, core::Role::kAdmin);
+      authenticator_.Authenticate(context, core::Role::kAdmin);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   CheckBatchSize(request->agents_size(), "agents", violations);
@@ -105,11 +105,11 @@ grpc::Status TrainingService::UpsertAgents(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status TrainingService::CreateProgram(grpc::ServerContext* context,
-                                            const tnps::v1::CreateProgramRequest* request,
-                                            tnps::v1::CreateProgramResponse* response) {
+grpc::Status TrainingService::HandleCreateProgram(const grpc::ServerContextBase& context,
+                                                  const tnps::v1::CreateProgramRequest* request,
+                                                  tnps::v1::CreateProgramResponse* response) {
   absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(*context, core::Role::kAdmin);
+      authenticator_.Authenticate(context, core::Role::kAdmin);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   const tnps::v1::Program& p = request->program();
   std::vector<core::FieldViolation> violations;
@@ -140,11 +140,11 @@ grpc::Status TrainingService::CreateProgram(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status TrainingService::ListPrograms(grpc::ServerContext* context,
-                                           const tnps::v1::ListProgramsRequest* request,
-                                           tnps::v1::ListProgramsResponse* response) {
+grpc::Status TrainingService::HandleListPrograms(const grpc::ServerContextBase& context,
+                                                 const tnps::v1::ListProgramsRequest* request,
+                                                 tnps::v1::ListProgramsResponse* response) {
   absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(*context, core::Role::kRead);
+      authenticator_.Authenticate(context, core::Role::kRead);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   absl::StatusOr<std::vector<storage::Program>> programs =
       store_.ListPrograms(principal->tenant_id);
@@ -153,11 +153,11 @@ grpc::Status TrainingService::ListPrograms(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status TrainingService::CreateCohort(grpc::ServerContext* context,
-                                           const tnps::v1::CreateCohortRequest* request,
-                                           tnps::v1::CreateCohortResponse* response) {
+grpc::Status TrainingService::HandleCreateCohort(const grpc::ServerContextBase& context,
+                                                 const tnps::v1::CreateCohortRequest* request,
+                                                 tnps::v1::CreateCohortResponse* response) {
   absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(*context, core::Role::kAdmin);
+      authenticator_.Authenticate(context, core::Role::kAdmin);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   const tnps::v1::Cohort& c = request->cohort();
   std::vector<core::FieldViolation> violations;
@@ -182,11 +182,11 @@ grpc::Status TrainingService::CreateCohort(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status TrainingService::ListCohorts(grpc::ServerContext* context,
-                                          const tnps::v1::ListCohortsRequest* request,
-                                          tnps::v1::ListCohortsResponse* response) {
+grpc::Status TrainingService::HandleListCohorts(const grpc::ServerContextBase& context,
+                                                const tnps::v1::ListCohortsRequest* request,
+                                                tnps::v1::ListCohortsResponse* response) {
   absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(*context, core::Role::kRead);
+      authenticator_.Authenticate(context, core::Role::kRead);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   if (request->program_id() < 0) {
     return InvalidArgument("", {{"program_id", "must be 0 (all) or a programme id"}});
@@ -203,11 +203,11 @@ grpc::Status TrainingService::ListCohorts(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status TrainingService::GetCohort(grpc::ServerContext* context,
-                                        const tnps::v1::GetCohortRequest* request,
-                                        tnps::v1::GetCohortResponse* response) {
+grpc::Status TrainingService::HandleGetCohort(const grpc::ServerContextBase& context,
+                                              const tnps::v1::GetCohortRequest* request,
+                                              tnps::v1::GetCohortResponse* response) {
   absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(*context, core::Role::kRead);
+      authenticator_.Authenticate(context, core::Role::kRead);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   CheckId(request->cohort_id(), "cohort_id", violations);
@@ -223,11 +223,11 @@ grpc::Status TrainingService::GetCohort(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status TrainingService::EnrollAgents(grpc::ServerContext* context,
-                                           const tnps::v1::EnrollAgentsRequest* request,
-                                           tnps::v1::EnrollAgentsResponse* response) {
+grpc::Status TrainingService::HandleEnrollAgents(const grpc::ServerContextBase& context,
+                                                 const tnps::v1::EnrollAgentsRequest* request,
+                                                 tnps::v1::EnrollAgentsResponse* response) {
   absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(*context, core::Role::kAdmin);
+      authenticator_.Authenticate(context, core::Role::kAdmin);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   CheckId(request->cohort_id(), "cohort_id", violations);
@@ -259,11 +259,11 @@ grpc::Status TrainingService::EnrollAgents(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status TrainingService::RecordCompletions(grpc::ServerContext* context,
-                                                const tnps::v1::RecordCompletionsRequest* request,
-                                                tnps::v1::RecordCompletionsResponse* response) {
+grpc::Status TrainingService::HandleRecordCompletions(
+    const grpc::ServerContextBase& context, const tnps::v1::RecordCompletionsRequest* request,
+    tnps::v1::RecordCompletionsResponse* response) {
   absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(*context, core::Role::kAdmin);
+      authenticator_.Authenticate(context, core::Role::kAdmin);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   CheckId(request->cohort_id(), "cohort_id", violations);
@@ -299,11 +299,11 @@ grpc::Status TrainingService::RecordCompletions(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status TrainingService::GetCohortUplift(grpc::ServerContext* context,
-                                              const tnps::v1::GetCohortUpliftRequest* request,
-                                              tnps::v1::GetCohortUpliftResponse* response) {
+grpc::Status TrainingService::HandleGetCohortUplift(const grpc::ServerContextBase& context,
+                                                    const tnps::v1::GetCohortUpliftRequest* request,
+                                                    tnps::v1::GetCohortUpliftResponse* response) {
   absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(*context, core::Role::kRead);
+      authenticator_.Authenticate(context, core::Role::kRead);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   const UpliftOptions options = CheckUpliftRequest(*request, violations);
@@ -367,11 +367,11 @@ absl::StatusOr<core::UpliftCounts> TrainingService::ReadUpliftCounts(
   return counts;
 }
 
-grpc::Status TrainingService::GetProgramImpact(grpc::ServerContext* context,
-                                               const tnps::v1::GetProgramImpactRequest* request,
-                                               tnps::v1::GetProgramImpactResponse* response) {
+grpc::Status TrainingService::HandleGetProgramImpact(
+    const grpc::ServerContextBase& context, const tnps::v1::GetProgramImpactRequest* request,
+    tnps::v1::GetProgramImpactResponse* response) {
   absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(*context, core::Role::kRead);
+      authenticator_.Authenticate(context, core::Role::kRead);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   const ImpactOptions options =
@@ -402,11 +402,11 @@ grpc::Status TrainingService::GetProgramImpact(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status TrainingService::PlanCohort(grpc::ServerContext* context,
-                                         const tnps::v1::PlanCohortRequest* request,
-                                         tnps::v1::PlanCohortResponse* response) {
+grpc::Status TrainingService::HandlePlanCohort(const grpc::ServerContextBase& context,
+                                               const tnps::v1::PlanCohortRequest* request,
+                                               tnps::v1::PlanCohortResponse* response) {
   absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(*context, core::Role::kRead);
+      authenticator_.Authenticate(context, core::Role::kRead);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   CheckPlanRequest(*request, violations);
@@ -425,6 +425,95 @@ grpc::Status TrainingService::PlanCohort(grpc::ServerContext* context,
   const core::CohortDesign design = PlanDesign(*request, history);
   PlanToProto(design, history, core::MinimumDetectableEffect(design, history), response);
   return grpc::Status::OK;
+}
+
+// Each RPC runs on the call executor; the handlers above do the work.
+grpc::ServerUnaryReactor* TrainingService::UpsertAgents(
+    grpc::CallbackServerContext* context, const tnps::v1::UpsertAgentsRequest* request,
+    tnps::v1::UpsertAgentsResponse* response) {
+  return executor_.Run(context, [this, context, request, response] {
+    return HandleUpsertAgents(*context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* TrainingService::CreateProgram(
+    grpc::CallbackServerContext* context, const tnps::v1::CreateProgramRequest* request,
+    tnps::v1::CreateProgramResponse* response) {
+  return executor_.Run(context, [this, context, request, response] {
+    return HandleCreateProgram(*context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* TrainingService::ListPrograms(
+    grpc::CallbackServerContext* context, const tnps::v1::ListProgramsRequest* request,
+    tnps::v1::ListProgramsResponse* response) {
+  return executor_.Run(context, [this, context, request, response] {
+    return HandleListPrograms(*context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* TrainingService::CreateCohort(
+    grpc::CallbackServerContext* context, const tnps::v1::CreateCohortRequest* request,
+    tnps::v1::CreateCohortResponse* response) {
+  return executor_.Run(context, [this, context, request, response] {
+    return HandleCreateCohort(*context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* TrainingService::ListCohorts(grpc::CallbackServerContext* context,
+                                                       const tnps::v1::ListCohortsRequest* request,
+                                                       tnps::v1::ListCohortsResponse* response) {
+  return executor_.Run(context, [this, context, request, response] {
+    return HandleListCohorts(*context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* TrainingService::GetCohort(grpc::CallbackServerContext* context,
+                                                     const tnps::v1::GetCohortRequest* request,
+                                                     tnps::v1::GetCohortResponse* response) {
+  return executor_.Run(context, [this, context, request, response] {
+    return HandleGetCohort(*context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* TrainingService::EnrollAgents(
+    grpc::CallbackServerContext* context, const tnps::v1::EnrollAgentsRequest* request,
+    tnps::v1::EnrollAgentsResponse* response) {
+  return executor_.Run(context, [this, context, request, response] {
+    return HandleEnrollAgents(*context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* TrainingService::RecordCompletions(
+    grpc::CallbackServerContext* context, const tnps::v1::RecordCompletionsRequest* request,
+    tnps::v1::RecordCompletionsResponse* response) {
+  return executor_.Run(context, [this, context, request, response] {
+    return HandleRecordCompletions(*context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* TrainingService::GetCohortUplift(
+    grpc::CallbackServerContext* context, const tnps::v1::GetCohortUpliftRequest* request,
+    tnps::v1::GetCohortUpliftResponse* response) {
+  return executor_.Run(context, [this, context, request, response] {
+    return HandleGetCohortUplift(*context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* TrainingService::GetProgramImpact(
+    grpc::CallbackServerContext* context, const tnps::v1::GetProgramImpactRequest* request,
+    tnps::v1::GetProgramImpactResponse* response) {
+  return executor_.Run(context, [this, context, request, response] {
+    return HandleGetProgramImpact(*context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* TrainingService::PlanCohort(grpc::CallbackServerContext* context,
+                                                      const tnps::v1::PlanCohortRequest* request,
+                                                      tnps::v1::PlanCohortResponse* response) {
+  return executor_.Run(context, [this, context, request, response] {
+    return HandlePlanCohort(*context, request, response);
+  });
 }
 
 }  // namespace tnps::services

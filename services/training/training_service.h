@@ -5,50 +5,88 @@
 
 #include "core/cohort_uplift.h"
 #include "services/common/authenticator.h"
+#include "services/common/call_executor.h"
 #include "storage/analytics_store.h"
 #include "storage/training_store.h"
 #include "tnps/v1/training_service.grpc.pb.h"
 
 namespace tnps::services {
 
-class TrainingService final : public tnps::v1::TrainingService::Service {
+class TrainingService final : public tnps::v1::TrainingService::CallbackService {
  public:
   TrainingService(Authenticator& authenticator, storage::TrainingStore& store,
-                  storage::AnalyticsStore& analytics);
+                  storage::AnalyticsStore& analytics, CallExecutor& executor);
 
-  grpc::Status UpsertAgents(grpc::ServerContext* context,
-                            const tnps::v1::UpsertAgentsRequest* request,
-                            tnps::v1::UpsertAgentsResponse* response) override;
-  grpc::Status CreateProgram(grpc::ServerContext* context,
-                             const tnps::v1::CreateProgramRequest* request,
-                             tnps::v1::CreateProgramResponse* response) override;
-  grpc::Status ListPrograms(grpc::ServerContext* context,
-                            const tnps::v1::ListProgramsRequest* request,
-                            tnps::v1::ListProgramsResponse* response) override;
-  grpc::Status CreateCohort(grpc::ServerContext* context,
-                            const tnps::v1::CreateCohortRequest* request,
-                            tnps::v1::CreateCohortResponse* response) override;
-  grpc::Status ListCohorts(grpc::ServerContext* context,
-                           const tnps::v1::ListCohortsRequest* request,
-                           tnps::v1::ListCohortsResponse* response) override;
-  grpc::Status GetCohort(grpc::ServerContext* context, const tnps::v1::GetCohortRequest* request,
-                         tnps::v1::GetCohortResponse* response) override;
-  grpc::Status EnrollAgents(grpc::ServerContext* context,
-                            const tnps::v1::EnrollAgentsRequest* request,
-                            tnps::v1::EnrollAgentsResponse* response) override;
-  grpc::Status RecordCompletions(grpc::ServerContext* context,
-                                 const tnps::v1::RecordCompletionsRequest* request,
-                                 tnps::v1::RecordCompletionsResponse* response) override;
-  grpc::Status GetCohortUplift(grpc::ServerContext* context,
-                               const tnps::v1::GetCohortUpliftRequest* request,
-                               tnps::v1::GetCohortUpliftResponse* response) override;
-  grpc::Status GetProgramImpact(grpc::ServerContext* context,
-                                const tnps::v1::GetProgramImpactRequest* request,
-                                tnps::v1::GetProgramImpactResponse* response) override;
-  grpc::Status PlanCohort(grpc::ServerContext* context, const tnps::v1::PlanCohortRequest* request,
-                          tnps::v1::PlanCohortResponse* response) override;
+  grpc::ServerUnaryReactor* UpsertAgents(grpc::CallbackServerContext* context,
+                                         const tnps::v1::UpsertAgentsRequest* request,
+                                         tnps::v1::UpsertAgentsResponse* response) override;
+  grpc::ServerUnaryReactor* CreateProgram(grpc::CallbackServerContext* context,
+                                          const tnps::v1::CreateProgramRequest* request,
+                                          tnps::v1::CreateProgramResponse* response) override;
+  grpc::ServerUnaryReactor* ListPrograms(grpc::CallbackServerContext* context,
+                                         const tnps::v1::ListProgramsRequest* request,
+                                         tnps::v1::ListProgramsResponse* response) override;
+  grpc::ServerUnaryReactor* CreateCohort(grpc::CallbackServerContext* context,
+                                         const tnps::v1::CreateCohortRequest* request,
+                                         tnps::v1::CreateCohortResponse* response) override;
+  grpc::ServerUnaryReactor* ListCohorts(grpc::CallbackServerContext* context,
+                                        const tnps::v1::ListCohortsRequest* request,
+                                        tnps::v1::ListCohortsResponse* response) override;
+  grpc::ServerUnaryReactor* GetCohort(grpc::CallbackServerContext* context,
+                                      const tnps::v1::GetCohortRequest* request,
+                                      tnps::v1::GetCohortResponse* response) override;
+  grpc::ServerUnaryReactor* EnrollAgents(grpc::CallbackServerContext* context,
+                                         const tnps::v1::EnrollAgentsRequest* request,
+                                         tnps::v1::EnrollAgentsResponse* response) override;
+  grpc::ServerUnaryReactor* RecordCompletions(
+      grpc::CallbackServerContext* context, const tnps::v1::RecordCompletionsRequest* request,
+      tnps::v1::RecordCompletionsResponse* response) override;
+  grpc::ServerUnaryReactor* GetCohortUplift(grpc::CallbackServerContext* context,
+                                            const tnps::v1::GetCohortUpliftRequest* request,
+                                            tnps::v1::GetCohortUpliftResponse* response) override;
+  grpc::ServerUnaryReactor* GetProgramImpact(grpc::CallbackServerContext* context,
+                                             const tnps::v1::GetProgramImpactRequest* request,
+                                             tnps::v1::GetProgramImpactResponse* response) override;
+  grpc::ServerUnaryReactor* PlanCohort(grpc::CallbackServerContext* context,
+                                       const tnps::v1::PlanCohortRequest* request,
+                                       tnps::v1::PlanCohortResponse* response) override;
 
  private:
+  // The handlers, run on the call executor (services/common/call_executor.h).
+  grpc::Status HandleUpsertAgents(const grpc::ServerContextBase& context,
+                                  const tnps::v1::UpsertAgentsRequest* request,
+                                  tnps::v1::UpsertAgentsResponse* response);
+  grpc::Status HandleCreateProgram(const grpc::ServerContextBase& context,
+                                   const tnps::v1::CreateProgramRequest* request,
+                                   tnps::v1::CreateProgramResponse* response);
+  grpc::Status HandleListPrograms(const grpc::ServerContextBase& context,
+                                  const tnps::v1::ListProgramsRequest* request,
+                                  tnps::v1::ListProgramsResponse* response);
+  grpc::Status HandleCreateCohort(const grpc::ServerContextBase& context,
+                                  const tnps::v1::CreateCohortRequest* request,
+                                  tnps::v1::CreateCohortResponse* response);
+  grpc::Status HandleListCohorts(const grpc::ServerContextBase& context,
+                                 const tnps::v1::ListCohortsRequest* request,
+                                 tnps::v1::ListCohortsResponse* response);
+  grpc::Status HandleGetCohort(const grpc::ServerContextBase& context,
+                               const tnps::v1::GetCohortRequest* request,
+                               tnps::v1::GetCohortResponse* response);
+  grpc::Status HandleEnrollAgents(const grpc::ServerContextBase& context,
+                                  const tnps::v1::EnrollAgentsRequest* request,
+                                  tnps::v1::EnrollAgentsResponse* response);
+  grpc::Status HandleRecordCompletions(const grpc::ServerContextBase& context,
+                                       const tnps::v1::RecordCompletionsRequest* request,
+                                       tnps::v1::RecordCompletionsResponse* response);
+  grpc::Status HandleGetCohortUplift(const grpc::ServerContextBase& context,
+                                     const tnps::v1::GetCohortUpliftRequest* request,
+                                     tnps::v1::GetCohortUpliftResponse* response);
+  grpc::Status HandleGetProgramImpact(const grpc::ServerContextBase& context,
+                                      const tnps::v1::GetProgramImpactRequest* request,
+                                      tnps::v1::GetProgramImpactResponse* response);
+  grpc::Status HandlePlanCohort(const grpc::ServerContextBase& context,
+                                const tnps::v1::PlanCohortRequest* request,
+                                tnps::v1::PlanCohortResponse* response);
+
   // What GetCohortUplift reads for the agents it compares.
   absl::StatusOr<core::UpliftCounts> ReadUpliftCounts(int64_t tenant_id,
                                                       const core::UpliftAgents& agents);
@@ -56,6 +94,7 @@ class TrainingService final : public tnps::v1::TrainingService::Service {
   Authenticator& authenticator_;
   storage::TrainingStore& store_;
   storage::AnalyticsStore& analytics_;
+  CallExecutor& executor_;
 };
 
 }  // namespace tnps::services

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <pqxx/pqxx>
 #include <random>
 #include <thread>
 #include <vector>
@@ -187,10 +189,13 @@ TEST_F(ResponseStoreTest, RollupsEqualARecountAfterConcurrentMixedWrites) {
         const int64_t tenant = (round % 2 == 0) ? tenant_a_ : tenant_b_;
         for (const auto& r : *batch) items.push_back({tenant, &r});
         absl::Notification done;
-        writer.Submit(std::move(items), [&done, batch](auto results) {
-          EXPECT_TRUE(results.ok()) << results.status();
-          done.Notify();
-        });
+        ASSERT_TRUE(writer
+                        .Submit(std::move(items),
+                                [&done, batch](auto results) {
+                                  EXPECT_TRUE(results.ok()) << results.status();
+                                  done.Notify();
+                                })
+                        .ok());
         done.WaitForNotification();
       }
     });
@@ -198,6 +203,41 @@ TEST_F(ResponseStoreTest, RollupsEqualARecountAfterConcurrentMixedWrites) {
   for (auto& t : producers) t.join();
   EXPECT_GT(db_.QueryInt("SELECT count(*) FROM responses"), 1000);
   EXPECT_EQ(db_.QueryInt(kRollupMismatchSql), 0);
+}
+
+// While the writer is stuck (a lock on responses held by another session),
+// submissions queue up to max_queued_rows; one more is refused at once, and
+// what was queued is stored once the writer can go on.
+TEST_F(ResponseStoreTest, WriterRefusesSubmissionsBeyondItsQueueBound) {
+  ResponseWriter writer(store_, {.writer_threads = 1, .max_queued_rows = 5});
+  pqxx::connection blocker(db_.url());
+  pqxx::work lock(blocker);
+  lock.exec0("LOCK TABLE responses IN ACCESS EXCLUSIVE MODE");
+
+  std::vector<core::SurveyResponse> responses;
+  for (int i = 0; i < 10; ++i) responses.push_back(Response(absl::StrCat("q", i), 9));
+  std::atomic<int> stored{0};
+  absl::Notification all_done;
+  const auto submit = [&](int first, int count) {
+    std::vector<TenantResponse> items;
+    for (int i = first; i < first + count; ++i) items.push_back({tenant_a_, &responses[i]});
+    return writer.Submit(std::move(items), [&, count](auto results) {
+      EXPECT_TRUE(results.ok()) << results.status();
+      if ((stored += count) == 6) all_done.Notify();
+    });
+  };
+  ASSERT_TRUE(submit(0, 1).ok());  // taken by the writer thread, which blocks
+  // Wait until the writer holds it, so that the queue is empty again.
+  while (db_.QueryInt("SELECT count(*) FROM pg_locks WHERE NOT granted") == 0) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_TRUE(submit(1, 3).ok());  // 3 queued
+  EXPECT_TRUE(submit(4, 2).ok());  // 5 queued: the bound
+  const absl::Status refused = submit(6, 1);
+  EXPECT_TRUE(absl::IsResourceExhausted(refused)) << refused;
+  lock.abort();
+  all_done.WaitForNotification();
+  EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM responses"), 6);
 }
 
 }  // namespace

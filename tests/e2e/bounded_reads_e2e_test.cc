@@ -1,0 +1,99 @@
+// Reads on the real server are bounded whatever clients do: a fixed number
+// run, a fixed number wait, and every call beyond them is answered
+// RESOURCE_EXHAUSTED at once, while the server's thread count stays flat.
+// A lock held on api_keys from another session makes every call block in
+// authentication (the key cache is off), so the test controls how long the
+// server's read threads stay busy.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <pqxx/pqxx>
+#include <string>
+
+#include "tests/e2e/ingest_fixture.h"
+#include "tnps/v1/analytics_service.grpc.pb.h"
+
+namespace tnps::testing {
+namespace {
+
+constexpr int kReadThreads = 2;
+constexpr int kMaxQueued = 3;
+
+// The Threads: line of /proc/PID/status.
+int ThreadsOf(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
+class BoundedReadsE2eTest : public IngestFixture {
+ protected:
+  std::vector<std::string> ServerFlags() const override {
+    return {"--auth_cache_ttl=0s", "--read_threads=" + std::to_string(kReadThreads),
+            "--max_queued_reads=" + std::to_string(kMaxQueued)};
+  }
+};
+
+TEST_F(BoundedReadsE2eTest, CallsBeyondTheRunningAndQueuedOnesAreRefusedAtOnce) {
+  constexpr int kCalls = 200;
+  const int idle_threads = ThreadsOf(server_->pid());
+  ASSERT_GT(idle_threads, 0);
+
+  pqxx::connection blocker(db_->url());
+  pqxx::work lock(blocker);
+  lock.exec0("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE");
+
+  auto stub = tnps::v1::AnalyticsService::NewStub(server_->NewChannel());
+  grpc::CompletionQueue cq;
+  struct Call {
+    grpc::ClientContext context;
+    tnps::v1::GetNpsResponse response;
+    grpc::Status status;
+  };
+  std::vector<std::unique_ptr<Call>> calls;
+  tnps::v1::GetNpsRequest request;
+  *request.mutable_filter()->mutable_start_date() = ProtoDate(absl::CivilDay(2026, 1, 1));
+  *request.mutable_filter()->mutable_end_date() = ProtoDate(absl::CivilDay(2026, 1, 31));
+  for (int i = 0; i < kCalls; ++i) {
+    auto call = std::make_unique<Call>();
+    call->context.AddMetadata("authorization", "Bearer " + read_key_a_);
+    call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    auto reader = stub->AsyncGetNps(&call->context, request, &cq);
+    reader->Finish(&call->response, &call->status, call.get());
+    calls.push_back(std::move(call));
+  }
+  // The refused calls come back while the lock is still held.
+  int refused = 0;
+  void* tag;
+  bool ok;
+  const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(10);
+  while (refused < kCalls - kReadThreads - kMaxQueued &&
+         cq.AsyncNext(&tag, &ok, deadline) == grpc::CompletionQueue::GOT_EVENT) {
+    auto* call = static_cast<Call*>(tag);
+    EXPECT_EQ(call->status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << call->status.error_message();
+    ++refused;
+  }
+  EXPECT_EQ(refused, kCalls - kReadThreads - kMaxQueued);
+  // 200 calls in flight did not make 200 threads.
+  const int busy_threads = ThreadsOf(server_->pid());
+  EXPECT_LE(busy_threads, idle_threads + 4) << "idle " << idle_threads;
+
+  lock.abort();  // the running and queued calls go on
+  int served = 0;
+  while (served < kReadThreads + kMaxQueued && cq.Next(&tag, &ok)) {
+    auto* call = static_cast<Call*>(tag);
+    EXPECT_TRUE(call->status.ok()) << call->status.error_message();
+    ++served;
+  }
+  EXPECT_EQ(served, kReadThreads + kMaxQueued);
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+}
+
+}  // namespace
+}  // namespace tnps::testing
