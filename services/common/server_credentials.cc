@@ -1,22 +1,21 @@
 #include "services/common/server_credentials.h"
 
+#include <arpa/inet.h>
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>
+#include <netinet/in.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 
 namespace tnps::services {
 namespace {
@@ -100,17 +99,11 @@ std::string HostOf(absl::string_view listen) {
 bool IsLoopbackAddress(absl::string_view listen) {
   if (absl::StartsWith(listen, "unix:") || absl::StartsWith(listen, "unix-abstract:")) return true;
   const std::string host = absl::AsciiStrToLower(HostOf(listen));
-  if (host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1") return true;
-  const std::vector<std::string> octets = absl::StrSplit(host, '.');
-  if (octets.size() != 4) return false;
-  for (const std::string& o : octets) {
-    int value;
-    if (o.empty() || o.size() > 3 || !absl::SimpleAtoi(o, &value) || value < 0 || value > 255 ||
-        !std::all_of(o.begin(), o.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      return false;
-    }
-  }
-  return octets[0] == "127";
+  if (host == "localhost") return true;
+  in_addr v4;
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6;
+  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 absl::StatusOr<ServerSecurity> MakeServerSecurity(const TlsFiles& files, absl::string_view listen,
