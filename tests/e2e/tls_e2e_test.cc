@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -38,7 +39,7 @@ std::string ReadFile(const std::string& path) {
 // `crm`, made by deploy/tls-certs.sh.
 std::string MakePki(const std::string& name) {
   const std::string dir = absl::StrCat(::testing::TempDir(), "/pki-", name, "-", getpid());
-  EXPECT_EQ(RunCommand({"/bin/rm", "-rf", dir}).exit_code, 0);
+  std::filesystem::remove_all(dir);
   CommandResult server = RunCommand({TNPS_TLS_CERTS_SCRIPT, dir});
   EXPECT_EQ(server.exit_code, 0) << server.stderr_text;
   CommandResult client = RunCommand({TNPS_TLS_CERTS_SCRIPT, dir, "client", "crm"});

@@ -51,7 +51,7 @@ TEST(RankBreakdown, CountsSuppressedRowsAndBreaksTiesByKey) {
             (std::vector<std::string>{"a", "b", "c", "d", "e"}));
 }
 
-TEST(BreakdownByAgent, ShrinksEveryAgentBeforeSuppression) {
+TEST(BreakdownByAgent, ShrinksEachAgentTowardsItsTeam) {
   // Two teams; within each, agents differ far beyond chance, so τ > 0 and
   // every shrunk value lies between the agent's NPS and its team's.
   const AgentBreakdown agents = BreakdownByAgent({{"a1", "t1", {90, 5, 5}},
