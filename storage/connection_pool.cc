@@ -3,17 +3,35 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "storage/call_limits.h"
 #include "storage/pg_error.h"
 
 namespace tnps::storage {
 
 struct ConnectionPool::Slot {
   std::unique_ptr<pqxx::connection> connection;
+  // The session's statement_timeout as last set.
+  absl::Duration statement_timeout;
 };
 
 namespace {
 
 constexpr int kMaxAttempts = 5;
+
+// Statement timeouts are set in whole milliseconds; PostgreSQL reads 0 as
+// "none", so the shortest is 1 ms.
+int64_t TimeoutMillis(absl::Duration timeout) {
+  return std::max<int64_t>(1,
+                           absl::ToInt64Milliseconds(absl::Ceil(timeout, absl::Milliseconds(1))));
+}
+
+absl::Status DeadlinePassed() {
+  return absl::DeadlineExceededError("the call's deadline passed before its database work ended");
+}
+
+absl::Status CallCancelled() {
+  return absl::CancelledError("the call was cancelled; its database work was stopped");
+}
 
 }  // namespace
 
@@ -44,10 +62,11 @@ absl::StatusOr<std::unique_ptr<ConnectionPool::Slot>> ConnectionPool::Open() {
     {
       pqxx::nontransaction setup(*slot->connection);
       // Acked means durable: never inherit an asynchronous-commit default.
-      setup.exec0(absl::StrCat(
-          "SET synchronous_commit = on; SET TimeZone = 'UTC'; ",
-          "SET statement_timeout = ", absl::ToInt64Milliseconds(options_.statement_timeout)));
+      setup.exec0(
+          absl::StrCat("SET synchronous_commit = on; SET TimeZone = 'UTC'; ",
+                       "SET statement_timeout = ", TimeoutMillis(options_.statement_timeout)));
     }
+    slot->statement_timeout = absl::Milliseconds(TimeoutMillis(options_.statement_timeout));
     for (const auto& [name, sql] : statements) slot->connection->prepare(name, sql);
     return slot;
   } catch (...) {
@@ -55,13 +74,14 @@ absl::StatusOr<std::unique_ptr<ConnectionPool::Slot>> ConnectionPool::Open() {
   }
 }
 
-absl::StatusOr<std::unique_ptr<ConnectionPool::Slot>> ConnectionPool::Acquire() {
+absl::StatusOr<std::unique_ptr<ConnectionPool::Slot>> ConnectionPool::Acquire(absl::Duration wait) {
   {
     absl::MutexLock lock(&mu_);
     auto can_proceed = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
       return !idle_.empty() || open_count_ < options_.size;
     };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&can_proceed), options_.acquire_timeout)) {
+    if (!mu_.AwaitWithTimeout(absl::Condition(&can_proceed), wait)) {
+      if (wait < options_.acquire_timeout) return DeadlinePassed();
       return absl::UnavailableError("all database connections are busy; retry later");
     }
     if (!idle_.empty()) {
@@ -79,31 +99,71 @@ absl::StatusOr<std::unique_ptr<ConnectionPool::Slot>> ConnectionPool::Acquire() 
   return slot;
 }
 
-void ConnectionPool::Release(std::unique_ptr<Slot> slot, bool broken) {
+void ConnectionPool::Release(std::unique_ptr<Slot> slot, SlotState state) {
   absl::MutexLock lock(&mu_);
-  if (!broken && slot->connection->is_open()) {
+  if (state == SlotState::kReusable && slot->connection->is_open()) {
     idle_.push_back(std::move(slot));
     return;
   }
-  // One broken connection usually means the server restarted or went away:
+  --open_count_;
+  if (state != SlotState::kLost) return;
+  // One lost connection usually means the server restarted or went away:
   // the idle ones are as dead, so drop them rather than fail one call each.
-  open_count_ -= 1 + static_cast<int>(idle_.size());
+  open_count_ -= static_cast<int>(idle_.size());
   idle_.clear();
 }
 
+ConnectionPool::SlotState ConnectionPool::Detach(CallCancellation* cancellation, bool attached) {
+  if (!attached) return SlotState::kReusable;
+  cancellation->Detach();
+  // A cancel request that reached the server after its statement ended could
+  // cancel the next caller's statement on the same session; a fresh
+  // connection is cheaper than that surprise.
+  return cancellation->cancelled() ? SlotState::kDiscard : SlotState::kReusable;
+}
+
+void ConnectionPool::LimitStatements(Slot& slot, absl::Duration timeout) {
+  const absl::Duration wanted = absl::Milliseconds(TimeoutMillis(timeout));
+  if (wanted == slot.statement_timeout) return;
+  pqxx::nontransaction(*slot.connection)
+      .exec0(absl::StrCat("SET statement_timeout = ", TimeoutMillis(wanted)));
+  slot.statement_timeout = wanted;
+}
+
 absl::Status ConnectionPool::RunAttempts(absl::FunctionRef<void(pqxx::connection_base&)> work) {
+  const CallLimits& limits = CurrentCallLimits();
+  CallCancellation* const cancellation = limits.cancellation;
   absl::Status last;
   for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
-    absl::StatusOr<std::unique_ptr<Slot>> slot = Acquire();
+    const absl::Duration left = limits.deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) return DeadlinePassed();
+    absl::StatusOr<std::unique_ptr<Slot>> slot = Acquire(std::min(options_.acquire_timeout, left));
     if (!slot.ok()) return slot.status();
+    pqxx::connection_base& conn = *(*slot)->connection;
+    bool attached = false;
     try {
-      work(*(*slot)->connection);
-      Release(*std::move(slot), /*broken=*/false);
+      // What is left of the deadline once a connection was found, so that a
+      // statement never outlives its caller.
+      LimitStatements(**slot, std::min(options_.statement_timeout, limits.deadline - absl::Now()));
+      if (cancellation != nullptr) {
+        attached = cancellation->Attach(&conn);
+        if (!attached) {
+          Release(*std::move(slot), SlotState::kReusable);
+          return CallCancelled();
+        }
+      }
+      work(conn);
+      Release(*std::move(slot), Detach(cancellation, attached));
       return absl::OkStatus();
     } catch (...) {
+      const SlotState after_cancel = Detach(cancellation, attached);
       PgFailure failure = ClassifyCurrentException();
-      const bool lost = failure.connection_lost || !(*slot)->connection->is_open();
-      Release(*std::move(slot), lost);
+      const bool lost = failure.connection_lost || !conn.is_open();
+      Release(*std::move(slot), lost ? SlotState::kLost : after_cancel);
+      if (cancellation != nullptr && cancellation->cancelled()) return CallCancelled();
+      if (absl::IsDeadlineExceeded(failure.status) && limits.deadline <= absl::Now()) {
+        return DeadlinePassed();
+      }
       if (!failure.retryable) return failure.status;
       last = failure.status;
     }

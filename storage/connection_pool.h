@@ -23,13 +23,16 @@ class connection_base;
 
 namespace tnps::storage {
 
+class CallCancellation;
+
 struct ConnectionPoolOptions {
   // libpq connection string or URI.
   std::string database_url;
   int size = 8;
   // How long a caller waits for a free connection before UNAVAILABLE.
   absl::Duration acquire_timeout = absl::Seconds(5);
-  // Server-side limit on one statement; DEADLINE_EXCEEDED past it.
+  // Server-side limit on one statement; DEADLINE_EXCEEDED past it. A call's
+  // deadline (storage/call_limits.h) shortens it.
   absl::Duration statement_timeout = absl::Seconds(30);
 };
 
@@ -77,6 +80,11 @@ class ConnectionPool {
   // uncommitted, rolls back. Exceptions become a status: a lost or refused
   // connection is UNAVAILABLE, a statement timeout DEADLINE_EXCEEDED,
   // anything else INTERNAL.
+  //
+  // Within the limits of the call this thread serves (CurrentCallLimits):
+  // DEADLINE_EXCEEDED once its deadline has passed, whether waiting for a
+  // connection or in a statement; CANCELLED, with the running statement
+  // cancelled, once the call is.
   template <typename Work>
   auto Run(Work&& work) -> internal::RunResult<std::invoke_result_t<Work&, pqxx::connection_base&>>;
 
@@ -87,8 +95,19 @@ class ConnectionPool {
   struct Slot;
   // Run without a result: every attempt, exceptions caught and classified.
   absl::Status RunAttempts(absl::FunctionRef<void(pqxx::connection_base&)> work);
-  absl::StatusOr<std::unique_ptr<Slot>> Acquire();
-  void Release(std::unique_ptr<Slot> slot, bool broken);
+  absl::StatusOr<std::unique_ptr<Slot>> Acquire(absl::Duration wait);
+  // Gives the slot's statements at most `timeout`; throws like a query.
+  void LimitStatements(Slot& slot, absl::Duration timeout);
+  enum class SlotState {
+    kReusable,
+    // Closed; the other connections are fine.
+    kDiscard,
+    // Closed with every idle connection: the server is likely gone.
+    kLost,
+  };
+  void Release(std::unique_ptr<Slot> slot, SlotState state);
+  // Ends the cancellation's hold on a connection; how to release it.
+  static SlotState Detach(CallCancellation* cancellation, bool attached);
   absl::StatusOr<std::unique_ptr<Slot>> Open();
 
   const ConnectionPoolOptions options_;

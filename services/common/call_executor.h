@@ -5,6 +5,10 @@
 // server hold more than `threads` running and `max_queued` waiting calls, and
 // a client that never reads its answers holds no thread: the answer is sent
 // by gRPC after the handler has returned.
+//
+// The handler runs within the call's limits (storage/call_limits.h): its
+// queries end at the call's deadline, and are cancelled when the caller
+// cancels or goes away.
 #ifndef TNPS_SERVICES_COMMON_CALL_EXECUTOR_H_
 #define TNPS_SERVICES_COMMON_CALL_EXECUTOR_H_
 
@@ -18,6 +22,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "storage/call_limits.h"
 
 namespace tnps::services {
 
@@ -41,21 +47,38 @@ class CallExecutor {
   // response of the call until it returns.
   template <typename Handler>
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, Handler handler) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    auto* reactor = new CallReactor;
     const bool queued = TrySubmit([context, reactor, handler = std::move(handler)]() mutable {
       if (context->IsCancelled()) {
         reactor->Finish(grpc::Status::CANCELLED);
         return;
       }
-      reactor->Finish(handler());
+      grpc::Status status;
+      {
+        storage::ScopedCallLimits limits({.deadline = absl::FromChrono(context->deadline()),
+                                          .cancellation = &reactor->cancellation});
+        status = handler();
+      }
+      reactor->Finish(std::move(status));
     });
     if (!queued) reactor->Finish(Overloaded());
     return reactor;
   }
 
- private:
-  static grpc::Status Overloaded();
+  // Runs `work` on a pool thread; false, without running it, if the queue is
+  // full.
   bool TrySubmit(std::function<void()> work);
+
+ private:
+  // A unary call whose cancellation reaches the query running for it.
+  class CallReactor final : public grpc::ServerUnaryReactor {
+   public:
+    void OnCancel() override { cancellation.Cancel(); }
+    void OnDone() override { delete this; }
+    storage::CallCancellation cancellation;
+  };
+
+  static grpc::Status Overloaded();
   void WorkLoop();
 
   const CallExecutorOptions options_;

@@ -1,6 +1,7 @@
 // Reads on the real server are bounded whatever clients do: a fixed number
 // run, a fixed number wait, and every call beyond them is answered
-// RESOURCE_EXHAUSTED at once, while the server's thread count stays flat.
+// RESOURCE_EXHAUSTED at once, while the server's thread count stays flat;
+// and a call's deadline or cancellation stops its database work.
 // A lock held on api_keys from another session makes every call block in
 // authentication (the key cache is off), so the test controls how long the
 // server's read threads stay busy.
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <pqxx/pqxx>
 #include <string>
+#include <thread>
 
 #include "tests/e2e/ingest_fixture.h"
 #include "tnps/v1/analytics_service.grpc.pb.h"
@@ -93,6 +95,65 @@ TEST_F(BoundedReadsE2eTest, CallsBeyondTheRunningAndQueuedOnesAreRefusedAtOnce) 
   cq.Shutdown();
   while (cq.Next(&tag, &ok)) {
   }
+}
+
+// Statements of the server's database still running (the test's own
+// session holding the lock is idle in its transaction).
+int64_t RunningStatements(pqxx::connection& conn) {
+  pqxx::nontransaction query(conn);
+  return query
+      .exec1(
+          "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+          "AND state = 'active' AND pid <> pg_backend_pid()")[0]
+      .as<int64_t>();
+}
+
+// Waits up to two seconds for the server's statements to end.
+int64_t RunningStatementsAfterSettling(pqxx::connection& conn) {
+  for (int i = 0; i < 40 && RunningStatements(conn) > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return RunningStatements(conn);
+}
+
+TEST_F(BoundedReadsE2eTest, CallDeadlineEndsItsDatabaseWork) {
+  pqxx::connection blocker(db_->url());
+  pqxx::work lock(blocker);
+  lock.exec0("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE");
+  pqxx::connection observer(db_->url());
+
+  auto stub = tnps::v1::AnalyticsService::NewStub(server_->NewChannel());
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + read_key_a_);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+  tnps::v1::GetNpsResponse response;
+  const grpc::Status status = stub->GetNps(&context, tnps::v1::GetNpsRequest(), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+  // Without the deadline reaching the database the lookup would wait for
+  // the lock (30 s statement timeout).
+  EXPECT_EQ(RunningStatementsAfterSettling(observer), 0);
+}
+
+TEST_F(BoundedReadsE2eTest, CancelledCallEndsItsDatabaseWork) {
+  pqxx::connection blocker(db_->url());
+  pqxx::work lock(blocker);
+  lock.exec0("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE");
+  pqxx::connection observer(db_->url());
+
+  auto stub = tnps::v1::AnalyticsService::NewStub(server_->NewChannel());
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + read_key_a_);
+  std::thread canceller([&] {
+    for (int i = 0; i < 100 && RunningStatements(observer) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    context.TryCancel();
+  });
+  tnps::v1::GetNpsResponse response;
+  const grpc::Status status = stub->GetNps(&context, tnps::v1::GetNpsRequest(), &response);
+  canceller.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED) << status.error_message();
+  EXPECT_EQ(RunningStatementsAfterSettling(observer), 0);
 }
 
 }  // namespace
