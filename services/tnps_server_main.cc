@@ -50,6 +50,11 @@ ABSL_FLAG(int, read_threads, EnvDefault("TNPS_READ_THREADS", 4),
 ABSL_FLAG(int, max_queued_reads, EnvDefault("TNPS_MAX_QUEUED_READS", 64),
           "read calls waiting for a thread; beyond them a call is answered RESOURCE_EXHAUSTED "
           "(env TNPS_MAX_QUEUED_READS)");
+ABSL_FLAG(absl::Duration, stream_idle_timeout,
+          EnvDefault("TNPS_STREAM_IDLE_TIMEOUT", absl::Minutes(1)),
+          "a StreamResponses call whose client sends nothing for this long is ended; responses "
+          "received since its last committed batch are not stored (env "
+          "TNPS_STREAM_IDLE_TIMEOUT)");
 ABSL_FLAG(int, max_concurrent_streams, EnvDefault("TNPS_MAX_CONCURRENT_STREAMS", 64),
           "calls one HTTP/2 connection may have open at once (env TNPS_MAX_CONCURRENT_STREAMS)");
 ABSL_FLAG(absl::Duration, max_connection_idle,
@@ -98,6 +103,10 @@ constexpr int64_t kWeeksPerRound = 8;
 // services use the callback API).
 constexpr int kSyncServiceThreads = 8;
 
+// API keys looked up in the database for ingest calls (cache misses), off
+// gRPC's callback threads; beyond the queue, RESOURCE_EXHAUSTED.
+constexpr tnps::services::CallExecutorOptions kKeyLookups = {.threads = 2, .max_queued = 256};
+
 int Serve() {
   const std::string database_url = absl::GetFlag(FLAGS_database_url);
   if (database_url.empty()) {
@@ -106,6 +115,10 @@ int Serve() {
   }
   if (absl::GetFlag(FLAGS_read_threads) < 1 || absl::GetFlag(FLAGS_max_queued_reads) < 0) {
     std::fprintf(stderr, "tnps-server: --read_threads must be positive\n");
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_stream_idle_timeout) <= absl::ZeroDuration()) {
+    std::fprintf(stderr, "tnps-server: --stream_idle_timeout must be positive\n");
     return 2;
   }
   if (absl::GetFlag(FLAGS_write_threads) >= absl::GetFlag(FLAGS_pool_size)) {
@@ -141,8 +154,11 @@ int Serve() {
       responses, {.writer_threads = absl::GetFlag(FLAGS_write_threads),
                   .max_queued_rows = static_cast<size_t>(
                       std::max<int64_t>(0, absl::GetFlag(FLAGS_max_queued_rows)))});
-  tnps::services::Authenticator authenticator(keys, absl::GetFlag(FLAGS_auth_cache_ttl));
-  tnps::services::IngestService ingest(authenticator, writer);
+  tnps::services::CallExecutor key_lookups(kKeyLookups);
+  tnps::services::Authenticator authenticator(keys, absl::GetFlag(FLAGS_auth_cache_ttl),
+                                              key_lookups);
+  tnps::services::IngestService ingest(
+      authenticator, writer, {.stream_idle_timeout = absl::GetFlag(FLAGS_stream_idle_timeout)});
   tnps::storage::AnalyticsStore analytics_store(pool);
   // Outlives the server (declared before it): it finishes what is queued.
   tnps::services::CallExecutor reads({.threads = absl::GetFlag(FLAGS_read_threads),

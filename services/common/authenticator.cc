@@ -11,11 +11,11 @@ constexpr size_t kMaxCachedKeys = 10000;
 
 }  // namespace
 
-Authenticator::Authenticator(storage::ApiKeyStore& keys, absl::Duration cache_ttl)
-    : keys_(keys), cache_ttl_(cache_ttl) {}
+Authenticator::Authenticator(storage::ApiKeyStore& keys, absl::Duration cache_ttl,
+                             CallExecutor& lookups)
+    : keys_(keys), cache_ttl_(cache_ttl), lookups_(lookups) {}
 
-absl::StatusOr<storage::Principal> Authenticator::Authenticate(
-    const grpc::ServerContextBase& context, core::Role needed) {
+absl::StatusOr<std::string> Authenticator::PresentedKey(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {
@@ -25,23 +25,58 @@ absl::StatusOr<storage::Principal> Authenticator::Authenticate(
   if (!absl::StartsWithIgnoreCase(value, "bearer ")) {
     return absl::UnauthenticatedError("authorization metadata must be `Bearer <API key>`");
   }
-  absl::StatusOr<storage::Principal> principal = Lookup(std::string(value.substr(7)));
-  if (!principal.ok()) return principal.status();
-  if (!core::RoleGrants(principal->role, needed)) {
+  return std::string(value.substr(7));
+}
+
+absl::StatusOr<storage::Principal> Authenticator::Authorize(storage::Principal principal,
+                                                            core::Role needed) {
+  if (!core::RoleGrants(principal.role, needed)) {
     return absl::PermissionDeniedError(absl::StrCat("this RPC needs a key with role ",
                                                     core::RoleName(needed), "; the key has role ",
-                                                    core::RoleName(principal->role)));
+                                                    core::RoleName(principal.role)));
   }
   return principal;
 }
 
-absl::StatusOr<storage::Principal> Authenticator::Lookup(const std::string& key) {
-  const absl::Time now = absl::Now();
-  if (cache_ttl_ > absl::ZeroDuration()) {
-    absl::MutexLock lock(&mu_);
-    auto it = cache_.find(key);
-    if (it != cache_.end() && it->second.expires > now) return it->second.principal;
+absl::StatusOr<storage::Principal> Authenticator::Authenticate(
+    const grpc::ServerContextBase& context, core::Role needed) {
+  absl::StatusOr<std::string> key = PresentedKey(context);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<storage::Principal> principal = Lookup(*key);
+  if (!principal.ok()) return principal.status();
+  return Authorize(*std::move(principal), needed);
+}
+
+void Authenticator::Authenticate(const grpc::ServerContextBase& context, core::Role needed,
+                                 Done done) {
+  absl::StatusOr<std::string> key = PresentedKey(context);
+  if (!key.ok()) return done(key.status());
+  if (std::optional<storage::Principal> cached = FromCache(*key)) {
+    return done(Authorize(*std::move(cached), needed));
   }
+  auto shared_done = std::make_shared<Done>(std::move(done));
+  const bool queued = lookups_.TrySubmit([this, key = *std::move(key), needed, shared_done] {
+    absl::StatusOr<storage::Principal> principal = Lookup(key);
+    if (!principal.ok()) return (*shared_done)(principal.status());
+    (*shared_done)(Authorize(*std::move(principal), needed));
+  });
+  if (!queued) {
+    (*shared_done)(absl::ResourceExhaustedError(
+        "the server is verifying as many API keys as it allows; retry with backoff"));
+  }
+}
+
+std::optional<storage::Principal> Authenticator::FromCache(const std::string& key) {
+  if (cache_ttl_ <= absl::ZeroDuration()) return std::nullopt;
+  absl::MutexLock lock(&mu_);
+  auto it = cache_.find(key);
+  if (it == cache_.end() || it->second.expires <= absl::Now()) return std::nullopt;
+  return it->second.principal;
+}
+
+absl::StatusOr<storage::Principal> Authenticator::Lookup(const std::string& key) {
+  if (std::optional<storage::Principal> cached = FromCache(key)) return *std::move(cached);
+  const absl::Time now = absl::Now();
   absl::StatusOr<storage::Principal> principal = keys_.Authenticate(key);
   if (principal.ok() && cache_ttl_ > absl::ZeroDuration()) {
     absl::MutexLock lock(&mu_);

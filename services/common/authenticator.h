@@ -5,6 +5,7 @@
 
 #include <grpcpp/server_context.h>
 
+#include <functional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -13,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "core/role.h"
+#include "services/common/call_executor.h"
 #include "storage/api_key_store.h"
 
 namespace tnps::services {
@@ -21,23 +23,37 @@ class Authenticator {
  public:
   // A key found valid is trusted for `cache_ttl` without asking the
   // database again; a revocation takes effect within that time. Zero
-  // disables the cache.
-  Authenticator(storage::ApiKeyStore& keys, absl::Duration cache_ttl);
+  // disables the cache. Keys that the non-blocking Authenticate does not
+  // find in the cache are looked up on `lookups`.
+  Authenticator(storage::ApiKeyStore& keys, absl::Duration cache_ttl, CallExecutor& lookups);
 
   // UNAUTHENTICATED without a valid key, PERMISSION_DENIED if the key's role
   // does not grant `needed`, UNAVAILABLE if the database cannot be asked.
+  // Blocks on a cache miss: for threads that may wait on the database.
   absl::StatusOr<storage::Principal> Authenticate(const grpc::ServerContextBase& context,
                                                   core::Role needed);
+
+  using Done = std::function<void(absl::StatusOr<storage::Principal>)>;
+  // The same answer, for gRPC's callback threads, which must never block:
+  // `done` runs at once when the key is cached or the metadata is unusable,
+  // else on a `lookups` thread after the database answered (or at once with
+  // RESOURCE_EXHAUSTED when too many lookups are waiting).
+  void Authenticate(const grpc::ServerContextBase& context, core::Role needed, Done done);
 
  private:
   struct Cached {
     storage::Principal principal;
     absl::Time expires;
   };
+  static absl::StatusOr<std::string> PresentedKey(const grpc::ServerContextBase& context);
+  static absl::StatusOr<storage::Principal> Authorize(storage::Principal principal,
+                                                      core::Role needed);
+  std::optional<storage::Principal> FromCache(const std::string& key);
   absl::StatusOr<storage::Principal> Lookup(const std::string& key);
 
   storage::ApiKeyStore& keys_;
   const absl::Duration cache_ttl_;
+  CallExecutor& lookups_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);
 };

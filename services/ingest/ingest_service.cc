@@ -1,5 +1,6 @@
 #include "services/ingest/ingest_service.h"
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -121,35 +122,43 @@ grpc::Status MalformedRequest(absl::string_view message_name) {
 
 IngestService::IngestService(Authenticator& authenticator, storage::ResponseWriter& writer,
                              IngestServiceOptions options)
-    : authenticator_(authenticator), writer_(writer), options_(std::move(options)) {}
+    : authenticator_(authenticator),
+      writer_(writer),
+      options_(std::move(options)),
+      idle_streams_(options_.stream_idle_timeout) {}
 
 grpc::ServerUnaryReactor* IngestService::SubmitResponse(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(*context, core::Role::kIngest);
-  if (!principal.ok()) {
-    reactor->Finish(ToGrpcStatus(principal.status()));
-    return reactor;
-  }
+  authenticator_.Authenticate(*context, core::Role::kIngest,
+                              [this, request, response, reactor](auto principal) {
+                                if (!principal.ok()) {
+                                  reactor->Finish(ToGrpcStatus(principal.status()));
+                                  return;
+                                }
+                                SubmitAuthenticated(*principal, *request, response, reactor);
+                              });
+  return reactor;
+}
+
+void IngestService::SubmitAuthenticated(const storage::Principal& principal,
+                                        const grpc::ByteBuffer& request, grpc::ByteBuffer* response,
+                                        grpc::ServerUnaryReactor* reactor) {
   tnps::v1::SubmitResponseRequest parsed;
-  if (std::optional<core::FieldViolation> v = ParseMessage(ByteBufferToString(*request), parsed)) {
-    reactor->Finish(InvalidArgument("", {*v}));
-    return reactor;
+  if (std::optional<core::FieldViolation> v = ParseMessage(ByteBufferToString(request), parsed)) {
+    return reactor->Finish(InvalidArgument("", {*v}));
   }
   if (!parsed.has_response()) {
-    reactor->Finish(InvalidArgument("", {{"response", "is required"}}));
-    return reactor;
+    return reactor->Finish(InvalidArgument("", {{"response", "is required"}}));
   }
   CheckedResponse checked = CheckSurveyResponse(parsed.response(), options_.now());
   if (!checked.violations.empty()) {
-    reactor->Finish(InvalidArgument("", checked.violations, "response."));
-    return reactor;
+    return reactor->Finish(InvalidArgument("", checked.violations, "response."));
   }
   auto owned = std::make_shared<core::SurveyResponse>(std::move(checked.response));
   absl::Status queued =
-      writer_.Submit({TenantResponse{principal->tenant_id, owned.get()}},
+      writer_.Submit({TenantResponse{principal.tenant_id, owned.get()}},
                      [owned, reactor, response](absl::StatusOr<std::vector<WriteResult>> results) {
                        if (!results.ok()) {
                          reactor->Finish(ToGrpcStatus(results.status()));
@@ -170,37 +179,41 @@ grpc::ServerUnaryReactor* IngestService::SubmitResponse(grpc::CallbackServerCont
                        reactor->Finish(grpc::Status::OK);
                      });
   if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* IngestService::SubmitResponses(grpc::CallbackServerContext* context,
                                                          const grpc::ByteBuffer* request,
                                                          grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(*context, core::Role::kIngest);
-  if (!principal.ok()) {
-    reactor->Finish(ToGrpcStatus(principal.status()));
-    return reactor;
-  }
+  authenticator_.Authenticate(*context, core::Role::kIngest,
+                              [this, request, response, reactor](auto principal) {
+                                if (!principal.ok()) {
+                                  reactor->Finish(ToGrpcStatus(principal.status()));
+                                  return;
+                                }
+                                SubmitAllAuthenticated(*principal, *request, response, reactor);
+                              });
+  return reactor;
+}
+
+void IngestService::SubmitAllAuthenticated(const storage::Principal& principal,
+                                           const grpc::ByteBuffer& request,
+                                           grpc::ByteBuffer* response,
+                                           grpc::ServerUnaryReactor* reactor) {
   std::optional<std::vector<IngestItem>> decoded =
-      DecodeItems(ByteBufferToString(*request),
+      DecodeItems(ByteBufferToString(request),
                   tnps::v1::SubmitResponsesRequest::kResponsesFieldNumber, 0, options_.now());
-  if (!decoded) {
-    reactor->Finish(MalformedRequest("SubmitResponsesRequest"));
-    return reactor;
-  }
+  if (!decoded) return reactor->Finish(MalformedRequest("SubmitResponsesRequest"));
   if (decoded->size() > core::IngestLimits::kMaxBatchSize) {
-    reactor->Finish(InvalidArgument(
+    return reactor->Finish(InvalidArgument(
         "", {{"responses", absl::StrCat("has ", decoded->size(), " items; the limit is ",
                                         core::IngestLimits::kMaxBatchSize,
                                         " (use StreamResponses for bulk loads)")}}));
-    return reactor;
   }
   auto items = std::make_shared<std::vector<IngestItem>>(*std::move(decoded));
   std::vector<TenantResponse> valid;
   for (const IngestItem& item : *items) {
-    if (item.violations.empty()) valid.push_back({principal->tenant_id, &item.response});
+    if (item.violations.empty()) valid.push_back({principal.tenant_id, &item.response});
   }
   auto reply = [items, reactor, response](const std::vector<WriteResult>& stored) {
     tnps::v1::SubmitResponsesResponse out;
@@ -213,10 +226,7 @@ grpc::ServerUnaryReactor* IngestService::SubmitResponses(grpc::CallbackServerCon
     *response = MessageToByteBuffer(out);
     reactor->Finish(grpc::Status::OK);
   };
-  if (valid.empty()) {
-    reply({});
-    return reactor;
-  }
+  if (valid.empty()) return reply({});
   absl::Status queued = writer_.Submit(
       std::move(valid), [reactor, reply](absl::StatusOr<std::vector<WriteResult>> results) {
         if (!results.ok()) {
@@ -226,19 +236,43 @@ grpc::ServerUnaryReactor* IngestService::SubmitResponses(grpc::CallbackServerCon
         reply(*results);
       });
   if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));
-  return reactor;
 }
 
 // Reads the client's stream, validates each item, and commits valid ones in
 // batches through the shared writer, a bounded number at a time (reading
 // pauses while the database catches up). Finishes with the summary once the
 // client has closed its side and every batch is committed, or with the first
-// error.
-class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
+// error. Reading starts once the key is verified (off gRPC's threads on a
+// cache miss). The idle sweeper ends a stream whose client stays silent.
+// The reactor lives until gRPC is done with it and the sweeper is not
+// looking at it (reference count).
+class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer>,
+                                           public IdleSweeper::Stream {
  public:
-  StreamReactor(IngestService& service, int64_t tenant_id, grpc::ByteBuffer* response)
-      : service_(service), tenant_id_(tenant_id), response_(response) {
-    StartRead(&read_buffer_);
+  StreamReactor(IngestService& service, const grpc::CallbackServerContext& context,
+                grpc::ByteBuffer* response)
+      : service_(service), response_(response) {
+    service_.idle_streams_.Add(this);
+    service_.authenticator_.Authenticate(
+        context, core::Role::kIngest,
+        [this](absl::StatusOr<storage::Principal> principal) { OnAuthenticated(principal); });
+  }
+
+  void OnAuthenticated(const absl::StatusOr<storage::Principal>& principal) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (principal.ok()) {
+        tenant_id_ = principal->tenant_id;
+        waiting_since_ = absl::Now();
+      } else {
+        finished_ = true;
+      }
+    }
+    if (principal.ok()) {
+      StartRead(&read_buffer_);
+    } else {
+      Finish(ToGrpcStatus(principal.status()));
+    }
   }
 
   void OnReadDone(bool ok) override {
@@ -246,6 +280,7 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
     std::optional<grpc::Status> finish;
     {
       absl::MutexLock lock(&mu_);
+      waiting_since_ = absl::InfiniteFuture();
       if (!ok) {
         read_closed_ = true;
         if (!cancelled_ && !error_ && !pending_.empty()) SubmitPendingLocked();
@@ -255,6 +290,7 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
         if (!error_) {
           if (in_flight_ < service_.options_.stream_batches_in_flight) {
             start_read = true;
+            waiting_since_ = absl::Now();
           } else {
             read_paused_ = true;
           }
@@ -270,7 +306,34 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
     cancelled_ = true;
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    service_.idle_streams_.Remove(this);
+    Unref();
+  }
+
+  void Ref() override { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void Unref() override {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  void EndIfSilentSince(absl::Time silent_since) override {
+    std::optional<grpc::Status> finish;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_ || error_ || waiting_since_ >= silent_since) return;
+      error_ = grpc::Status(
+          grpc::StatusCode::DEADLINE_EXCEEDED,
+          absl::StrCat("the client sent nothing for ",
+                       absl::FormatDuration(service_.options_.stream_idle_timeout),
+                       ", so the stream was ended. Batches committed before stay stored; the ",
+                       pending_.size(),
+                       " responses received after the last of them were not stored. Send them "
+                       "again (ingest is idempotent)."));
+      pending_.clear();
+      finish = MaybeFinishLocked();
+    }
+    Act(false, finish);
+  }
 
  private:
   using Batch = std::vector<IngestItem>;
@@ -344,6 +407,7 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
       if (read_paused_ && !error_ && !read_closed_) {
         read_paused_ = false;
         start_read = true;
+        waiting_since_ = absl::Now();
       }
       finish = MaybeFinishLocked();
     }
@@ -369,12 +433,17 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
   }
 
   IngestService& service_;
-  const int64_t tenant_id_;
   grpc::ByteBuffer* const response_;
+  // gRPC's hold, and the sweeper's while it looks.
+  std::atomic<int> refs_{1};
   // Written by gRPC between StartRead and OnReadDone only.
   grpc::ByteBuffer read_buffer_;
 
   absl::Mutex mu_;
+  int64_t tenant_id_ ABSL_GUARDED_BY(mu_) = 0;
+  // Since when a read is waiting for the client; the infinite future while
+  // the server is busy (verifying the key, or with batches in flight).
+  absl::Time waiting_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   Batch pending_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
@@ -388,18 +457,7 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* IngestService::StreamResponses(
     grpc::CallbackServerContext* context, grpc::ByteBuffer* response) {
-  absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(*context, core::Role::kIngest);
-  if (!principal.ok()) {
-    // A reactor that finishes at once, without reading.
-    class Refusal final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
-     public:
-      explicit Refusal(grpc::Status status) { Finish(std::move(status)); }
-      void OnDone() override { delete this; }
-    };
-    return new Refusal(ToGrpcStatus(principal.status()));
-  }
-  return new StreamReactor(*this, principal->tenant_id, response);
+  return new StreamReactor(*this, *context, response);
 }
 
 }  // namespace tnps::services

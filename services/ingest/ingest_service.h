@@ -8,6 +8,7 @@
 
 #include "absl/time/time.h"
 #include "services/common/authenticator.h"
+#include "services/common/idle_sweeper.h"
 #include "storage/response_writer.h"
 #include "tnps/v1/ingest_service.grpc.pb.h"
 
@@ -23,6 +24,11 @@ struct IngestServiceOptions {
   size_t stream_batch_rows = 1000;
   // Batches of one stream being committed at once; reading pauses beyond it.
   int stream_batches_in_flight = 2;
+  // A stream whose client sends nothing for this long (while the server
+  // waits for it) is ended with DEADLINE_EXCEEDED. Batches committed before
+  // stay stored; responses received since the last committed batch are not
+  // stored, never part of one.
+  absl::Duration stream_idle_timeout = absl::Minutes(1);
   // The clock that future timestamps are judged against.
   std::function<absl::Time()> now = [] { return absl::Now(); };
 };
@@ -44,9 +50,16 @@ class IngestService final : public IngestServiceBase {
  private:
   class StreamReactor;
 
+  // The parts of the unary RPCs after the caller is known.
+  void SubmitAuthenticated(const storage::Principal& principal, const grpc::ByteBuffer& request,
+                           grpc::ByteBuffer* response, grpc::ServerUnaryReactor* reactor);
+  void SubmitAllAuthenticated(const storage::Principal& principal, const grpc::ByteBuffer& request,
+                              grpc::ByteBuffer* response, grpc::ServerUnaryReactor* reactor);
+
   Authenticator& authenticator_;
   storage::ResponseWriter& writer_;
   const IngestServiceOptions options_;
+  IdleSweeper idle_streams_;
 };
 
 }  // namespace tnps::services
