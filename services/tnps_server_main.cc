@@ -69,6 +69,23 @@ ABSL_FLAG(int64_t, grpc_memory_bytes, EnvDefault("TNPS_GRPC_MEMORY_BYTES", int64
 ABSL_FLAG(absl::Duration, auth_cache_ttl, EnvDefault("TNPS_AUTH_CACHE_TTL", absl::Seconds(10)),
           "how long a verified API key is trusted without asking the database; a revocation "
           "takes effect within it (env TNPS_AUTH_CACHE_TTL)");
+ABSL_FLAG(double, default_calls_per_second, EnvDefault("TNPS_DEFAULT_CALLS_PER_SECOND", 1000.0),
+          "calls per second each API key may make, for tenants without limits of their own "
+          "(tnpsctl rate-limit) (env TNPS_DEFAULT_CALLS_PER_SECOND)");
+ABSL_FLAG(int64_t, default_call_burst, EnvDefault("TNPS_DEFAULT_CALL_BURST", int64_t{2000}),
+          "calls a key may make at once beyond its rate (env TNPS_DEFAULT_CALL_BURST)");
+ABSL_FLAG(double, default_rows_per_second, EnvDefault("TNPS_DEFAULT_ROWS_PER_SECOND", 50000.0),
+          "responses per second each API key may submit, for tenants without limits of their "
+          "own (env TNPS_DEFAULT_ROWS_PER_SECOND)");
+ABSL_FLAG(int64_t, default_row_burst, EnvDefault("TNPS_DEFAULT_ROW_BURST", int64_t{100000}),
+          "responses a key may submit at once beyond its rate (env TNPS_DEFAULT_ROW_BURST)");
+ABSL_FLAG(double, auth_failures_per_second, EnvDefault("TNPS_AUTH_FAILURES_PER_SECOND", 10.0),
+          "failed authentications per second one client address may cause; beyond them and "
+          "--auth_failure_burst, its calls with keys not yet verified are refused (env "
+          "TNPS_AUTH_FAILURES_PER_SECOND)");
+ABSL_FLAG(int64_t, auth_failure_burst, EnvDefault("TNPS_AUTH_FAILURE_BURST", int64_t{100}),
+          "failed authentications one client address may cause at once (env "
+          "TNPS_AUTH_FAILURE_BURST)");
 ABSL_FLAG(bool, migrate_on_start, EnvDefault("TNPS_MIGRATE_ON_START", false),
           "apply pending schema migrations before serving (env TNPS_MIGRATE_ON_START)");
 ABSL_FLAG(int, max_message_bytes, EnvDefault("TNPS_MAX_MESSAGE_BYTES", 16 << 20),
@@ -117,6 +134,22 @@ int Serve() {
     std::fprintf(stderr, "tnps-server: --read_threads must be positive\n");
     return 2;
   }
+  const tnps::core::RateLimits default_limits{
+      .calls_per_second = absl::GetFlag(FLAGS_default_calls_per_second),
+      .call_burst = absl::GetFlag(FLAGS_default_call_burst),
+      .rows_per_second = absl::GetFlag(FLAGS_default_rows_per_second),
+      .row_burst = absl::GetFlag(FLAGS_default_row_burst)};
+  if (std::optional<std::string> problem = tnps::core::RateLimitsProblem(default_limits)) {
+    std::fprintf(stderr, "tnps-server: default rate limits: %s\n", problem->c_str());
+    return 2;
+  }
+  if (!(absl::GetFlag(FLAGS_auth_failures_per_second) > 0) ||
+      absl::GetFlag(FLAGS_auth_failure_burst) < 1) {
+    std::fprintf(stderr,
+                 "tnps-server: --auth_failures_per_second and --auth_failure_burst must be "
+                 "positive\n");
+    return 2;
+  }
   if (absl::GetFlag(FLAGS_stream_idle_timeout) <= absl::ZeroDuration()) {
     std::fprintf(stderr, "tnps-server: --stream_idle_timeout must be positive\n");
     return 2;
@@ -155,10 +188,15 @@ int Serve() {
                   .max_queued_rows = static_cast<size_t>(
                       std::max<int64_t>(0, absl::GetFlag(FLAGS_max_queued_rows)))});
   tnps::services::CallExecutor key_lookups(kKeyLookups);
+  tnps::services::RateLimiter limiter(
+      {.defaults = default_limits,
+       .failures_per_second = absl::GetFlag(FLAGS_auth_failures_per_second),
+       .failure_burst = absl::GetFlag(FLAGS_auth_failure_burst)});
   tnps::services::Authenticator authenticator(keys, absl::GetFlag(FLAGS_auth_cache_ttl),
-                                              key_lookups);
+                                              key_lookups, limiter);
   tnps::services::IngestService ingest(
-      authenticator, writer, {.stream_idle_timeout = absl::GetFlag(FLAGS_stream_idle_timeout)});
+      authenticator, writer, limiter,
+      {.stream_idle_timeout = absl::GetFlag(FLAGS_stream_idle_timeout)});
   tnps::storage::AnalyticsStore analytics_store(pool);
   // Outlives the server (declared before it): it finishes what is queued.
   tnps::services::CallExecutor reads({.threads = absl::GetFlag(FLAGS_read_threads),

@@ -22,8 +22,10 @@ UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE key_id = $1
 RETURNING key_id)sql";
 constexpr char kSelectKey[] = "api_key_by_id";
 constexpr char kSelectKeySql[] = R"sql(
-SELECT k.tenant_id, encode(k.secret_sha256, 'hex'), k.role, t.time_zone
+SELECT k.tenant_id, encode(k.secret_sha256, 'hex'), k.role, t.time_zone,
+       l.calls_per_second, l.call_burst, l.rows_per_second, l.row_burst
 FROM api_keys k JOIN tenants t USING (tenant_id)
+LEFT JOIN tenant_rate_limits l USING (tenant_id)
 WHERE k.key_id = $1 AND k.revoked_at IS NULL)sql";
 constexpr char kSelectTenantKeys[] = "api_keys_of_tenant";
 constexpr char kSelectTenantKeysSql[] = R"sql(
@@ -85,8 +87,13 @@ absl::StatusOr<Principal> ApiKeyStore::Authenticate(absl::string_view presented_
         if (r.empty()) return std::nullopt;
         std::optional<core::Role> role = core::ParseRole(r[0][2].as<std::string>());
         if (!role) return std::nullopt;
-        return StoredKey{{r[0][0].as<int64_t>(), r[0][3].as<std::string>(), parts->key_id, *role},
-                         r[0][1].as<std::string>()};
+        StoredKey key{{r[0][0].as<int64_t>(), r[0][3].as<std::string>(), parts->key_id, *role},
+                      r[0][1].as<std::string>()};
+        if (!r[0][4].is_null()) {
+          key.principal.rate_limits = core::RateLimits{r[0][4].as<double>(), r[0][5].as<int64_t>(),
+                                                       r[0][6].as<double>(), r[0][7].as<int64_t>()};
+        }
+        return key;
       });
   if (!stored.ok()) return stored.status();
   const std::string presented_hash = HexEncode(Sha256(parts->secret));

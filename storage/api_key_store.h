@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "core/rate_limit.h"
 #include "core/role.h"
 #include "storage/connection_pool.h"
 
@@ -23,6 +24,8 @@ struct Principal {
   std::string time_zone;
   std::string key_id;
   core::Role role = core::Role::kRead;
+  // The tenant's own rate limits; nullopt: the server's defaults.
+  std::optional<core::RateLimits> rate_limits;
 };
 
 struct IssuedKey {

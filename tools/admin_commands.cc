@@ -1,6 +1,6 @@
-// tnpsctl migrate / tenant / key: operator commands that talk to PostgreSQL
-// directly. They bootstrap the system (a key is needed before any RPC can
-// be called), so they use storage/ rather than the gRPC API.
+// tnpsctl migrate / tenant / key / reporting-role / rate-limit: operator commands that talk to
+// PostgreSQL directly. They bootstrap the system (a key is needed before any RPC can be called), so
+// they use storage/ rather than the gRPC API.
 #include <cstdio>
 #include <string>
 
@@ -13,6 +13,7 @@
 #include "storage/api_key_store.h"
 #include "storage/connection_pool.h"
 #include "storage/migration_runner.h"
+#include "storage/rate_limit_store.h"
 #include "storage/reporting_role_store.h"
 #include "storage/tenant_store.h"
 #include "tools/commands.h"
@@ -22,6 +23,10 @@ ABSL_DECLARE_FLAG(std::string, time_zone);
 ABSL_DECLARE_FLAG(std::string, tenant);
 ABSL_DECLARE_FLAG(std::string, role);
 ABSL_DECLARE_FLAG(std::string, role_name);
+ABSL_DECLARE_FLAG(double, calls_per_second);
+ABSL_DECLARE_FLAG(int64_t, call_burst);
+ABSL_DECLARE_FLAG(double, rows_per_second);
+ABSL_DECLARE_FLAG(int64_t, row_burst);
 
 namespace tnps::tools {
 namespace {
@@ -157,6 +162,54 @@ int RunReportingRole(const Args& args) {
                role->role_name.c_str(), absl::GetFlag(FLAGS_tenant).c_str());
   std::printf("%s\n", role->password.c_str());
   return kExitOk;
+}
+
+int RunRateLimit(const Args& args) {
+  constexpr char kUsage[] =
+      "rate-limit set --tenant NAME --calls-per-second X --call-burst N --rows-per-second X "
+      "--row-burst N | rate-limit show --tenant NAME | rate-limit clear --tenant NAME";
+  if (!HaveDatabaseUrl()) return kExitUsage;
+  const std::string tenant = absl::GetFlag(FLAGS_tenant);
+  if (args.size() != 1 || tenant.empty()) return Usage(kUsage);
+  storage::ConnectionPool pool(PoolOptions());
+  storage::RateLimitStore limits(pool);
+  if (args[0] == "set") {
+    const core::RateLimits wanted{.calls_per_second = absl::GetFlag(FLAGS_calls_per_second),
+                                  .call_burst = absl::GetFlag(FLAGS_call_burst),
+                                  .rows_per_second = absl::GetFlag(FLAGS_rows_per_second),
+                                  .row_burst = absl::GetFlag(FLAGS_row_burst)};
+    if (std::optional<std::string> problem = core::RateLimitsProblem(wanted)) {
+      std::fprintf(stderr, "tnpsctl: %s\n", problem->c_str());
+      return Usage(kUsage);
+    }
+    if (absl::Status set = limits.Set(tenant, wanted); !set.ok()) return Fail(set);
+    std::printf(
+        "tenant %s: %g calls/s (burst %lld) and %g responses/s (burst %lld) per API key; servers "
+        "apply it within their key cache time (--auth_cache_ttl)\n",
+        tenant.c_str(), wanted.calls_per_second, static_cast<long long>(wanted.call_burst),
+        wanted.rows_per_second, static_cast<long long>(wanted.row_burst));
+    return kExitOk;
+  }
+  if (args[0] == "show") {
+    absl::StatusOr<std::optional<core::RateLimits>> current = limits.Get(tenant);
+    if (!current.ok()) return Fail(current.status());
+    if (!current->has_value()) {
+      std::printf("tenant %s: the server's defaults (--default_calls_per_second and friends)\n",
+                  tenant.c_str());
+      return kExitOk;
+    }
+    const core::RateLimits& l = **current;
+    std::printf("tenant %s: %g calls/s (burst %lld) and %g responses/s (burst %lld) per API key\n",
+                tenant.c_str(), l.calls_per_second, static_cast<long long>(l.call_burst),
+                l.rows_per_second, static_cast<long long>(l.row_burst));
+    return kExitOk;
+  }
+  if (args[0] == "clear") {
+    if (absl::Status cleared = limits.Clear(tenant); !cleared.ok()) return Fail(cleared);
+    std::printf("tenant %s: back to the server's defaults\n", tenant.c_str());
+    return kExitOk;
+  }
+  return Usage(kUsage);
 }
 
 }  // namespace tnps::tools

@@ -22,6 +22,7 @@ int RunTenant(const Args& args);
 int RunKey(const Args& args);
 int RunImport(const Args& args);
 int RunReportingRole(const Args& args);
+int RunRateLimit(const Args& args);
 int RunDid(const Args& args);
 int RunDemo(const Args& args);
 int RunReport(const Args& args);

@@ -36,6 +36,10 @@ ABSL_FLAG(std::string, outcome, "", "did: the outcome column");
 ABSL_FLAG(std::string, control, "not-yet-treated",
           "did: control group, not-yet-treated or never-treated");
 ABSL_FLAG(std::string, format, "table", "did: output format, table or json");
+ABSL_FLAG(double, calls_per_second, 0, "rate-limit set: calls per second per API key");
+ABSL_FLAG(int64_t, call_burst, 0, "rate-limit set: calls a key may make at once");
+ABSL_FLAG(double, rows_per_second, 0, "rate-limit set: responses per second per API key");
+ABSL_FLAG(int64_t, row_burst, 0, "rate-limit set: responses a key may submit at once");
 ABSL_FLAG(std::string, role_name, "", "name of a new reporting role (default tnps_bi_<tenant>)");
 
 namespace {
@@ -50,6 +54,10 @@ constexpr char kUsage[] = R"(tnpsctl COMMAND [ARGS] [FLAGS]
   key list --tenant NAME
   import FILE.csv [--server HOST:PORT]       stream a CRM export (docs/import.md)
   reporting-role create --tenant NAME        a SQL login for BI tools (docs/reporting.md)
+  rate-limit set --tenant NAME --calls-per-second X --call-burst N
+      --rows-per-second X --row-burst N      limits per API key of the tenant
+  rate-limit show --tenant NAME | rate-limit clear --tenant NAME
+                                             (docs/operations.md)
   did --input F.csv --unit C --period C --group C --outcome C [--control
       not-yet-treated|never-treated] [--format table|json]
                                              staggered DiD (docs/training-impact.md)
@@ -103,6 +111,7 @@ int main(int argc, char** argv) {
   if (command == "key") return tnps::tools::RunKey(rest);
   if (command == "import") return tnps::tools::RunImport(rest);
   if (command == "reporting-role") return tnps::tools::RunReportingRole(rest);
+  if (command == "rate-limit") return tnps::tools::RunRateLimit(rest);
   if (command == "did") return tnps::tools::RunDid(rest);
   if (command == "demo") return tnps::tools::RunDemo(rest);
   if (command == "report") return tnps::tools::RunReport(rest);

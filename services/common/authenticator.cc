@@ -12,8 +12,8 @@ constexpr size_t kMaxCachedKeys = 10000;
 }  // namespace
 
 Authenticator::Authenticator(storage::ApiKeyStore& keys, absl::Duration cache_ttl,
-                             CallExecutor& lookups)
-    : keys_(keys), cache_ttl_(cache_ttl), lookups_(lookups) {}
+                             CallExecutor& lookups, RateLimiter& limiter)
+    : keys_(keys), cache_ttl_(cache_ttl), lookups_(lookups), limiter_(limiter) {}
 
 absl::StatusOr<std::string> Authenticator::PresentedKey(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
@@ -28,38 +28,52 @@ absl::StatusOr<std::string> Authenticator::PresentedKey(const grpc::ServerContex
   return std::string(value.substr(7));
 }
 
-absl::StatusOr<storage::Principal> Authenticator::Authorize(storage::Principal principal,
-                                                            core::Role needed) {
+absl::StatusOr<storage::Principal> Authenticator::Admit(storage::Principal principal,
+                                                        core::Role needed) {
   if (!core::RoleGrants(principal.role, needed)) {
     return absl::PermissionDeniedError(absl::StrCat("this RPC needs a key with role ",
                                                     core::RoleName(needed), "; the key has role ",
                                                     core::RoleName(principal.role)));
   }
+  if (absl::Status admitted = limiter_.AdmitCall(principal); !admitted.ok()) return admitted;
   return principal;
 }
 
 absl::StatusOr<storage::Principal> Authenticator::Authenticate(
     const grpc::ServerContextBase& context, core::Role needed) {
+  const std::string peer = context.peer();
   absl::StatusOr<std::string> key = PresentedKey(context);
-  if (!key.ok()) return key.status();
-  absl::StatusOr<storage::Principal> principal = Lookup(*key);
+  if (!key.ok()) {
+    limiter_.RecordFailure(peer);
+    return key.status();
+  }
+  absl::StatusOr<storage::Principal> principal = Lookup(*key, peer);
   if (!principal.ok()) return principal.status();
-  return Authorize(*std::move(principal), needed);
+  return Admit(*std::move(principal), needed);
 }
 
 void Authenticator::Authenticate(const grpc::ServerContextBase& context, core::Role needed,
                                  Done done) {
+  std::string peer = context.peer();
   absl::StatusOr<std::string> key = PresentedKey(context);
-  if (!key.ok()) return done(key.status());
+  if (!key.ok()) {
+    limiter_.RecordFailure(peer);
+    return done(key.status());
+  }
   if (std::optional<storage::Principal> cached = FromCache(*key)) {
-    return done(Authorize(*std::move(cached), needed));
+    return done(Admit(*std::move(cached), needed));
+  }
+  // Refused here, before a thread or the database is spent on it.
+  if (absl::Status admitted = limiter_.AdmitKeyLookup(peer); !admitted.ok()) {
+    return done(admitted);
   }
   auto shared_done = std::make_shared<Done>(std::move(done));
-  const bool queued = lookups_.TrySubmit([this, key = *std::move(key), needed, shared_done] {
-    absl::StatusOr<storage::Principal> principal = Lookup(key);
-    if (!principal.ok()) return (*shared_done)(principal.status());
-    (*shared_done)(Authorize(*std::move(principal), needed));
-  });
+  const bool queued = lookups_.TrySubmit(
+      [this, key = *std::move(key), peer = std::move(peer), needed, shared_done] {
+        absl::StatusOr<storage::Principal> principal = Lookup(key, peer);
+        if (!principal.ok()) return (*shared_done)(principal.status());
+        (*shared_done)(Admit(*std::move(principal), needed));
+      });
   if (!queued) {
     (*shared_done)(absl::ResourceExhaustedError(
         "the server is verifying as many API keys as it allows; retry with backoff"));
@@ -74,10 +88,13 @@ std::optional<storage::Principal> Authenticator::FromCache(const std::string& ke
   return it->second.principal;
 }
 
-absl::StatusOr<storage::Principal> Authenticator::Lookup(const std::string& key) {
+absl::StatusOr<storage::Principal> Authenticator::Lookup(const std::string& key,
+                                                         const std::string& peer) {
   if (std::optional<storage::Principal> cached = FromCache(key)) return *std::move(cached);
+  if (absl::Status admitted = limiter_.AdmitKeyLookup(peer); !admitted.ok()) return admitted;
   const absl::Time now = absl::Now();
   absl::StatusOr<storage::Principal> principal = keys_.Authenticate(key);
+  if (absl::IsUnauthenticated(principal.status())) limiter_.RecordFailure(peer);
   if (principal.ok() && cache_ttl_ > absl::ZeroDuration()) {
     absl::MutexLock lock(&mu_);
     if (cache_.size() >= kMaxCachedKeys) cache_.clear();

@@ -1,5 +1,6 @@
-// Authenticates a call from its `authorization: Bearer <key>` metadata and
-// checks that the key's role allows the RPC.
+// Authenticates a call from its `authorization: Bearer <key>` metadata,
+// checks that the key's role allows the RPC, and admits the call under the
+// key's rate limit.
 #ifndef TNPS_SERVICES_COMMON_AUTHENTICATOR_H_
 #define TNPS_SERVICES_COMMON_AUTHENTICATOR_H_
 
@@ -15,6 +16,7 @@
 #include "absl/time/time.h"
 #include "core/role.h"
 #include "services/common/call_executor.h"
+#include "services/common/rate_limiter.h"
 #include "storage/api_key_store.h"
 
 namespace tnps::services {
@@ -25,10 +27,13 @@ class Authenticator {
   // database again; a revocation takes effect within that time. Zero
   // disables the cache. Keys that the non-blocking Authenticate does not
   // find in the cache are looked up on `lookups`.
-  Authenticator(storage::ApiKeyStore& keys, absl::Duration cache_ttl, CallExecutor& lookups);
+  Authenticator(storage::ApiKeyStore& keys, absl::Duration cache_ttl, CallExecutor& lookups,
+                RateLimiter& limiter);
 
   // UNAUTHENTICATED without a valid key, PERMISSION_DENIED if the key's role
-  // does not grant `needed`, UNAVAILABLE if the database cannot be asked.
+  // does not grant `needed`, UNAVAILABLE if the database cannot be asked,
+  // RESOURCE_EXHAUSTED (with RetryInfo) if the key is over its call rate or
+  // the key is not cached and the caller's address failed too often.
   // Blocks on a cache miss: for threads that may wait on the database.
   absl::StatusOr<storage::Principal> Authenticate(const grpc::ServerContextBase& context,
                                                   core::Role needed);
@@ -46,14 +51,16 @@ class Authenticator {
     absl::Time expires;
   };
   static absl::StatusOr<std::string> PresentedKey(const grpc::ServerContextBase& context);
-  static absl::StatusOr<storage::Principal> Authorize(storage::Principal principal,
-                                                      core::Role needed);
+  // Role check and call admission for a verified key.
+  absl::StatusOr<storage::Principal> Admit(storage::Principal principal, core::Role needed);
   std::optional<storage::Principal> FromCache(const std::string& key);
-  absl::StatusOr<storage::Principal> Lookup(const std::string& key);
+  // From the cache or the database; counts a failure against `peer`.
+  absl::StatusOr<storage::Principal> Lookup(const std::string& key, const std::string& peer);
 
   storage::ApiKeyStore& keys_;
   const absl::Duration cache_ttl_;
   CallExecutor& lookups_;
+  RateLimiter& limiter_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);
 };

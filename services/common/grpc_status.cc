@@ -1,12 +1,20 @@
 #include "services/common/grpc_status.h"
 
 #include <cstdio>
+#include <optional>
+#include <string>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
 namespace tnps::services {
+namespace {
+
+constexpr char kRetryInfoUrl[] = "type.googleapis.com/google.rpc.RetryInfo";
+
+}  // namespace
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
@@ -14,7 +22,27 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     std::fprintf(stderr, "internal error: %s\n", std::string(status.message()).c_str());
     return grpc::Status(grpc::StatusCode::INTERNAL, "internal error; see the server log");
   }
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+  const auto code = static_cast<grpc::StatusCode>(status.code());
+  absl::optional<absl::Cord> retry = status.GetPayload(kRetryInfoUrl);
+  if (!retry) return grpc::Status(code, std::string(status.message()));
+  google::rpc::Status rich;
+  rich.set_code(static_cast<int>(code));
+  rich.set_message(std::string(status.message()));
+  google::protobuf::Any* detail = rich.add_details();
+  detail->set_type_url(kRetryInfoUrl);
+  detail->set_value(std::string(*retry));
+  return grpc::Status(code, rich.message(), rich.SerializeAsString());
+}
+
+absl::Status RetryAfter(absl::string_view message, absl::Duration delay) {
+  absl::Status status = absl::ResourceExhaustedError(
+      absl::StrCat(message, "; retry in ", absl::FormatDuration(delay)));
+  google::rpc::RetryInfo info;
+  const int64_t millis = absl::ToInt64Milliseconds(delay);
+  info.mutable_retry_delay()->set_seconds(millis / 1000);
+  info.mutable_retry_delay()->set_nanos(static_cast<int32_t>(millis % 1000) * 1000000);
+  status.SetPayload(kRetryInfoUrl, absl::Cord(info.SerializeAsString()));
+  return status;
 }
 
 grpc::Status InvalidArgument(absl::string_view message,

@@ -9,13 +9,19 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "core/field_violation.h"
 
 namespace tnps::services {
 
 // Same code and message. INTERNAL messages are replaced by a generic text
-// (details go to the log, not to the caller).
+// (details go to the log, not to the caller). A status made by RetryAfter
+// carries its google.rpc.RetryInfo.
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// RESOURCE_EXHAUSTED that tells the caller when to try again, in the
+// message and as a google.rpc.RetryInfo detail.
+absl::Status RetryAfter(absl::string_view message, absl::Duration delay);
 
 // INVALID_ARGUMENT with a google.rpc.BadRequest listing `violations`, each
 // field prefixed with `field_prefix` ("response." → "response.score").

@@ -1,5 +1,6 @@
 #include "services/ingest/ingest_service.h"
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -121,9 +122,10 @@ grpc::Status MalformedRequest(absl::string_view message_name) {
 }  // namespace
 
 IngestService::IngestService(Authenticator& authenticator, storage::ResponseWriter& writer,
-                             IngestServiceOptions options)
+                             RateLimiter& limiter, IngestServiceOptions options)
     : authenticator_(authenticator),
       writer_(writer),
+      limiter_(limiter),
       options_(std::move(options)),
       idle_streams_(options_.stream_idle_timeout) {}
 
@@ -155,6 +157,9 @@ void IngestService::SubmitAuthenticated(const storage::Principal& principal,
   CheckedResponse checked = CheckSurveyResponse(parsed.response(), options_.now());
   if (!checked.violations.empty()) {
     return reactor->Finish(InvalidArgument("", checked.violations, "response."));
+  }
+  if (absl::Status admitted = limiter_.AdmitRows(principal, 1); !admitted.ok()) {
+    return reactor->Finish(ToGrpcStatus(admitted));
   }
   auto owned = std::make_shared<core::SurveyResponse>(std::move(checked.response));
   absl::Status queued =
@@ -227,6 +232,10 @@ void IngestService::SubmitAllAuthenticated(const storage::Principal& principal,
     reactor->Finish(grpc::Status::OK);
   };
   if (valid.empty()) return reply({});
+  if (absl::Status admitted = limiter_.AdmitRows(principal, static_cast<int64_t>(valid.size()));
+      !admitted.ok()) {
+    return reactor->Finish(ToGrpcStatus(admitted));
+  }
   absl::Status queued = writer_.Submit(
       std::move(valid), [reactor, reply](absl::StatusOr<std::vector<WriteResult>> results) {
         if (!results.ok()) {
@@ -262,7 +271,7 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
     {
       absl::MutexLock lock(&mu_);
       if (principal.ok()) {
-        tenant_id_ = principal->tenant_id;
+        principal_ = *principal;
         waiting_since_ = absl::Now();
       } else {
         finished_ = true;
@@ -354,6 +363,15 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
                                                           core::IngestLimits::kMaxBatchSize)}});
       return;
     }
+    const int64_t valid = std::count_if(items->begin(), items->end(), [](const IngestItem& item) {
+      return item.violations.empty();
+    });
+    if (absl::Status admitted = service_.limiter_.AdmitRows(principal_, valid); !admitted.ok()) {
+      // Like any error: batches committed before stay, nothing after is
+      // stored, and the client may send the rest again later.
+      error_ = ToGrpcStatus(admitted);
+      return;
+    }
     summary_.set_received_count(summary_.received_count() + items->size());
     for (IngestItem& item : *items) {
       if (item.violations.empty()) {
@@ -378,7 +396,7 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
     pending_.clear();
     std::vector<TenantResponse> rows;
     rows.reserve(batch->size());
-    for (const IngestItem& item : *batch) rows.push_back({tenant_id_, &item.response});
+    for (const IngestItem& item : *batch) rows.push_back({principal_.tenant_id, &item.response});
     absl::Status queued = service_.writer_.Submit(
         std::move(rows), [this, batch](absl::StatusOr<std::vector<WriteResult>> results) {
           OnBatchWritten(*batch, std::move(results));
@@ -440,7 +458,8 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
   grpc::ByteBuffer read_buffer_;
 
   absl::Mutex mu_;
-  int64_t tenant_id_ ABSL_GUARDED_BY(mu_) = 0;
+  // Who is calling, once the key is verified.
+  storage::Principal principal_ ABSL_GUARDED_BY(mu_);
   // Since when a read is waiting for the client; the infinite future while
   // the server is busy (verifying the key, or with batches in flight).
   absl::Time waiting_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();

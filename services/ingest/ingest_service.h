@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "services/common/authenticator.h"
 #include "services/common/idle_sweeper.h"
+#include "services/common/rate_limiter.h"
 #include "storage/response_writer.h"
 #include "tnps/v1/ingest_service.grpc.pb.h"
 
@@ -35,8 +36,9 @@ struct IngestServiceOptions {
 
 class IngestService final : public IngestServiceBase {
  public:
+  // `limiter` admits the responses of each call under its key's row rate.
   IngestService(Authenticator& authenticator, storage::ResponseWriter& writer,
-                IngestServiceOptions options = {});
+                RateLimiter& limiter, IngestServiceOptions options = {});
 
   grpc::ServerUnaryReactor* SubmitResponse(grpc::CallbackServerContext* context,
                                            const grpc::ByteBuffer* request,
@@ -58,6 +60,7 @@ class IngestService final : public IngestServiceBase {
 
   Authenticator& authenticator_;
   storage::ResponseWriter& writer_;
+  RateLimiter& limiter_;
   const IngestServiceOptions options_;
   IdleSweeper idle_streams_;
 };

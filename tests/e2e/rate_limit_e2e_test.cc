@@ -1,0 +1,128 @@
+// Rate limits on the real server: per API key at its tenant's limits, set
+// with tnpsctl in the database, answered RESOURCE_EXHAUSTED with a
+// google.rpc.RetryInfo; and failed authentications limited per address.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "tests/e2e/ingest_fixture.h"
+#include "tnps/v1/analytics_service.grpc.pb.h"
+
+namespace tnps::testing {
+namespace {
+
+// The RetryInfo delay of a refused call; zero (and a failure) without one.
+absl::Duration RetryDelay(const grpc::Status& status) {
+  google::rpc::Status rich;
+  google::rpc::RetryInfo info;
+  if (!rich.ParseFromString(status.error_details()) || rich.details_size() != 1 ||
+      !rich.details(0).UnpackTo(&info)) {
+    ADD_FAILURE() << "no RetryInfo in: " << status.error_message();
+    return absl::ZeroDuration();
+  }
+  return absl::Seconds(info.retry_delay().seconds()) +
+         absl::Nanoseconds(info.retry_delay().nanos());
+}
+
+class RateLimitE2eTest : public IngestFixture {
+ protected:
+  std::vector<std::string> ServerFlags() const override {
+    // No key cache: limits set with tnpsctl apply to the next call.
+    return {"--auth_cache_ttl=0s", "--auth_failures_per_second=1", "--auth_failure_burst=5"};
+  }
+
+  CommandResult Tnpsctl(std::vector<std::string> args) {
+    args.insert(args.begin(), TNPSCTL_BIN);
+    return RunCommand(args, {"TNPS_DATABASE_URL=" + db_->url()});
+  }
+
+  grpc::Status GetNps(const std::string& key) {
+    auto stub = tnps::v1::AnalyticsService::NewStub(channel_);
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + key);
+    tnps::v1::GetNpsRequest request;
+    *request.mutable_filter()->mutable_start_date() = ProtoDate(absl::CivilDay(2026, 1, 1));
+    *request.mutable_filter()->mutable_end_date() = ProtoDate(absl::CivilDay(2026, 1, 31));
+    tnps::v1::GetNpsResponse response;
+    return stub->GetNps(&context, request, &response);
+  }
+
+  std::shared_ptr<grpc::Channel> channel_ = nullptr;
+
+  void SetUp() override {
+    IngestFixture::SetUp();
+    channel_ = server_->NewChannel();
+  }
+  void TearDown() override {
+    channel_.reset();
+    IngestFixture::TearDown();
+  }
+};
+
+TEST_F(RateLimitE2eTest, CallsBeyondTheTenantsLimitAreToldWhenToRetry) {
+  const CommandResult set =
+      Tnpsctl({"rate-limit", "set", "--tenant=tenant-a", "--calls-per-second=1", "--call-burst=2",
+               "--rows-per-second=100", "--row-burst=100"});
+  ASSERT_EQ(set.exit_code, 0) << set.stderr_text;
+  const CommandResult show = Tnpsctl({"rate-limit", "show", "--tenant=tenant-a"});
+  EXPECT_EQ(show.stdout_text,
+            "tenant tenant-a: 1 calls/s (burst 2) and 100 responses/s (burst 100) per API key\n");
+
+  EXPECT_TRUE(GetNps(read_key_a_).ok());
+  EXPECT_TRUE(GetNps(read_key_a_).ok());
+  const grpc::Status refused = GetNps(read_key_a_);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  const absl::Duration delay = RetryDelay(refused);
+  EXPECT_GT(delay, absl::ZeroDuration());
+  EXPECT_LE(delay, absl::Seconds(1));
+  // Another key of the tenant, and the other tenant, have their own.
+  EXPECT_TRUE(GetNps(admin_key_a_).ok());
+  EXPECT_TRUE(GetNps(admin_key_b_).ok());
+  // Retrying after the delay succeeds.
+  absl::SleepFor(delay);
+  EXPECT_TRUE(GetNps(read_key_a_).ok());
+
+  ASSERT_EQ(Tnpsctl({"rate-limit", "clear", "--tenant=tenant-a"}).exit_code, 0);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(GetNps(read_key_a_).ok()) << i;
+}
+
+TEST_F(RateLimitE2eTest, ResponsesBeyondTheRowLimitAreRefusedAndNotStored) {
+  ASSERT_EQ(Tnpsctl({"rate-limit", "set", "--tenant=tenant-a", "--calls-per-second=100",
+                     "--call-burst=100", "--rows-per-second=1", "--row-burst=5"})
+                .exit_code,
+            0);
+  tnps::v1::SubmitResponsesResponse out;
+  ASSERT_TRUE(SubmitBatch(ingest_key_a_,
+                          {ValidResponse("r1"), ValidResponse("r2"), ValidResponse("r3"),
+                           ValidResponse("r4")},
+                          &out)
+                  .ok());
+  const grpc::Status refused = SubmitBatch(
+      ingest_key_a_, {ValidResponse("r5"), ValidResponse("r6"), ValidResponse("r7")}, &out);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  // One token left; three needed at one per second (less what refilled
+  // since).
+  EXPECT_GT(RetryDelay(refused), absl::Milliseconds(1500));
+  EXPECT_LE(RetryDelay(refused), absl::Seconds(2));
+  EXPECT_EQ(ResponseCount(), 4);
+}
+
+TEST_F(RateLimitE2eTest, AddressThatFailsTooOftenCannotHaveKeysVerified) {
+  const std::string guessed = "tnps_0123456789abcdef_" + std::string(64, '0');
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(GetNps(guessed).error_code(), grpc::StatusCode::UNAUTHENTICATED) << i;
+  }
+  // Now even a valid key is not looked up from this address...
+  const grpc::Status refused = GetNps(read_key_a_);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  EXPECT_GT(RetryDelay(refused), absl::Milliseconds(500));
+  EXPECT_LE(RetryDelay(refused), absl::Seconds(1));
+  // ...until the address has earned a lookup back.
+  absl::SleepFor(RetryDelay(refused));
+  EXPECT_TRUE(GetNps(read_key_a_).ok());
+}
+
+}  // namespace
+}  // namespace tnps::testing
