@@ -36,10 +36,8 @@ ABSL_FLAG(std::string, database_url, "",
           "libpq connection string or URI of the tnps database (env TNPS_DATABASE_URL)");
 ABSL_FLAG(std::string, listen, EnvDefault("TNPS_LISTEN", "127.0.0.1:50051"),
           "host:port to serve gRPC on; port 0 picks a free one (env TNPS_LISTEN)");
-ABSL_FLAG(int, pool_size, EnvDefault("TNPS_POOL_SIZE", 8),
-          "PostgreSQL connections in the pool (env TNPS_POOL_SIZE)");
 ABSL_FLAG(int, write_threads, EnvDefault("TNPS_WRITE_THREADS", 4),
-          "ingest transactions in flight at once; must be below pool_size (env "
+          "ingest transactions in flight at once, each on its own database connection (env "
           "TNPS_WRITE_THREADS)");
 ABSL_FLAG(int64_t, max_queued_rows, EnvDefault("TNPS_MAX_QUEUED_ROWS", int64_t{50000}),
           "responses waiting for an ingest transaction; a submission beyond them is answered "
@@ -50,6 +48,12 @@ ABSL_FLAG(int, read_threads, EnvDefault("TNPS_READ_THREADS", 4),
 ABSL_FLAG(int, max_queued_reads, EnvDefault("TNPS_MAX_QUEUED_READS", 64),
           "read calls waiting for a thread; beyond them a call is answered RESOURCE_EXHAUSTED "
           "(env TNPS_MAX_QUEUED_READS)");
+ABSL_FLAG(int, max_running_reads_per_tenant, EnvDefault("TNPS_MAX_RUNNING_READS_PER_TENANT", 2),
+          "read calls of one tenant running at once; the others wait their turn (env "
+          "TNPS_MAX_RUNNING_READS_PER_TENANT)");
+ABSL_FLAG(int, max_queued_reads_per_tenant, EnvDefault("TNPS_MAX_QUEUED_READS_PER_TENANT", 16),
+          "read calls of one tenant waiting; beyond them its calls are answered "
+          "RESOURCE_EXHAUSTED (env TNPS_MAX_QUEUED_READS_PER_TENANT)");
 ABSL_FLAG(absl::Duration, stream_idle_timeout,
           EnvDefault("TNPS_STREAM_IDLE_TIMEOUT", absl::Minutes(1)),
           "a StreamResponses call whose client sends nothing for this long is ended; responses "
@@ -120,9 +124,13 @@ constexpr int64_t kWeeksPerRound = 8;
 // services use the callback API).
 constexpr int kSyncServiceThreads = 8;
 
-// API keys looked up in the database for ingest calls (cache misses), off
-// gRPC's callback threads; beyond the queue, RESOURCE_EXHAUSTED.
-constexpr tnps::services::CallExecutorOptions kKeyLookups = {.threads = 2, .max_queued = 256};
+// API keys looked up in the database (cache misses), off gRPC's callback
+// threads; beyond the queue, RESOURCE_EXHAUSTED.
+constexpr tnps::services::FairExecutorOptions kKeyLookups = {
+    .threads = 2, .max_queued = 256, .max_running_per_tenant = 2, .max_queued_per_tenant = 256};
+
+// Connections of the compactor and the health check.
+constexpr int kBackgroundConnections = 2;
 
 int Serve() {
   const std::string database_url = absl::GetFlag(FLAGS_database_url);
@@ -130,8 +138,14 @@ int Serve() {
     std::fprintf(stderr, "tnps-server: set --database_url or TNPS_DATABASE_URL\n");
     return 2;
   }
-  if (absl::GetFlag(FLAGS_read_threads) < 1 || absl::GetFlag(FLAGS_max_queued_reads) < 0) {
-    std::fprintf(stderr, "tnps-server: --read_threads must be positive\n");
+  if (absl::GetFlag(FLAGS_read_threads) < 1 || absl::GetFlag(FLAGS_write_threads) < 1 ||
+      absl::GetFlag(FLAGS_max_queued_reads) < 0 ||
+      absl::GetFlag(FLAGS_max_running_reads_per_tenant) < 1 ||
+      absl::GetFlag(FLAGS_max_queued_reads_per_tenant) < 0) {
+    std::fprintf(stderr,
+                 "tnps-server: --read_threads, --write_threads and "
+                 "--max_running_reads_per_tenant must be positive, the queue sizes not "
+                 "negative\n");
     return 2;
   }
   const tnps::core::RateLimits default_limits{
@@ -152,10 +166,6 @@ int Serve() {
   }
   if (absl::GetFlag(FLAGS_stream_idle_timeout) <= absl::ZeroDuration()) {
     std::fprintf(stderr, "tnps-server: --stream_idle_timeout must be positive\n");
-    return 2;
-  }
-  if (absl::GetFlag(FLAGS_write_threads) >= absl::GetFlag(FLAGS_pool_size)) {
-    std::fprintf(stderr, "tnps-server: --write_threads must be below --pool_size\n");
     return 2;
   }
   const std::string listen = absl::GetFlag(FLAGS_listen);
@@ -179,32 +189,48 @@ int Serve() {
     std::fprintf(stderr, "tnps-server: %zu migration(s) applied\n", applied->size());
   }
 
-  tnps::storage::ConnectionPool pool(
-      {.database_url = database_url, .size = absl::GetFlag(FLAGS_pool_size)});
-  tnps::storage::ApiKeyStore keys(pool);
-  tnps::storage::ResponseStore responses(pool);
+  // Bulkheads: ingest, reads, key lookups and background work each have
+  // their own connections, as many as their threads, so that none of them
+  // waits for a connection another one holds.
+  tnps::storage::ConnectionPool ingest_pool(
+      {.database_url = database_url, .size = absl::GetFlag(FLAGS_write_threads)});
+  tnps::storage::ConnectionPool read_pool(
+      {.database_url = database_url, .size = absl::GetFlag(FLAGS_read_threads)});
+  tnps::storage::ConnectionPool key_pool({.database_url = database_url, .size = kKeyLookups.threads});
+  tnps::storage::ConnectionPool background_pool(
+      {.database_url = database_url, .size = kBackgroundConnections});
+  // Every store before the first query: a connection prepares the
+  // statements registered when it opens.
+  tnps::storage::ApiKeyStore keys(key_pool);
+  tnps::storage::ResponseStore responses(ingest_pool);
+  tnps::storage::AnalyticsStore analytics_store(read_pool);
+  tnps::storage::TrainingStore training_store(read_pool);
+  tnps::storage::RollupCompactor compactor(background_pool);
+
   tnps::storage::ResponseWriter writer(
       responses, {.writer_threads = absl::GetFlag(FLAGS_write_threads),
                   .max_queued_rows = static_cast<size_t>(
                       std::max<int64_t>(0, absl::GetFlag(FLAGS_max_queued_rows)))});
-  tnps::services::CallExecutor key_lookups(kKeyLookups);
+  // The executors outlive the server (declared before it): they finish what
+  // is queued.
+  tnps::services::FairExecutor key_lookups(kKeyLookups);
+  tnps::services::FairExecutor reads(
+      {.threads = absl::GetFlag(FLAGS_read_threads),
+       .max_queued = absl::GetFlag(FLAGS_max_queued_reads),
+       .max_running_per_tenant = absl::GetFlag(FLAGS_max_running_reads_per_tenant),
+       .max_queued_per_tenant = absl::GetFlag(FLAGS_max_queued_reads_per_tenant)});
   tnps::services::RateLimiter limiter(
       {.defaults = default_limits,
        .failures_per_second = absl::GetFlag(FLAGS_auth_failures_per_second),
        .failure_burst = absl::GetFlag(FLAGS_auth_failure_burst)});
   tnps::services::Authenticator authenticator(keys, absl::GetFlag(FLAGS_auth_cache_ttl),
                                               key_lookups, limiter);
+  tnps::services::CallExecutor read_calls(authenticator, reads);
   tnps::services::IngestService ingest(
       authenticator, writer, limiter,
       {.stream_idle_timeout = absl::GetFlag(FLAGS_stream_idle_timeout)});
-  tnps::storage::AnalyticsStore analytics_store(pool);
-  // Outlives the server (declared before it): it finishes what is queued.
-  tnps::services::CallExecutor reads({.threads = absl::GetFlag(FLAGS_read_threads),
-                                      .max_queued = absl::GetFlag(FLAGS_max_queued_reads)});
-  tnps::services::AnalyticsService analytics(authenticator, analytics_store, reads);
-  tnps::storage::TrainingStore training_store(pool);
-  tnps::services::TrainingService training(authenticator, training_store, analytics_store, reads);
-  tnps::storage::RollupCompactor compactor(pool);
+  tnps::services::AnalyticsService analytics(analytics_store, read_calls);
+  tnps::services::TrainingService training(training_store, analytics_store, read_calls);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -239,7 +265,8 @@ int Serve() {
   std::fprintf(stderr, "tnps-server: serving %s\n", security->description.c_str());
   std::fprintf(stderr, "tnps-server listening on %s:%d\n",
                listen.substr(0, listen.rfind(':')).c_str(), port);
-  tnps::services::DatabaseHealth health(pool, *server->GetHealthCheckService(), absl::Seconds(2));
+  tnps::services::DatabaseHealth health(background_pool, *server->GetHealthCheckService(),
+                                        absl::Seconds(2));
   compactor.Start(absl::GetFlag(FLAGS_compact_interval), kWeeksPerRound);
 
   // Blocked in main() before any thread started, so only this wait sees them.

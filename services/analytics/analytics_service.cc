@@ -38,35 +38,29 @@ std::string GroupName(const std::string& key, tnps::v1::Dimension dimension) {
 
 }  // namespace
 
-AnalyticsService::AnalyticsService(Authenticator& authenticator, storage::AnalyticsStore& store,
+AnalyticsService::AnalyticsService(storage::AnalyticsStore& store,
                                    CallExecutor& executor)
-    : authenticator_(authenticator), store_(store), executor_(executor) {}
+    : store_(store), executor_(executor) {}
 
-grpc::Status AnalyticsService::HandleGetNps(const grpc::ServerContextBase& context,
+grpc::Status AnalyticsService::HandleGetNps(const storage::Principal& principal,
                                             const tnps::v1::GetNpsRequest* request,
                                             tnps::v1::GetNpsResponse* response) {
-  absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(context, core::Role::kRead);
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
-  const auto [filter, options] = CheckFilterAndInterval(*request, principal->tenant_id, violations);
+  const auto [filter, options] = CheckFilterAndInterval(*request, principal.tenant_id, violations);
   if (!violations.empty()) return InvalidArgument("", violations);
   absl::StatusOr<core::NpsCounts> counts = store_.Totals(*filter);
   if (!counts.ok()) return ToGrpcStatus(counts.status());
   SummaryToProto(core::Summarize(*counts, options.method, options.confidence_level),
                  response->mutable_summary());
-  response->set_time_zone(principal->time_zone);
+  response->set_time_zone(principal.time_zone);
   return grpc::Status::OK;
 }
 
-grpc::Status AnalyticsService::HandleGetNpsTrend(const grpc::ServerContextBase& context,
+grpc::Status AnalyticsService::HandleGetNpsTrend(const storage::Principal& principal,
                                                  const tnps::v1::GetNpsTrendRequest* request,
                                                  tnps::v1::GetNpsTrendResponse* response) {
-  absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(context, core::Role::kRead);
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
-  const auto [filter, options] = CheckFilterAndInterval(*request, principal->tenant_id, violations);
+  const auto [filter, options] = CheckFilterAndInterval(*request, principal.tenant_id, violations);
   const TrendOptions trend = CheckTrendRequest(*request, violations);
   if (!violations.empty()) return InvalidArgument("", violations);
 
@@ -94,18 +88,15 @@ grpc::Status AnalyticsService::HandleGetNpsTrend(const grpc::ServerContextBase& 
           point->mutable_delta());
     }
   }
-  response->set_time_zone(principal->time_zone);
+  response->set_time_zone(principal.time_zone);
   return grpc::Status::OK;
 }
 
 grpc::Status AnalyticsService::HandleGetNpsBreakdown(
-    const grpc::ServerContextBase& context, const tnps::v1::GetNpsBreakdownRequest* request,
+    const storage::Principal& principal, const tnps::v1::GetNpsBreakdownRequest* request,
     tnps::v1::GetNpsBreakdownResponse* response) {
-  absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(context, core::Role::kRead);
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
-  const auto [filter, options] = CheckFilterAndInterval(*request, principal->tenant_id, violations);
+  const auto [filter, options] = CheckFilterAndInterval(*request, principal.tenant_id, violations);
   const BreakdownOptions breakdown = CheckBreakdownRequest(*request, violations);
   if (!violations.empty()) return InvalidArgument("", violations);
 
@@ -145,17 +136,14 @@ grpc::Status AnalyticsService::HandleGetNpsBreakdown(
   return grpc::Status::OK;
 }
 
-grpc::Status AnalyticsService::HandleCompareNps(const grpc::ServerContextBase& context,
+grpc::Status AnalyticsService::HandleCompareNps(const storage::Principal& principal,
                                                 const tnps::v1::CompareNpsRequest* request,
                                                 tnps::v1::CompareNpsResponse* response) {
-  absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(context, core::Role::kRead);
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   std::optional<storage::RollupFilter> baseline =
-      MapFilter(request->baseline(), principal->tenant_id, "baseline.", violations);
+      MapFilter(request->baseline(), principal.tenant_id, "baseline.", violations);
   std::optional<storage::RollupFilter> comparison =
-      MapFilter(request->comparison(), principal->tenant_id, "comparison.", violations);
+      MapFilter(request->comparison(), principal.tenant_id, "comparison.", violations);
   const IntervalOptions options =
       MapIntervalOptions(request->interval_method(), request->confidence_level(), violations);
   if (!violations.empty()) return InvalidArgument("", violations);
@@ -179,33 +167,37 @@ grpc::Status AnalyticsService::HandleCompareNps(const grpc::ServerContextBase& c
 grpc::ServerUnaryReactor* AnalyticsService::GetNps(grpc::CallbackServerContext* context,
                                                    const tnps::v1::GetNpsRequest* request,
                                                    tnps::v1::GetNpsResponse* response) {
-  return executor_.Run(context, [this, context, request, response] {
-    return HandleGetNps(*context, request, response);
-  });
+  return executor_.Run(context, core::Role::kRead,
+                       [this, request, response](const storage::Principal& principal) {
+                         return HandleGetNps(principal, request, response);
+                       });
 }
 
 grpc::ServerUnaryReactor* AnalyticsService::GetNpsTrend(grpc::CallbackServerContext* context,
                                                         const tnps::v1::GetNpsTrendRequest* request,
                                                         tnps::v1::GetNpsTrendResponse* response) {
-  return executor_.Run(context, [this, context, request, response] {
-    return HandleGetNpsTrend(*context, request, response);
-  });
+  return executor_.Run(context, core::Role::kRead,
+                       [this, request, response](const storage::Principal& principal) {
+                         return HandleGetNpsTrend(principal, request, response);
+                       });
 }
 
 grpc::ServerUnaryReactor* AnalyticsService::GetNpsBreakdown(
     grpc::CallbackServerContext* context, const tnps::v1::GetNpsBreakdownRequest* request,
     tnps::v1::GetNpsBreakdownResponse* response) {
-  return executor_.Run(context, [this, context, request, response] {
-    return HandleGetNpsBreakdown(*context, request, response);
-  });
+  return executor_.Run(context, core::Role::kRead,
+                       [this, request, response](const storage::Principal& principal) {
+                         return HandleGetNpsBreakdown(principal, request, response);
+                       });
 }
 
 grpc::ServerUnaryReactor* AnalyticsService::CompareNps(grpc::CallbackServerContext* context,
                                                        const tnps::v1::CompareNpsRequest* request,
                                                        tnps::v1::CompareNpsResponse* response) {
-  return executor_.Run(context, [this, context, request, response] {
-    return HandleCompareNps(*context, request, response);
-  });
+  return executor_.Run(context, core::Role::kRead,
+                       [this, request, response](const storage::Principal& principal) {
+                         return HandleCompareNps(principal, request, response);
+                       });
 }
 
 }  // namespace tnps::services

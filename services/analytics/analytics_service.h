@@ -12,7 +12,7 @@ namespace tnps::services {
 
 class AnalyticsService final : public tnps::v1::AnalyticsService::CallbackService {
  public:
-  AnalyticsService(Authenticator& authenticator, storage::AnalyticsStore& store,
+  AnalyticsService(storage::AnalyticsStore& store,
                    CallExecutor& executor);
 
   grpc::ServerUnaryReactor* GetNps(grpc::CallbackServerContext* context,
@@ -30,20 +30,19 @@ class AnalyticsService final : public tnps::v1::AnalyticsService::CallbackServic
 
  private:
   // The handlers, run on the call executor (services/common/call_executor.h).
-  grpc::Status HandleGetNps(const grpc::ServerContextBase& context,
+  grpc::Status HandleGetNps(const storage::Principal& principal,
                             const tnps::v1::GetNpsRequest* request,
                             tnps::v1::GetNpsResponse* response);
-  grpc::Status HandleGetNpsTrend(const grpc::ServerContextBase& context,
+  grpc::Status HandleGetNpsTrend(const storage::Principal& principal,
                                  const tnps::v1::GetNpsTrendRequest* request,
                                  tnps::v1::GetNpsTrendResponse* response);
-  grpc::Status HandleGetNpsBreakdown(const grpc::ServerContextBase& context,
+  grpc::Status HandleGetNpsBreakdown(const storage::Principal& principal,
                                      const tnps::v1::GetNpsBreakdownRequest* request,
                                      tnps::v1::GetNpsBreakdownResponse* response);
-  grpc::Status HandleCompareNps(const grpc::ServerContextBase& context,
+  grpc::Status HandleCompareNps(const storage::Principal& principal,
                                 const tnps::v1::CompareNpsRequest* request,
                                 tnps::v1::CompareNpsResponse* response);
 
-  Authenticator& authenticator_;
   storage::AnalyticsStore& store_;
   CallExecutor& executor_;
 };

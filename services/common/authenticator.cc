@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "storage/call_limits.h"
 
 namespace tnps::services {
 namespace {
@@ -12,7 +13,7 @@ constexpr size_t kMaxCachedKeys = 10000;
 }  // namespace
 
 Authenticator::Authenticator(storage::ApiKeyStore& keys, absl::Duration cache_ttl,
-                             CallExecutor& lookups, RateLimiter& limiter)
+                             FairExecutor& lookups, RateLimiter& limiter)
     : keys_(keys), cache_ttl_(cache_ttl), lookups_(lookups), limiter_(limiter) {}
 
 absl::StatusOr<std::string> Authenticator::PresentedKey(const grpc::ServerContextBase& context) {
@@ -39,19 +40,6 @@ absl::StatusOr<storage::Principal> Authenticator::Admit(storage::Principal princ
   return principal;
 }
 
-absl::StatusOr<storage::Principal> Authenticator::Authenticate(
-    const grpc::ServerContextBase& context, core::Role needed) {
-  const std::string peer = context.peer();
-  absl::StatusOr<std::string> key = PresentedKey(context);
-  if (!key.ok()) {
-    limiter_.RecordFailure(peer);
-    return key.status();
-  }
-  absl::StatusOr<storage::Principal> principal = Lookup(*key, peer);
-  if (!principal.ok()) return principal.status();
-  return Admit(*std::move(principal), needed);
-}
-
 void Authenticator::Authenticate(const grpc::ServerContextBase& context, core::Role needed,
                                  Done done) {
   std::string peer = context.peer();
@@ -68,13 +56,16 @@ void Authenticator::Authenticate(const grpc::ServerContextBase& context, core::R
     return done(admitted);
   }
   auto shared_done = std::make_shared<Done>(std::move(done));
-  const bool queued = lookups_.TrySubmit(
-      [this, key = *std::move(key), peer = std::move(peer), needed, shared_done] {
+  // Lookups are not a tenant's until the key is known: one shared line.
+  const absl::Status queued = lookups_.TrySubmit(
+      0, [this, key = *std::move(key), peer = std::move(peer), needed, shared_done,
+          deadline = absl::FromChrono(context.deadline())] {
+        storage::ScopedCallLimits limits({.deadline = deadline});
         absl::StatusOr<storage::Principal> principal = Lookup(key, peer);
         if (!principal.ok()) return (*shared_done)(principal.status());
         (*shared_done)(Admit(*std::move(principal), needed));
       });
-  if (!queued) {
+  if (!queued.ok()) {
     (*shared_done)(absl::ResourceExhaustedError(
         "the server is verifying as many API keys as it allows; retry with backoff"));
   }

@@ -15,7 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "core/role.h"
-#include "services/common/call_executor.h"
+#include "services/common/fair_executor.h"
 #include "services/common/rate_limiter.h"
 #include "storage/api_key_store.h"
 
@@ -25,24 +25,20 @@ class Authenticator {
  public:
   // A key found valid is trusted for `cache_ttl` without asking the
   // database again; a revocation takes effect within that time. Zero
-  // disables the cache. Keys that the non-blocking Authenticate does not
-  // find in the cache are looked up on `lookups`.
-  Authenticator(storage::ApiKeyStore& keys, absl::Duration cache_ttl, CallExecutor& lookups,
+  // disables the cache. Keys not found in the cache are looked up on
+  // `lookups`.
+  Authenticator(storage::ApiKeyStore& keys, absl::Duration cache_ttl, FairExecutor& lookups,
                 RateLimiter& limiter);
 
-  // UNAUTHENTICATED without a valid key, PERMISSION_DENIED if the key's role
-  // does not grant `needed`, UNAVAILABLE if the database cannot be asked,
-  // RESOURCE_EXHAUSTED (with RetryInfo) if the key is over its call rate or
-  // the key is not cached and the caller's address failed too often.
-  // Blocks on a cache miss: for threads that may wait on the database.
-  absl::StatusOr<storage::Principal> Authenticate(const grpc::ServerContextBase& context,
-                                                  core::Role needed);
-
   using Done = std::function<void(absl::StatusOr<storage::Principal>)>;
-  // The same answer, for gRPC's callback threads, which must never block:
-  // `done` runs at once when the key is cached or the metadata is unusable,
-  // else on a `lookups` thread after the database answered (or at once with
-  // RESOURCE_EXHAUSTED when too many lookups are waiting).
+  // Calls `done` with the caller's principal, or with UNAUTHENTICATED
+  // without a valid key, PERMISSION_DENIED if the key's role does not grant
+  // `needed`, UNAVAILABLE if the database cannot be asked, RESOURCE_EXHAUSTED
+  // (with RetryInfo) if the key is over its call rate or, for a key not yet
+  // verified, if the caller's address failed too often or too many lookups
+  // wait. Never blocks, so it is safe on gRPC's callback threads: `done`
+  // runs at once when the key is cached or the metadata is unusable, else on
+  // a `lookups` thread after the database answered.
   void Authenticate(const grpc::ServerContextBase& context, core::Role needed, Done done);
 
  private:
@@ -59,7 +55,7 @@ class Authenticator {
 
   storage::ApiKeyStore& keys_;
   const absl::Duration cache_ttl_;
-  CallExecutor& lookups_;
+  FairExecutor& lookups_;
   RateLimiter& limiter_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);

@@ -1,10 +1,8 @@
-// Runs the blocking part of unary calls (database reads, authentication) on
-// a fixed pool of threads instead of gRPC's callback threads. The queue in
-// front of the pool is bounded: a call that finds it full is answered
-// RESOURCE_EXHAUSTED at once. So no number or behaviour of callers makes the
-// server hold more than `threads` running and `max_queued` waiting calls, and
-// a client that never reads its answers holds no thread: the answer is sent
-// by gRPC after the handler has returned.
+// Runs unary calls whose work blocks (database reads): the key is verified
+// without blocking gRPC's thread (services/common/authenticator.h), then
+// the handler runs on the fair executor under the caller's tenant, so a
+// client that never reads its answers holds no thread (gRPC sends the
+// answer after the handler has returned) and no tenant takes every thread.
 //
 // The handler runs within the call's limits (storage/call_limits.h): its
 // queries end at the call's deadline, and are cancelled when the caller
@@ -14,60 +12,56 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <deque>
-#include <functional>
-#include <thread>
+#include <memory>
 #include <utility>
-#include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "core/role.h"
+#include "services/common/authenticator.h"
+#include "services/common/fair_executor.h"
+#include "services/common/grpc_status.h"
 #include "storage/call_limits.h"
 
 namespace tnps::services {
 
-struct CallExecutorOptions {
-  int threads = 4;
-  int max_queued = 64;
-};
-
 class CallExecutor {
  public:
-  explicit CallExecutor(CallExecutorOptions options);
-  // Runs what is queued (cancelled calls finish at once), then joins.
-  // Destroy it after the gRPC server that uses it.
-  ~CallExecutor();
-  CallExecutor(const CallExecutor&) = delete;
-  CallExecutor& operator=(const CallExecutor&) = delete;
+  CallExecutor(Authenticator& authenticator, FairExecutor& executor)
+      : authenticator_(authenticator), executor_(executor) {}
 
-  // Finishes the call of `context` with the status `handler` returns, run on
-  // a pool thread; CANCELLED without running it if the caller has gone
-  // (or its deadline has passed) by then. `handler` may use the request and
-  // response of the call until it returns.
+  // Finishes the call of `context` with the status that
+  // `handler(principal)` returns, once the caller's key is verified for
+  // `needed`; with the authenticator's or the executor's refusal otherwise,
+  // and CANCELLED without running the handler if the caller has gone by the
+  // time a thread is free. `handler` may use the request and response of
+  // the call until it returns.
   template <typename Handler>
-  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, Handler handler) {
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, core::Role needed,
+                                Handler handler) {
     auto* reactor = new CallReactor;
-    const bool queued = TrySubmit([context, reactor, handler = std::move(handler)]() mutable {
-      if (context->IsCancelled()) {
-        reactor->Finish(grpc::Status::CANCELLED);
-        return;
-      }
-      grpc::Status status;
-      {
-        storage::ScopedCallLimits limits({.deadline = absl::FromChrono(context->deadline()),
-                                          .cancellation = &reactor->cancellation});
-        status = handler();
-      }
-      reactor->Finish(std::move(status));
-    });
-    if (!queued) reactor->Finish(Overloaded());
+    authenticator_.Authenticate(
+        *context, needed,
+        [this, context, reactor,
+         handler = std::move(handler)](absl::StatusOr<storage::Principal> principal) mutable {
+          if (!principal.ok()) return reactor->Finish(ToGrpcStatus(principal.status()));
+          const int64_t tenant = principal->tenant_id;
+          absl::Status queued = executor_.TrySubmit(
+              tenant, [context, reactor, handler = std::move(handler),
+                       principal = *std::move(principal)]() mutable {
+                if (context->IsCancelled()) return reactor->Finish(grpc::Status::CANCELLED);
+                grpc::Status status;
+                {
+                  storage::ScopedCallLimits limits(
+                      {.deadline = absl::FromChrono(context->deadline()),
+                       .cancellation = &reactor->cancellation});
+                  status = handler(principal);
+                }
+                reactor->Finish(std::move(status));
+              });
+          if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));
+        });
     return reactor;
   }
-
-  // Runs `work` on a pool thread; false, without running it, if the queue is
-  // full.
-  bool TrySubmit(std::function<void()> work);
 
  private:
   // A unary call whose cancellation reaches the query running for it.
@@ -78,14 +72,8 @@ class CallExecutor {
     storage::CallCancellation cancellation;
   };
 
-  static grpc::Status Overloaded();
-  void WorkLoop();
-
-  const CallExecutorOptions options_;
-  absl::Mutex mu_;
-  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
+  Authenticator& authenticator_;
+  FairExecutor& executor_;
 };
 
 }  // namespace tnps::services

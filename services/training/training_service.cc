@@ -62,16 +62,13 @@ std::vector<core::AgentTotal> AgentTotals(std::vector<storage::GroupCounts> grou
 
 }  // namespace
 
-TrainingService::TrainingService(Authenticator& authenticator, storage::TrainingStore& store,
+TrainingService::TrainingService(storage::TrainingStore& store,
                                  storage::AnalyticsStore& analytics, CallExecutor& executor)
-    : authenticator_(authenticator), store_(store), analytics_(analytics), executor_(executor) {}
+    : store_(store), analytics_(analytics), executor_(executor) {}
 
-grpc::Status TrainingService::HandleUpsertAgents(const grpc::ServerContextBase& context,
+grpc::Status TrainingService::HandleUpsertAgents(const storage::Principal& principal,
                                                  const tnps::v1::UpsertAgentsRequest* request,
                                                  tnps::v1::UpsertAgentsResponse* response) {
-  absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(context, core::Role::kAdmin);
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   CheckBatchSize(request->agents_size(), "agents", violations);
   std::vector<storage::RosterAgent> agents;
@@ -98,19 +95,16 @@ grpc::Status TrainingService::HandleUpsertAgents(const grpc::ServerContextBase& 
         {a.agent_id(), a.display_name(), a.team_id(), a.region(), hire_date, a.active()});
   }
   if (!violations.empty()) return InvalidArgument("", violations);
-  absl::StatusOr<storage::RosterWrite> outcome = store_.UpsertAgents(principal->tenant_id, agents);
+  absl::StatusOr<storage::RosterWrite> outcome = store_.UpsertAgents(principal.tenant_id, agents);
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   response->set_created(outcome->created);
   response->set_updated(outcome->updated);
   return grpc::Status::OK;
 }
 
-grpc::Status TrainingService::HandleCreateProgram(const grpc::ServerContextBase& context,
+grpc::Status TrainingService::HandleCreateProgram(const storage::Principal& principal,
                                                   const tnps::v1::CreateProgramRequest* request,
                                                   tnps::v1::CreateProgramResponse* response) {
-  absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(context, core::Role::kAdmin);
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
   const tnps::v1::Program& p = request->program();
   std::vector<core::FieldViolation> violations;
   CheckName(p.name(), "program.name", violations);
@@ -134,31 +128,25 @@ grpc::Status TrainingService::HandleCreateProgram(const grpc::ServerContextBase&
   program.hours_per_participant = p.hours_per_participant();
   program.cost_per_hour_micros = p.cost_per_hour_micros();
   program.currency_code = p.currency_code();
-  absl::StatusOr<storage::Program> created = store_.CreateProgram(principal->tenant_id, program);
+  absl::StatusOr<storage::Program> created = store_.CreateProgram(principal.tenant_id, program);
   if (!created.ok()) return ToGrpcStatus(created.status());
   ProgramToProto(*created, response->mutable_program());
   return grpc::Status::OK;
 }
 
-grpc::Status TrainingService::HandleListPrograms(const grpc::ServerContextBase& context,
+grpc::Status TrainingService::HandleListPrograms(const storage::Principal& principal,
                                                  const tnps::v1::ListProgramsRequest* request,
                                                  tnps::v1::ListProgramsResponse* response) {
-  absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(context, core::Role::kRead);
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
   absl::StatusOr<std::vector<storage::Program>> programs =
-      store_.ListPrograms(principal->tenant_id);
+      store_.ListPrograms(principal.tenant_id);
   if (!programs.ok()) return ToGrpcStatus(programs.status());
   for (const auto& p : *programs) ProgramToProto(p, response->add_programs());
   return grpc::Status::OK;
 }
 
-grpc::Status TrainingService::HandleCreateCohort(const grpc::ServerContextBase& context,
+grpc::Status TrainingService::HandleCreateCohort(const storage::Principal& principal,
                                                  const tnps::v1::CreateCohortRequest* request,
                                                  tnps::v1::CreateCohortResponse* response) {
-  absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(context, core::Role::kAdmin);
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
   const tnps::v1::Cohort& c = request->cohort();
   std::vector<core::FieldViolation> violations;
   CheckId(c.program_id(), "cohort.program_id", violations);
@@ -176,59 +164,50 @@ grpc::Status TrainingService::HandleCreateCohort(const grpc::ServerContextBase& 
   cohort.name = c.name();
   cohort.planned_start = *start;
   cohort.planned_end = *end;
-  absl::StatusOr<storage::Cohort> created = store_.CreateCohort(principal->tenant_id, cohort);
+  absl::StatusOr<storage::Cohort> created = store_.CreateCohort(principal.tenant_id, cohort);
   if (!created.ok()) return ToGrpcStatus(created.status());
   CohortToProto(*created, response->mutable_cohort());
   return grpc::Status::OK;
 }
 
-grpc::Status TrainingService::HandleListCohorts(const grpc::ServerContextBase& context,
+grpc::Status TrainingService::HandleListCohorts(const storage::Principal& principal,
                                                 const tnps::v1::ListCohortsRequest* request,
                                                 tnps::v1::ListCohortsResponse* response) {
-  absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(context, core::Role::kRead);
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
   if (request->program_id() < 0) {
     return InvalidArgument("", {{"program_id", "must be 0 (all) or a programme id"}});
   }
   if (request->program_id() > 0) {
     absl::StatusOr<storage::Program> program =
-        store_.GetProgram(principal->tenant_id, request->program_id());
+        store_.GetProgram(principal.tenant_id, request->program_id());
     if (!program.ok()) return ToGrpcStatus(program.status());
   }
   absl::StatusOr<std::vector<storage::Cohort>> cohorts =
-      store_.ListCohorts(principal->tenant_id, request->program_id());
+      store_.ListCohorts(principal.tenant_id, request->program_id());
   if (!cohorts.ok()) return ToGrpcStatus(cohorts.status());
   for (const auto& c : *cohorts) CohortToProto(c, response->add_cohorts());
   return grpc::Status::OK;
 }
 
-grpc::Status TrainingService::HandleGetCohort(const grpc::ServerContextBase& context,
+grpc::Status TrainingService::HandleGetCohort(const storage::Principal& principal,
                                               const tnps::v1::GetCohortRequest* request,
                                               tnps::v1::GetCohortResponse* response) {
-  absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(context, core::Role::kRead);
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   CheckId(request->cohort_id(), "cohort_id", violations);
   if (!violations.empty()) return InvalidArgument("", violations);
   absl::StatusOr<storage::Cohort> cohort =
-      store_.GetCohort(principal->tenant_id, request->cohort_id());
+      store_.GetCohort(principal.tenant_id, request->cohort_id());
   if (!cohort.ok()) return ToGrpcStatus(cohort.status());
   absl::StatusOr<std::vector<core::Enrollment>> enrollments =
-      store_.CohortEnrollments(principal->tenant_id, request->cohort_id());
+      store_.CohortEnrollments(principal.tenant_id, request->cohort_id());
   if (!enrollments.ok()) return ToGrpcStatus(enrollments.status());
   CohortToProto(*cohort, response->mutable_cohort());
   for (const auto& e : *enrollments) EnrollmentToProto(e, response->add_enrollments());
   return grpc::Status::OK;
 }
 
-grpc::Status TrainingService::HandleEnrollAgents(const grpc::ServerContextBase& context,
+grpc::Status TrainingService::HandleEnrollAgents(const storage::Principal& principal,
                                                  const tnps::v1::EnrollAgentsRequest* request,
                                                  tnps::v1::EnrollAgentsResponse* response) {
-  absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(context, core::Role::kAdmin);
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   CheckId(request->cohort_id(), "cohort_id", violations);
   CheckBatchSize(request->agent_ids_size(), "agent_ids", violations);
@@ -252,7 +231,7 @@ grpc::Status TrainingService::HandleEnrollAgents(const grpc::ServerContextBase& 
   if (!violations.empty()) return InvalidArgument("", violations);
   std::vector<std::string> ids(request->agent_ids().begin(), request->agent_ids().end());
   absl::StatusOr<storage::EnrollmentWrite> outcome =
-      store_.Enroll(principal->tenant_id, request->cohort_id(), ids, enrolled_at);
+      store_.Enroll(principal.tenant_id, request->cohort_id(), ids, enrolled_at);
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   if (!outcome->violations.empty()) return InvalidArgument("", outcome->violations);
   response->set_enrolled(outcome->enrolled);
@@ -260,11 +239,8 @@ grpc::Status TrainingService::HandleEnrollAgents(const grpc::ServerContextBase& 
 }
 
 grpc::Status TrainingService::HandleRecordCompletions(
-    const grpc::ServerContextBase& context, const tnps::v1::RecordCompletionsRequest* request,
+    const storage::Principal& principal, const tnps::v1::RecordCompletionsRequest* request,
     tnps::v1::RecordCompletionsResponse* response) {
-  absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(context, core::Role::kAdmin);
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   CheckId(request->cohort_id(), "cohort_id", violations);
   CheckBatchSize(request->completions_size(), "completions", violations);
@@ -291,7 +267,7 @@ grpc::Status TrainingService::HandleRecordCompletions(
   }
   if (!violations.empty()) return InvalidArgument("", violations);
   absl::StatusOr<storage::CompletionWrite> outcome =
-      store_.RecordCompletions(principal->tenant_id, request->cohort_id(), records);
+      store_.RecordCompletions(principal.tenant_id, request->cohort_id(), records);
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   if (!outcome->violations.empty()) return InvalidArgument("", outcome->violations);
   response->set_recorded(outcome->recorded);
@@ -299,17 +275,14 @@ grpc::Status TrainingService::HandleRecordCompletions(
   return grpc::Status::OK;
 }
 
-grpc::Status TrainingService::HandleGetCohortUplift(const grpc::ServerContextBase& context,
+grpc::Status TrainingService::HandleGetCohortUplift(const storage::Principal& principal,
                                                     const tnps::v1::GetCohortUpliftRequest* request,
                                                     tnps::v1::GetCohortUpliftResponse* response) {
-  absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(context, core::Role::kRead);
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   const UpliftOptions options = CheckUpliftRequest(*request, violations);
   if (!violations.empty()) return InvalidArgument("", violations);
 
-  const int64_t tenant = principal->tenant_id;
+  const int64_t tenant = principal.tenant_id;
   absl::StatusOr<storage::Cohort> cohort = store_.GetCohort(tenant, request->cohort_id());
   if (!cohort.ok()) return ToGrpcStatus(cohort.status());
   absl::StatusOr<std::vector<core::Enrollment>> programme =
@@ -329,7 +302,7 @@ grpc::Status TrainingService::HandleGetCohortUplift(const grpc::ServerContextBas
       core::EstimateCohortUplift(*agents, *counts, options.confidence_level);
   if (!estimate.ok()) return ToGrpcStatus(estimate.status());
   UpliftToProto(*estimate, *cohort, options.confidence_level, response);
-  response->set_time_zone(principal->time_zone);
+  response->set_time_zone(principal.time_zone);
   return grpc::Status::OK;
 }
 
@@ -368,17 +341,14 @@ absl::StatusOr<core::UpliftCounts> TrainingService::ReadUpliftCounts(
 }
 
 grpc::Status TrainingService::HandleGetProgramImpact(
-    const grpc::ServerContextBase& context, const tnps::v1::GetProgramImpactRequest* request,
+    const storage::Principal& principal, const tnps::v1::GetProgramImpactRequest* request,
     tnps::v1::GetProgramImpactResponse* response) {
-  absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(context, core::Role::kRead);
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   const ImpactOptions options =
-      CheckImpactRequest(*request, TenantToday(principal->time_zone), violations);
+      CheckImpactRequest(*request, TenantToday(principal.time_zone), violations);
   if (!violations.empty()) return InvalidArgument("", violations);
 
-  const int64_t tenant = principal->tenant_id;
+  const int64_t tenant = principal.tenant_id;
   absl::StatusOr<storage::Program> program = store_.GetProgram(tenant, request->program_id());
   if (!program.ok()) return ToGrpcStatus(program.status());
   absl::StatusOr<std::vector<core::Enrollment>> enrollments =
@@ -398,23 +368,20 @@ grpc::Status TrainingService::HandleGetProgramImpact(
                      " (a group needs responses before its training)"));
   }
   ImpactToProto(*impact, *program, options, response);
-  response->set_time_zone(principal->time_zone);
+  response->set_time_zone(principal.time_zone);
   return grpc::Status::OK;
 }
 
-grpc::Status TrainingService::HandlePlanCohort(const grpc::ServerContextBase& context,
+grpc::Status TrainingService::HandlePlanCohort(const storage::Principal& principal,
                                                const tnps::v1::PlanCohortRequest* request,
                                                tnps::v1::PlanCohortResponse* response) {
-  absl::StatusOr<storage::Principal> principal =
-      authenticator_.Authenticate(context, core::Role::kRead);
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
   std::vector<core::FieldViolation> violations;
   CheckPlanRequest(*request, violations);
   if (!violations.empty()) return InvalidArgument("", violations);
 
-  const absl::CivilDay today = TenantToday(principal->time_zone);
+  const absl::CivilDay today = TenantToday(principal.time_zone);
   absl::StatusOr<std::vector<storage::GroupCounts>> groups = analytics_.GroupTotals(
-      {.tenant_id = principal->tenant_id, .days = {today - 7 * kPlanHistoryWeeks, today - 1}},
+      {.tenant_id = principal.tenant_id, .days = {today - 7 * kPlanHistoryWeeks, today - 1}},
       storage::RollupGroup::kAgentAndTeam);
   if (!groups.ok()) return ToGrpcStatus(groups.status());
   std::map<std::string, core::NpsCounts> per_agent;
@@ -431,89 +398,100 @@ grpc::Status TrainingService::HandlePlanCohort(const grpc::ServerContextBase& co
 grpc::ServerUnaryReactor* TrainingService::UpsertAgents(
     grpc::CallbackServerContext* context, const tnps::v1::UpsertAgentsRequest* request,
     tnps::v1::UpsertAgentsResponse* response) {
-  return executor_.Run(context, [this, context, request, response] {
-    return HandleUpsertAgents(*context, request, response);
-  });
+  return executor_.Run(context, core::Role::kAdmin,
+                       [this, request, response](const storage::Principal& principal) {
+                         return HandleUpsertAgents(principal, request, response);
+                       });
 }
 
 grpc::ServerUnaryReactor* TrainingService::CreateProgram(
     grpc::CallbackServerContext* context, const tnps::v1::CreateProgramRequest* request,
     tnps::v1::CreateProgramResponse* response) {
-  return executor_.Run(context, [this, context, request, response] {
-    return HandleCreateProgram(*context, request, response);
-  });
+  return executor_.Run(context, core::Role::kAdmin,
+                       [this, request, response](const storage::Principal& principal) {
+                         return HandleCreateProgram(principal, request, response);
+                       });
 }
 
 grpc::ServerUnaryReactor* TrainingService::ListPrograms(
     grpc::CallbackServerContext* context, const tnps::v1::ListProgramsRequest* request,
     tnps::v1::ListProgramsResponse* response) {
-  return executor_.Run(context, [this, context, request, response] {
-    return HandleListPrograms(*context, request, response);
-  });
+  return executor_.Run(context, core::Role::kRead,
+                       [this, request, response](const storage::Principal& principal) {
+                         return HandleListPrograms(principal, request, response);
+                       });
 }
 
 grpc::ServerUnaryReactor* TrainingService::CreateCohort(
     grpc::CallbackServerContext* context, const tnps::v1::CreateCohortRequest* request,
     tnps::v1::CreateCohortResponse* response) {
-  return executor_.Run(context, [this, context, request, response] {
-    return HandleCreateCohort(*context, request, response);
-  });
+  return executor_.Run(context, core::Role::kAdmin,
+                       [this, request, response](const storage::Principal& principal) {
+                         return HandleCreateCohort(principal, request, response);
+                       });
 }
 
 grpc::ServerUnaryReactor* TrainingService::ListCohorts(grpc::CallbackServerContext* context,
                                                        const tnps::v1::ListCohortsRequest* request,
                                                        tnps::v1::ListCohortsResponse* response) {
-  return executor_.Run(context, [this, context, request, response] {
-    return HandleListCohorts(*context, request, response);
-  });
+  return executor_.Run(context, core::Role::kRead,
+                       [this, request, response](const storage::Principal& principal) {
+                         return HandleListCohorts(principal, request, response);
+                       });
 }
 
 grpc::ServerUnaryReactor* TrainingService::GetCohort(grpc::CallbackServerContext* context,
                                                      const tnps::v1::GetCohortRequest* request,
                                                      tnps::v1::GetCohortResponse* response) {
-  return executor_.Run(context, [this, context, request, response] {
-    return HandleGetCohort(*context, request, response);
-  });
+  return executor_.Run(context, core::Role::kRead,
+                       [this, request, response](const storage::Principal& principal) {
+                         return HandleGetCohort(principal, request, response);
+                       });
 }
 
 grpc::ServerUnaryReactor* TrainingService::EnrollAgents(
     grpc::CallbackServerContext* context, const tnps::v1::EnrollAgentsRequest* request,
     tnps::v1::EnrollAgentsResponse* response) {
-  return executor_.Run(context, [this, context, request, response] {
-    return HandleEnrollAgents(*context, request, response);
-  });
+  return executor_.Run(context, core::Role::kAdmin,
+                       [this, request, response](const storage::Principal& principal) {
+                         return HandleEnrollAgents(principal, request, response);
+                       });
 }
 
 grpc::ServerUnaryReactor* TrainingService::RecordCompletions(
     grpc::CallbackServerContext* context, const tnps::v1::RecordCompletionsRequest* request,
     tnps::v1::RecordCompletionsResponse* response) {
-  return executor_.Run(context, [this, context, request, response] {
-    return HandleRecordCompletions(*context, request, response);
-  });
+  return executor_.Run(context, core::Role::kAdmin,
+                       [this, request, response](const storage::Principal& principal) {
+                         return HandleRecordCompletions(principal, request, response);
+                       });
 }
 
 grpc::ServerUnaryReactor* TrainingService::GetCohortUplift(
     grpc::CallbackServerContext* context, const tnps::v1::GetCohortUpliftRequest* request,
     tnps::v1::GetCohortUpliftResponse* response) {
-  return executor_.Run(context, [this, context, request, response] {
-    return HandleGetCohortUplift(*context, request, response);
-  });
+  return executor_.Run(context, core::Role::kRead,
+                       [this, request, response](const storage::Principal& principal) {
+                         return HandleGetCohortUplift(principal, request, response);
+                       });
 }
 
 grpc::ServerUnaryReactor* TrainingService::GetProgramImpact(
     grpc::CallbackServerContext* context, const tnps::v1::GetProgramImpactRequest* request,
     tnps::v1::GetProgramImpactResponse* response) {
-  return executor_.Run(context, [this, context, request, response] {
-    return HandleGetProgramImpact(*context, request, response);
-  });
+  return executor_.Run(context, core::Role::kRead,
+                       [this, request, response](const storage::Principal& principal) {
+                         return HandleGetProgramImpact(principal, request, response);
+                       });
 }
 
 grpc::ServerUnaryReactor* TrainingService::PlanCohort(grpc::CallbackServerContext* context,
                                                       const tnps::v1::PlanCohortRequest* request,
                                                       tnps::v1::PlanCohortResponse* response) {
-  return executor_.Run(context, [this, context, request, response] {
-    return HandlePlanCohort(*context, request, response);
-  });
+  return executor_.Run(context, core::Role::kRead,
+                       [this, request, response](const storage::Principal& principal) {
+                         return HandlePlanCohort(principal, request, response);
+                       });
 }
 
 }  // namespace tnps::services

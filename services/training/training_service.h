@@ -14,7 +14,7 @@ namespace tnps::services {
 
 class TrainingService final : public tnps::v1::TrainingService::CallbackService {
  public:
-  TrainingService(Authenticator& authenticator, storage::TrainingStore& store,
+  TrainingService(storage::TrainingStore& store,
                   storage::AnalyticsStore& analytics, CallExecutor& executor);
 
   grpc::ServerUnaryReactor* UpsertAgents(grpc::CallbackServerContext* context,
@@ -53,37 +53,37 @@ class TrainingService final : public tnps::v1::TrainingService::CallbackService 
 
  private:
   // The handlers, run on the call executor (services/common/call_executor.h).
-  grpc::Status HandleUpsertAgents(const grpc::ServerContextBase& context,
+  grpc::Status HandleUpsertAgents(const storage::Principal& principal,
                                   const tnps::v1::UpsertAgentsRequest* request,
                                   tnps::v1::UpsertAgentsResponse* response);
-  grpc::Status HandleCreateProgram(const grpc::ServerContextBase& context,
+  grpc::Status HandleCreateProgram(const storage::Principal& principal,
                                    const tnps::v1::CreateProgramRequest* request,
                                    tnps::v1::CreateProgramResponse* response);
-  grpc::Status HandleListPrograms(const grpc::ServerContextBase& context,
+  grpc::Status HandleListPrograms(const storage::Principal& principal,
                                   const tnps::v1::ListProgramsRequest* request,
                                   tnps::v1::ListProgramsResponse* response);
-  grpc::Status HandleCreateCohort(const grpc::ServerContextBase& context,
+  grpc::Status HandleCreateCohort(const storage::Principal& principal,
                                   const tnps::v1::CreateCohortRequest* request,
                                   tnps::v1::CreateCohortResponse* response);
-  grpc::Status HandleListCohorts(const grpc::ServerContextBase& context,
+  grpc::Status HandleListCohorts(const storage::Principal& principal,
                                  const tnps::v1::ListCohortsRequest* request,
                                  tnps::v1::ListCohortsResponse* response);
-  grpc::Status HandleGetCohort(const grpc::ServerContextBase& context,
+  grpc::Status HandleGetCohort(const storage::Principal& principal,
                                const tnps::v1::GetCohortRequest* request,
                                tnps::v1::GetCohortResponse* response);
-  grpc::Status HandleEnrollAgents(const grpc::ServerContextBase& context,
+  grpc::Status HandleEnrollAgents(const storage::Principal& principal,
                                   const tnps::v1::EnrollAgentsRequest* request,
                                   tnps::v1::EnrollAgentsResponse* response);
-  grpc::Status HandleRecordCompletions(const grpc::ServerContextBase& context,
+  grpc::Status HandleRecordCompletions(const storage::Principal& principal,
                                        const tnps::v1::RecordCompletionsRequest* request,
                                        tnps::v1::RecordCompletionsResponse* response);
-  grpc::Status HandleGetCohortUplift(const grpc::ServerContextBase& context,
+  grpc::Status HandleGetCohortUplift(const storage::Principal& principal,
                                      const tnps::v1::GetCohortUpliftRequest* request,
                                      tnps::v1::GetCohortUpliftResponse* response);
-  grpc::Status HandleGetProgramImpact(const grpc::ServerContextBase& context,
+  grpc::Status HandleGetProgramImpact(const storage::Principal& principal,
                                       const tnps::v1::GetProgramImpactRequest* request,
                                       tnps::v1::GetProgramImpactResponse* response);
-  grpc::Status HandlePlanCohort(const grpc::ServerContextBase& context,
+  grpc::Status HandlePlanCohort(const storage::Principal& principal,
                                 const tnps::v1::PlanCohortRequest* request,
                                 tnps::v1::PlanCohortResponse* response);
 
@@ -91,7 +91,6 @@ class TrainingService final : public tnps::v1::TrainingService::CallbackService 
   absl::StatusOr<core::UpliftCounts> ReadUpliftCounts(int64_t tenant_id,
                                                       const core::UpliftAgents& agents);
 
-  Authenticator& authenticator_;
   storage::TrainingStore& store_;
   storage::AnalyticsStore& analytics_;
   CallExecutor& executor_;

@@ -2,9 +2,9 @@
 // run, a fixed number wait, and every call beyond them is answered
 // RESOURCE_EXHAUSTED at once, while the server's thread count stays flat;
 // and a call's deadline or cancellation stops its database work.
-// A lock held on api_keys from another session makes every call block in
-// authentication (the key cache is off), so the test controls how long the
-// server's read threads stay busy.
+// A lock held on the rollup tables from another session makes every read
+// block in its query (the key is verified and cached beforehand), so the
+// test controls how long the server's read threads stay busy.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -21,6 +21,10 @@ namespace {
 constexpr int kReadThreads = 2;
 constexpr int kMaxQueued = 3;
 
+constexpr char kLockRollups[] =
+    "LOCK TABLE daily_rollups, rollup_agent_days, rollup_agent_weeks, rollup_team_days, "
+    "rollup_tenant_days, rollup_changes IN ACCESS EXCLUSIVE MODE";
+
 // The Threads: line of /proc/PID/status.
 int ThreadsOf(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
@@ -34,9 +38,42 @@ int ThreadsOf(pid_t pid) {
 class BoundedReadsE2eTest : public IngestFixture {
  protected:
   std::vector<std::string> ServerFlags() const override {
-    return {"--auth_cache_ttl=0s", "--read_threads=" + std::to_string(kReadThreads),
-            "--max_queued_reads=" + std::to_string(kMaxQueued)};
+    return {"--auth_cache_ttl=1h", "--read_threads=" + std::to_string(kReadThreads),
+            "--max_queued_reads=" + std::to_string(kMaxQueued),
+            "--max_running_reads_per_tenant=" + std::to_string(kReadThreads),
+            "--max_queued_reads_per_tenant=" + std::to_string(kMaxQueued)};
   }
+
+  void SetUp() override {
+    IngestFixture::SetUp();
+    channel_ = server_->NewChannel();
+    // Verified and cached now, so that the calls under test only wait in
+    // their queries.
+    ASSERT_TRUE(GetNps(read_key_a_).ok());
+  }
+
+  static tnps::v1::GetNpsRequest January() {
+    tnps::v1::GetNpsRequest request;
+    *request.mutable_filter()->mutable_start_date() = ProtoDate(absl::CivilDay(2026, 1, 1));
+    *request.mutable_filter()->mutable_end_date() = ProtoDate(absl::CivilDay(2026, 1, 31));
+    return request;
+  }
+
+  grpc::Status GetNps(const std::string& key, grpc::ClientContext* context = nullptr) {
+    grpc::ClientContext own;
+    if (context == nullptr) context = &own;
+    context->AddMetadata("authorization", "Bearer " + key);
+    auto stub = tnps::v1::AnalyticsService::NewStub(channel_);
+    tnps::v1::GetNpsResponse response;
+    return stub->GetNps(context, January(), &response);
+  }
+
+  void TearDown() override {
+    channel_.reset();
+    IngestFixture::TearDown();
+  }
+
+  std::shared_ptr<grpc::Channel> channel_;
 };
 
 TEST_F(BoundedReadsE2eTest, CallsBeyondTheRunningAndQueuedOnesAreRefusedAtOnce) {
@@ -46,9 +83,9 @@ TEST_F(BoundedReadsE2eTest, CallsBeyondTheRunningAndQueuedOnesAreRefusedAtOnce) 
 
   pqxx::connection blocker(db_->url());
   pqxx::work lock(blocker);
-  lock.exec0("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE");
+  lock.exec0(kLockRollups);
 
-  auto stub = tnps::v1::AnalyticsService::NewStub(server_->NewChannel());
+  auto stub = tnps::v1::AnalyticsService::NewStub(channel_);
   grpc::CompletionQueue cq;
   struct Call {
     grpc::ClientContext context;
@@ -56,9 +93,7 @@ TEST_F(BoundedReadsE2eTest, CallsBeyondTheRunningAndQueuedOnesAreRefusedAtOnce) 
     grpc::Status status;
   };
   std::vector<std::unique_ptr<Call>> calls;
-  tnps::v1::GetNpsRequest request;
-  *request.mutable_filter()->mutable_start_date() = ProtoDate(absl::CivilDay(2026, 1, 1));
-  *request.mutable_filter()->mutable_end_date() = ProtoDate(absl::CivilDay(2026, 1, 31));
+  const tnps::v1::GetNpsRequest request = January();
   for (int i = 0; i < kCalls; ++i) {
     auto call = std::make_unique<Call>();
     call->context.AddMetadata("authorization", "Bearer " + read_key_a_);
@@ -119,17 +154,14 @@ int64_t RunningStatementsAfterSettling(pqxx::connection& conn) {
 TEST_F(BoundedReadsE2eTest, CallDeadlineEndsItsDatabaseWork) {
   pqxx::connection blocker(db_->url());
   pqxx::work lock(blocker);
-  lock.exec0("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE");
+  lock.exec0(kLockRollups);
   pqxx::connection observer(db_->url());
 
-  auto stub = tnps::v1::AnalyticsService::NewStub(server_->NewChannel());
   grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + read_key_a_);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
-  tnps::v1::GetNpsResponse response;
-  const grpc::Status status = stub->GetNps(&context, tnps::v1::GetNpsRequest(), &response);
+  const grpc::Status status = GetNps(read_key_a_, &context);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
-  // Without the deadline reaching the database the lookup would wait for
+  // Without the deadline reaching the database the query would wait for
   // the lock (30 s statement timeout).
   EXPECT_EQ(RunningStatementsAfterSettling(observer), 0);
 }
@@ -137,20 +169,17 @@ TEST_F(BoundedReadsE2eTest, CallDeadlineEndsItsDatabaseWork) {
 TEST_F(BoundedReadsE2eTest, CancelledCallEndsItsDatabaseWork) {
   pqxx::connection blocker(db_->url());
   pqxx::work lock(blocker);
-  lock.exec0("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE");
+  lock.exec0(kLockRollups);
   pqxx::connection observer(db_->url());
 
-  auto stub = tnps::v1::AnalyticsService::NewStub(server_->NewChannel());
   grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + read_key_a_);
   std::thread canceller([&] {
     for (int i = 0; i < 100 && RunningStatements(observer) == 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     context.TryCancel();
   });
-  tnps::v1::GetNpsResponse response;
-  const grpc::Status status = stub->GetNps(&context, tnps::v1::GetNpsRequest(), &response);
+  const grpc::Status status = GetNps(read_key_a_, &context);
   canceller.join();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED) << status.error_message();
   EXPECT_EQ(RunningStatementsAfterSettling(observer), 0);
