@@ -16,40 +16,10 @@
 #include "services/common/proto_time.h"
 #include "services/training/estimate_mapping.h"
 #include "services/training/training_mapping.h"
+#include "services/training/training_requests.h"
 
 namespace tnps::services {
 namespace {
-
-bool IsCurrencyCode(const std::string& code) {
-  if (code.size() != 3) return false;
-  for (char c : code) {
-    if (c < 'A' || c > 'Z') return false;
-  }
-  return true;
-}
-
-void CheckName(const std::string& name, const std::string& field,
-               std::vector<core::FieldViolation>& violations) {
-  if (name.empty()) {
-    violations.push_back({field, "is required"});
-  } else if (name.size() > kMaxNameBytes) {
-    violations.push_back({field, absl::StrCat("is longer than ", kMaxNameBytes, " bytes")});
-  }
-}
-
-void CheckBatchSize(int size, const std::string& field,
-                    std::vector<core::FieldViolation>& violations) {
-  if (size == 0) {
-    violations.push_back({field, "is empty"});
-  } else if (size > kMaxTrainingBatch) {
-    violations.push_back(
-        {field, absl::StrCat("has ", size, " entries; the limit is ", kMaxTrainingBatch)});
-  }
-}
-
-void CheckId(int64_t id, const std::string& field, std::vector<core::FieldViolation>& violations) {
-  if (id <= 0) violations.push_back({field, "is required"});
-}
 
 // Rows per agent and team, as storage groups them, as AgentTotals (one per
 // row; core adds up an agent's rows).
@@ -70,30 +40,7 @@ grpc::Status TrainingService::HandleUpsertAgents(const storage::Principal& princ
                                                  const tnps::v1::UpsertAgentsRequest* request,
                                                  tnps::v1::UpsertAgentsResponse* response) {
   std::vector<core::FieldViolation> violations;
-  CheckBatchSize(request->agents_size(), "agents", violations);
-  std::vector<storage::RosterAgent> agents;
-  std::set<std::string> seen;
-  for (int i = 0; i < request->agents_size() && i < kMaxTrainingBatch; ++i) {
-    const tnps::v1::Agent& a = request->agents(i);
-    const std::string prefix = absl::StrCat("agents[", i, "].");
-    CheckId(a.agent_id(), prefix + "agent_id", violations);
-    CheckId(a.team_id(), prefix + "team_id", violations);
-    if (!seen.insert(a.agent_id()).second) {
-      violations.push_back({prefix + "agent_id", "appears twice in the request"});
-    }
-    if (a.display_name().size() > kMaxNameBytes) {
-      violations.push_back({prefix + "display_name", "is longer than 200 bytes"});
-    }
-    if (a.region().size() > kMaxTrainingIdBytes) {
-      violations.push_back({prefix + "region", "is longer than 128 bytes"});
-    }
-    std::optional<absl::CivilDay> hire_date;
-    if (a.has_hire_date()) {
-      hire_date = MapDate(true, a.hire_date(), prefix + "hire_date", violations);
-    }
-    agents.push_back(
-        {a.agent_id(), a.display_name(), a.team_id(), a.region(), hire_date, a.active()});
-  }
+  const std::vector<storage::RosterAgent> agents = CheckUpsertAgentsRequest(*request, violations);
   if (!violations.empty()) return InvalidArgument("", violations);
   absl::StatusOr<storage::RosterWrite> outcome = store_.UpsertAgents(principal.tenant_id, agents);
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
@@ -105,29 +52,9 @@ grpc::Status TrainingService::HandleUpsertAgents(const storage::Principal& princ
 grpc::Status TrainingService::HandleCreateProgram(const storage::Principal& principal,
                                                   const tnps::v1::CreateProgramRequest* request,
                                                   tnps::v1::CreateProgramResponse* response) {
-  const tnps::v1::Program& p = request->program();
   std::vector<core::FieldViolation> violations;
-  CheckName(p.name(), "program.name", violations);
-  if (p.description().size() > kMaxDescriptionBytes) {
-    violations.push_back({"program.description", "is longer than 4000 bytes"});
-  }
-  if (!std::isfinite(p.hours_per_participant()) || p.hours_per_participant() < 0 ||
-      p.hours_per_participant() > 10000) {
-    violations.push_back({"program.hours_per_participant", "must be 0..10000"});
-  }
-  if (p.cost_per_hour_micros() < 0) {
-    violations.push_back({"program.cost_per_hour_micros", "must not be negative"});
-  }
-  if (!IsCurrencyCode(p.currency_code())) {
-    violations.push_back({"program.currency_code", "must be an ISO 4217 code such as EUR"});
-  }
+  const storage::Program program = CheckCreateProgramRequest(*request, violations);
   if (!violations.empty()) return InvalidArgument("", violations);
-  storage::Program program;
-  program.name = p.name();
-  program.description = p.description();
-  program.hours_per_participant = p.hours_per_participant();
-  program.cost_per_hour_micros = p.cost_per_hour_micros();
-  program.currency_code = p.currency_code();
   absl::StatusOr<storage::Program> created = store_.CreateProgram(principal.tenant_id, program);
   if (!created.ok()) return ToGrpcStatus(created.status());
   ProgramToProto(*created, response->mutable_program());
@@ -147,24 +74,10 @@ grpc::Status TrainingService::HandleListPrograms(const storage::Principal& princ
 grpc::Status TrainingService::HandleCreateCohort(const storage::Principal& principal,
                                                  const tnps::v1::CreateCohortRequest* request,
                                                  tnps::v1::CreateCohortResponse* response) {
-  const tnps::v1::Cohort& c = request->cohort();
   std::vector<core::FieldViolation> violations;
-  CheckId(c.program_id(), "cohort.program_id", violations);
-  CheckName(c.name(), "cohort.name", violations);
-  std::optional<absl::CivilDay> start = MapDate(c.has_planned_start_date(), c.planned_start_date(),
-                                                "cohort.planned_start_date", violations);
-  std::optional<absl::CivilDay> end = MapDate(c.has_planned_end_date(), c.planned_end_date(),
-                                              "cohort.planned_end_date", violations);
-  if (start && end && *end < *start) {
-    violations.push_back({"cohort.planned_end_date", "is before planned_start_date"});
-  }
-  if (!violations.empty()) return InvalidArgument("", violations);
-  storage::Cohort cohort;
-  cohort.program_id = c.program_id();
-  cohort.name = c.name();
-  cohort.planned_start = *start;
-  cohort.planned_end = *end;
-  absl::StatusOr<storage::Cohort> created = store_.CreateCohort(principal.tenant_id, cohort);
+  const std::optional<storage::Cohort> cohort = CheckCreateCohortRequest(*request, violations);
+  if (!cohort) return InvalidArgument("", violations);
+  absl::StatusOr<storage::Cohort> created = store_.CreateCohort(principal.tenant_id, *cohort);
   if (!created.ok()) return ToGrpcStatus(created.status());
   CohortToProto(*created, response->mutable_cohort());
   return grpc::Status::OK;
@@ -173,9 +86,9 @@ grpc::Status TrainingService::HandleCreateCohort(const storage::Principal& princ
 grpc::Status TrainingService::HandleListCohorts(const storage::Principal& principal,
                                                 const tnps::v1::ListCohortsRequest* request,
                                                 tnps::v1::ListCohortsResponse* response) {
-  if (request->program_id() < 0) {
-    return InvalidArgument("", {{"program_id", "must be 0 (all) or a programme id"}});
-  }
+  std::vector<core::FieldViolation> violations;
+  CheckListCohortsRequest(*request, violations);
+  if (!violations.empty()) return InvalidArgument("", violations);
   if (request->program_id() > 0) {
     absl::StatusOr<storage::Program> program =
         store_.GetProgram(principal.tenant_id, request->program_id());
@@ -192,7 +105,7 @@ grpc::Status TrainingService::HandleGetCohort(const storage::Principal& principa
                                               const tnps::v1::GetCohortRequest* request,
                                               tnps::v1::GetCohortResponse* response) {
   std::vector<core::FieldViolation> violations;
-  CheckId(request->cohort_id(), "cohort_id", violations);
+  CheckGetCohortRequest(*request, violations);
   if (!violations.empty()) return InvalidArgument("", violations);
   absl::StatusOr<storage::Cohort> cohort =
       store_.GetCohort(principal.tenant_id, request->cohort_id());
@@ -209,25 +122,7 @@ grpc::Status TrainingService::HandleEnrollAgents(const storage::Principal& princ
                                                  const tnps::v1::EnrollAgentsRequest* request,
                                                  tnps::v1::EnrollAgentsResponse* response) {
   std::vector<core::FieldViolation> violations;
-  CheckId(request->cohort_id(), "cohort_id", violations);
-  CheckBatchSize(request->agent_ids_size(), "agent_ids", violations);
-  std::set<std::string> seen;
-  for (int i = 0; i < request->agent_ids_size() && i < kMaxTrainingBatch; ++i) {
-    const std::string field = absl::StrCat("agent_ids[", i, "]");
-    CheckId(request->agent_ids(i), field, violations);
-    if (!seen.insert(request->agent_ids(i)).second) {
-      violations.push_back({field, "appears twice in the request"});
-    }
-  }
-  absl::Time enrolled_at = absl::Now();
-  if (request->has_enroll_time()) {
-    std::optional<absl::Time> t = MapTimestamp(request->enroll_time(), "enroll_time", violations);
-    if (t && *t > absl::Now() + kMaxFutureSkew) {
-      violations.push_back({"enroll_time", "is in the future"});
-    } else if (t) {
-      enrolled_at = *t;
-    }
-  }
+  const absl::Time enrolled_at = CheckEnrollAgentsRequest(*request, absl::Now(), violations);
   if (!violations.empty()) return InvalidArgument("", violations);
   std::vector<std::string> ids(request->agent_ids().begin(), request->agent_ids().end());
   absl::StatusOr<storage::EnrollmentWrite> outcome =
@@ -242,29 +137,8 @@ grpc::Status TrainingService::HandleRecordCompletions(
     const storage::Principal& principal, const tnps::v1::RecordCompletionsRequest* request,
     tnps::v1::RecordCompletionsResponse* response) {
   std::vector<core::FieldViolation> violations;
-  CheckId(request->cohort_id(), "cohort_id", violations);
-  CheckBatchSize(request->completions_size(), "completions", violations);
-  std::vector<storage::CompletionRecord> records;
-  std::set<std::string> seen;
-  const absl::Time now = absl::Now();
-  for (int i = 0; i < request->completions_size() && i < kMaxTrainingBatch; ++i) {
-    const tnps::v1::Completion& c = request->completions(i);
-    const std::string prefix = absl::StrCat("completions[", i, "].");
-    CheckId(c.agent_id(), prefix + "agent_id", violations);
-    if (!seen.insert(c.agent_id()).second) {
-      violations.push_back({prefix + "agent_id", "appears twice in the request"});
-    }
-    std::optional<absl::Time> t;
-    if (c.has_completion_time()) {
-      t = MapTimestamp(c.completion_time(), prefix + "completion_time", violations);
-    } else {
-      violations.push_back({prefix + "completion_time", "is required"});
-    }
-    if (t && *t > now + kMaxFutureSkew) {
-      violations.push_back({prefix + "completion_time", "is in the future"});
-    }
-    if (t) records.push_back({c.agent_id(), *t});
-  }
+  const std::vector<storage::CompletionRecord> records =
+      CheckRecordCompletionsRequest(*request, absl::Now(), violations);
   if (!violations.empty()) return InvalidArgument("", violations);
   absl::StatusOr<storage::CompletionWrite> outcome =
       store_.RecordCompletions(principal.tenant_id, request->cohort_id(), records);
