@@ -12,8 +12,9 @@ packages=(
   postgresql postgresql-contrib
 )
 if [ "${1:-}" = "--tests" ]; then
-  # clang: the thread-safety build; chromium: renders the training report.
-  packages+=(clang chromium)
+  # clang: the thread-safety build; libclang-rt: libFuzzer and the sanitizers
+  # (fuzz/run.sh); chromium: renders the training report.
+  packages+=(clang libclang-rt-14-dev chromium)
 fi
 
 missing=()

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything (and the server and tnpsctl
-# again with Clang's thread-safety analysis), starts a throwaway PostgreSQL
-# cluster on a free loopback port, runs every test (unit, integration,
-# end-to-end) and removes the cluster. Extra arguments go to ctest
-# (for example: tests/run.sh -R e2e).
+# again with Clang's thread-safety analysis, and the fuzz targets), starts
+# a throwaway PostgreSQL cluster on a free loopback port, runs every test
+# (unit, integration, end-to-end), fuzzes each target for 15 s and removes
+# the cluster. Extra arguments go to ctest (for example: tests/run.sh -R
+# e2e).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,12 @@ cmake --build "$build"
 CXX=clang++ cmake -S . -B "$build-clang" -G Ninja -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$build-clang" --target tnps-server tnpsctl
 
+# The libFuzzer targets (Clang, ASan, UBSan), built now so that a build
+# failure stops the run early; each runs 15 s after the tests.
+CXX=clang++ cmake -S . -B "$build-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTNPS_FUZZ=ON \
+  >/dev/null
+cmake --build "$build-fuzz"
+
 # buf, for the API lint and the `buf curl` test (skipped without npm).
 tests/install_buf.sh "$build" || true
 
@@ -33,3 +40,8 @@ echo "test cluster: $cluster on 127.0.0.1:$port"
 export TNPS_TEST_PG="host=127.0.0.1 port=$port user=postgres connect_timeout=5"
 export TNPS_TEST_PG_CLUSTER_DIR="$cluster"
 ctest --test-dir "$build" --output-on-failure --timeout 600 -j 2 "$@"
+
+# A short fuzzing run of every target, from the seeds and whatever corpus
+# earlier runs on this machine kept (fuzz/run.sh; longer runs are in
+# docs/benchmarks.md).
+TNPS_FUZZ_BUILD_DIR="$build-fuzz" fuzz/run.sh 15

@@ -39,9 +39,12 @@ bool ParseTimestamp(absl::string_view text, google::protobuf::Timestamp* out) {
                        &error)) {
     return false;
   }
-  const int64_t nanos = absl::ToUnixNanos(time);
-  out->set_seconds(absl::ToUnixSeconds(time));
-  out->set_nanos(static_cast<int32_t>(nanos - out->seconds() * 1000000000));
+  // Seconds and the rest apart: nanoseconds since 1970 overflow int64 after
+  // 2262, and a CSV may hold any year (the server judges the range).
+  const int64_t seconds = absl::ToUnixSeconds(time);
+  out->set_seconds(seconds);
+  out->set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds))));
   return true;
 }
 

@@ -38,8 +38,7 @@ std::string GroupName(const std::string& key, tnps::v1::Dimension dimension) {
 
 }  // namespace
 
-AnalyticsService::AnalyticsService(storage::AnalyticsStore& store,
-                                   CallExecutor& executor)
+AnalyticsService::AnalyticsService(storage::AnalyticsStore& store, CallExecutor& executor)
     : store_(store), executor_(executor) {}
 
 grpc::Status AnalyticsService::HandleGetNps(const storage::Principal& principal,

@@ -12,8 +12,7 @@ namespace tnps::services {
 
 class AnalyticsService final : public tnps::v1::AnalyticsService::CallbackService {
  public:
-  AnalyticsService(storage::AnalyticsStore& store,
-                   CallExecutor& executor);
+  AnalyticsService(storage::AnalyticsStore& store, CallExecutor& executor);
 
   grpc::ServerUnaryReactor* GetNps(grpc::CallbackServerContext* context,
                                    const tnps::v1::GetNpsRequest* request,

@@ -39,27 +39,28 @@ class CallExecutor {
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, core::Role needed,
                                 Handler handler) {
     auto* reactor = new CallReactor;
-    authenticator_.Authenticate(
-        *context, needed,
-        [this, context, reactor,
-         handler = std::move(handler)](absl::StatusOr<storage::Principal> principal) mutable {
-          if (!principal.ok()) return reactor->Finish(ToGrpcStatus(principal.status()));
-          const int64_t tenant = principal->tenant_id;
-          absl::Status queued = executor_.TrySubmit(
-              tenant, [context, reactor, handler = std::move(handler),
-                       principal = *std::move(principal)]() mutable {
-                if (context->IsCancelled()) return reactor->Finish(grpc::Status::CANCELLED);
-                grpc::Status status;
-                {
-                  storage::ScopedCallLimits limits(
-                      {.deadline = absl::FromChrono(context->deadline()),
-                       .cancellation = &reactor->cancellation});
-                  status = handler(principal);
-                }
-                reactor->Finish(std::move(status));
-              });
-          if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));
-        });
+    authenticator_.Authenticate(*context, needed,
+                                [this, context, reactor, handler = std::move(handler)](
+                                    absl::StatusOr<storage::Principal> principal) mutable {
+                                  if (!principal.ok())
+                                    return reactor->Finish(ToGrpcStatus(principal.status()));
+                                  const int64_t tenant = principal->tenant_id;
+                                  absl::Status queued = executor_.TrySubmit(
+                                      tenant, [context, reactor, handler = std::move(handler),
+                                               principal = *std::move(principal)]() mutable {
+                                        if (context->IsCancelled())
+                                          return reactor->Finish(grpc::Status::CANCELLED);
+                                        grpc::Status status;
+                                        {
+                                          storage::ScopedCallLimits limits(
+                                              {.deadline = absl::FromChrono(context->deadline()),
+                                               .cancellation = &reactor->cancellation});
+                                          status = handler(principal);
+                                        }
+                                        reactor->Finish(std::move(status));
+                                      });
+                                  if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));
+                                });
     return reactor;
   }
 

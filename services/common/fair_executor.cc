@@ -25,9 +25,9 @@ absl::Status FairExecutor::TrySubmit(int64_t tenant, std::function<void()> work)
   }
   TenantQueue& queue = tenants_[tenant];
   if (queue.waiting.size() >= static_cast<size_t>(options_.max_queued_per_tenant)) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "this tenant already has ", queue.running, " calls of this kind running and ",
-        queue.waiting.size(), " waiting, as many as it may; retry with backoff"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("this tenant already has ", queue.running, " calls of this kind running and ",
+                     queue.waiting.size(), " waiting, as many as it may; retry with backoff"));
   }
   queue.waiting.push_back(std::move(work));
   ++queued_;

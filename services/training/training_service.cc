@@ -32,8 +32,8 @@ std::vector<core::AgentTotal> AgentTotals(std::vector<storage::GroupCounts> grou
 
 }  // namespace
 
-TrainingService::TrainingService(storage::TrainingStore& store,
-                                 storage::AnalyticsStore& analytics, CallExecutor& executor)
+TrainingService::TrainingService(storage::TrainingStore& store, storage::AnalyticsStore& analytics,
+                                 CallExecutor& executor)
     : store_(store), analytics_(analytics), executor_(executor) {}
 
 grpc::Status TrainingService::HandleUpsertAgents(const storage::Principal& principal,
@@ -64,8 +64,7 @@ grpc::Status TrainingService::HandleCreateProgram(const storage::Principal& prin
 grpc::Status TrainingService::HandleListPrograms(const storage::Principal& principal,
                                                  const tnps::v1::ListProgramsRequest* request,
                                                  tnps::v1::ListProgramsResponse* response) {
-  absl::StatusOr<std::vector<storage::Program>> programs =
-      store_.ListPrograms(principal.tenant_id);
+  absl::StatusOr<std::vector<storage::Program>> programs = store_.ListPrograms(principal.tenant_id);
   if (!programs.ok()) return ToGrpcStatus(programs.status());
   for (const auto& p : *programs) ProgramToProto(p, response->add_programs());
   return grpc::Status::OK;

@@ -14,8 +14,8 @@ namespace tnps::services {
 
 class TrainingService final : public tnps::v1::TrainingService::CallbackService {
  public:
-  TrainingService(storage::TrainingStore& store,
-                  storage::AnalyticsStore& analytics, CallExecutor& executor);
+  TrainingService(storage::TrainingStore& store, storage::AnalyticsStore& analytics,
+                  CallExecutor& executor);
 
   grpc::ServerUnaryReactor* UpsertAgents(grpc::CallbackServerContext* context,
                                          const tnps::v1::UpsertAgentsRequest* request,

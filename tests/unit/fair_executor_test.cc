@@ -85,10 +85,12 @@ TEST(FairExecutor, TenantsAreServedInTurn) {
   std::atomic<int> done = 0;
   for (int tenant : {1, 2}) {
     for (int i = 0; i < 3; ++i) {
-      ASSERT_TRUE(executor.TrySubmit(tenant, [&order, &done, tenant] {
-                            order.push_back(tenant);
-                            ++done;
-                          })
+      ASSERT_TRUE(executor
+                      .TrySubmit(tenant,
+                                 [&order, &done, tenant] {
+                                   order.push_back(tenant);
+                                   ++done;
+                                 })
                       .ok());
     }
   }

@@ -25,6 +25,21 @@ TEST(ResponseCsv, ParsesARow) {
   EXPECT_EQ(r->attributes().at("queue"), "billing");
 }
 
+// Found by fuzz/csv_import_fuzzer: nanoseconds since 1970 overflowed.
+TEST(ResponseCsv, TimeAfter2262KeepsItsSecondsAndFraction) {
+  absl::StatusOr<ResponseCsvFormat> format = ResponseCsvFormat::FromHeader(kHeader);
+  ASSERT_TRUE(format.ok());
+  absl::StatusOr<tnps::v1::SurveyResponse> r =
+      format->Parse({"e1", "i1", "a1", "t1", "phone", "", "7", "4051-12-31T23:59:59.25Z",
+                     "1969-12-31T23:59:59.75Z", ""});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->interaction_time().seconds(), 65701583999);
+  EXPECT_EQ(r->interaction_time().nanos(), 250000000);
+  // Before 1970: seconds round down, the fraction stays positive.
+  EXPECT_EQ(r->response_time().seconds(), -1);
+  EXPECT_EQ(r->response_time().nanos(), 750000000);
+}
+
 TEST(ResponseCsv, EmptyScoreStaysAbsentForTheServerToReject) {
   absl::StatusOr<ResponseCsvFormat> format = ResponseCsvFormat::FromHeader(kHeader);
   ASSERT_TRUE(format.ok());
