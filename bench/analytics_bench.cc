@@ -82,11 +82,15 @@ SELECT tenant_id, local_day, agent_id, team_id, channel,
        count(*) FILTER (WHERE score <= 6)
 FROM responses WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5)sql",
                      tenant_id);
-    // As ingest does: every day changed, for the server's compactor.
-    txn.exec_params0(
-        "INSERT INTO rollup_changes (tenant_id, local_day) "
-        "SELECT DISTINCT tenant_id, local_day FROM daily_rollups WHERE tenant_id = $1",
-        tenant_id);
+    // As ingest does: every cell's counts as a change, for the server's
+    // compactor to add to the coarse rollups.
+    txn.exec_params0(R"sql(
+INSERT INTO rollup_changes (tenant_id, local_day, agent_id, team_id, channel,
+                            promoters, passives, detractors)
+SELECT tenant_id, local_day, agent_id, team_id, channel, promoters, passives, detractors
+FROM daily_rollups WHERE tenant_id = $1
+ORDER BY local_day, agent_id, team_id, channel)sql",
+                     tenant_id);
     txn.commit();
   }
   const absl::Time compaction_start = absl::Now();

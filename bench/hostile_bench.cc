@@ -56,8 +56,8 @@ std::shared_ptr<grpc::Channel> NewChannel(int id) {
   // A distinct argument: a connection of its own.
   args.SetInt("tnps.bench.channel", id);
   args.SetMaxSendMessageSize(64 << 20);
-  return grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server),
-                                   grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials(),
+                                   args);
 }
 
 void Authorize(grpc::ClientContext& context, const std::string& key) {
@@ -73,16 +73,15 @@ class Outcomes {
   }
   std::string Describe() {
     absl::MutexLock lock(&mu_);
-    static const std::map<int, const char*> kNames = {
-        {0, "OK"},
-        {1, "CANCELLED"},
-        {3, "INVALID_ARGUMENT"},
-        {4, "DEADLINE_EXCEEDED"},
-        {8, "RESOURCE_EXHAUSTED"},
-        {13, "INTERNAL"},
-        {14, "UNAVAILABLE"},
-        {16, "UNAUTHENTICATED"},
-        {7, "PERMISSION_DENIED"}};
+    static const std::map<int, const char*> kNames = {{0, "OK"},
+                                                      {1, "CANCELLED"},
+                                                      {3, "INVALID_ARGUMENT"},
+                                                      {4, "DEADLINE_EXCEEDED"},
+                                                      {8, "RESOURCE_EXHAUSTED"},
+                                                      {13, "INTERNAL"},
+                                                      {14, "UNAVAILABLE"},
+                                                      {16, "UNAUTHENTICATED"},
+                                                      {7, "PERMISSION_DENIED"}};
     std::string out;
     for (const auto& [code, n] : counts_) {
       auto it = kNames.find(code);
@@ -331,7 +330,8 @@ struct Attacks {
           Authorize(*contexts[i], absl::GetFlag(FLAGS_attacker_read_key));
           contexts[i]->set_deadline(Clock::now() + std::chrono::seconds(20));
           stub->AsyncGetNps(contexts[i].get(), request, &cq)
-              ->Finish(&responses[i], &statuses[i], reinterpret_cast<void*>(static_cast<intptr_t>(i)));
+              ->Finish(&responses[i], &statuses[i],
+                       reinterpret_cast<void*>(static_cast<intptr_t>(i)));
         }
         void* tag;
         bool ok;
@@ -446,15 +446,16 @@ int main(int argc, char** argv) {
 
   // Statements of the attacker still running once it has gone.
   absl::SleepFor(absl::Seconds(1));
-  const int64_t running = Query(
-      db,
-      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = "
-      "'active' AND pid <> pg_backend_pid()");
+  const int64_t running =
+      Query(db,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = "
+            "'active' AND pid <> pg_backend_pid()");
 
   victim.Run(absl::GetFlag(FLAGS_after), after_ms);
   const auto [after_rss, after_threads] = sampler.TakePeaks();
 
-  const int64_t stored = Query(db, "SELECT count(*) FROM responses WHERE external_id LIKE 'victim-%'");
+  const int64_t stored =
+      Query(db, "SELECT count(*) FROM responses WHERE external_id LIKE 'victim-%'");
   tnps::v1::GetNpsRequest check;
   *check.mutable_filter() = LastYear();
   grpc::ClientContext context;
@@ -471,20 +472,21 @@ int main(int argc, char** argv) {
   std::printf("%-40s %.0f MB / %d; %.2f / %.2f ms (%zu calls)\n", "under attack", attack_rss,
               attack_threads, Percentile(attack_ms, 0.5), Percentile(attack_ms, 0.99),
               attack_ms.size());
-  std::printf("%-40s %.0f MB / %d; %.2f / %.2f ms (%zu calls)\n", "after", after_rss,
-              after_threads, Percentile(after_ms, 0.5), Percentile(after_ms, 0.99),
-              after_ms.size());
+  std::printf("%-40s %.0f MB / %d; %.2f / %.2f ms (%zu calls)\n", "after", after_rss, after_threads,
+              Percentile(after_ms, 0.5), Percentile(after_ms, 0.99), after_ms.size());
   std::printf("victim p99 under attack / idle: %.2f\n",
               Percentile(attack_ms, 0.99) / std::max(0.001, Percentile(idle_ms, 0.99)));
   std::printf("victim: %lld sent, %lld acked, %lld stored; failures: %s\n",
               static_cast<long long>(victim.sent()), static_cast<long long>(victim.acked()),
               static_cast<long long>(stored), victim.failures().Describe().c_str());
-  std::printf("server afterwards: GetNps %s in %.1f ms; %lld statements still running 1 s after "
-              "the attack\n",
-              served.ok() ? "OK" : served.error_message().c_str(), check_ms,
-              static_cast<long long>(running));
+  std::printf(
+      "server afterwards: GetNps %s in %.1f ms; %lld statements still running 1 s after "
+      "the attack\n",
+      served.ok() ? "OK" : served.error_message().c_str(), check_ms,
+      static_cast<long long>(running));
   std::printf("\nwhat each attacker received (%.0f s):\n", attack_seconds);
-  std::printf("  300 unread GetNpsTrend on one connection: %s\n", attacks.unread.Describe().c_str());
+  std::printf("  300 unread GetNpsTrend on one connection: %s\n",
+              attacks.unread.Describe().c_str());
   std::printf("  20 silent streams of 999 responses: %s\n",
               attacks.silent_streams.Describe().c_str());
   std::printf("  15 MiB SubmitResponses without a key: %s\n",

@@ -115,10 +115,9 @@ ABSL_FLAG(absl::Duration, compact_interval, EnvDefault("TNPS_COMPACT_INTERVAL", 
 
 namespace {
 
-// (tenant, week)s whose changed days one compaction round recomputes: at
-// 10M responses and 1,000 agents, eight weeks are ~170k daily_rollups rows,
-// a round of a few seconds.
-constexpr int64_t kWeeksPerRound = 8;
+// Change rows one compaction round adds to the coarse rollups; a round's
+// cost follows them (about a second for 20,000 on a 2-core machine).
+constexpr int64_t kChangesPerRound = 20000;
 
 // Threads of gRPC's synchronous services (server reflection only; the tnps
 // services use the callback API).
@@ -196,7 +195,8 @@ int Serve() {
       {.database_url = database_url, .size = absl::GetFlag(FLAGS_write_threads)});
   tnps::storage::ConnectionPool read_pool(
       {.database_url = database_url, .size = absl::GetFlag(FLAGS_read_threads)});
-  tnps::storage::ConnectionPool key_pool({.database_url = database_url, .size = kKeyLookups.threads});
+  tnps::storage::ConnectionPool key_pool(
+      {.database_url = database_url, .size = kKeyLookups.threads});
   tnps::storage::ConnectionPool background_pool(
       {.database_url = database_url, .size = kBackgroundConnections});
   // Every store before the first query: a connection prepares the
@@ -267,7 +267,7 @@ int Serve() {
                listen.substr(0, listen.rfind(':')).c_str(), port);
   tnps::services::DatabaseHealth health(background_pool, *server->GetHealthCheckService(),
                                         absl::Seconds(2));
-  compactor.Start(absl::GetFlag(FLAGS_compact_interval), kWeeksPerRound);
+  compactor.Start(absl::GetFlag(FLAGS_compact_interval), kChangesPerRound);
 
   // Blocked in main() before any thread started, so only this wait sees them.
   sigset_t signals;

@@ -48,26 +48,32 @@ inserted AS (
   ON CONFLICT (tenant_id, external_id) DO NOTHING
   RETURNING tenant_id, external_id, response_id, local_day, agent_id, team_id, channel, score
 ),
+-- The counts of the rows inserted, per cell of daily_rollups.
+cells AS (
+  SELECT tenant_id, local_day, agent_id, team_id, channel,
+         count(*) FILTER (WHERE score >= 9) AS promoters,
+         count(*) FILTER (WHERE score BETWEEN 7 AND 8) AS passives,
+         count(*) FILTER (WHERE score <= 6) AS detractors
+  FROM inserted
+  GROUP BY tenant_id, local_day, agent_id, team_id, channel
+),
 rolled_up AS (
   INSERT INTO daily_rollups AS d (tenant_id, local_day, agent_id, team_id, channel,
                                   promoters, passives, detractors)
-  SELECT tenant_id, local_day, agent_id, team_id, channel,
-         count(*) FILTER (WHERE score >= 9),
-         count(*) FILTER (WHERE score BETWEEN 7 AND 8),
-         count(*) FILTER (WHERE score <= 6)
-  FROM inserted
-  GROUP BY tenant_id, local_day, agent_id, team_id, channel
+  SELECT * FROM cells
   ORDER BY tenant_id, local_day, agent_id, team_id, channel
   ON CONFLICT (tenant_id, local_day, agent_id, team_id, channel) DO UPDATE
   SET promoters = d.promoters + excluded.promoters,
       passives = d.passives + excluded.passives,
       detractors = d.detractors + excluded.detractors
 ),
--- One change row per day touched, for the coarse rollups' compactor
--- (storage/rollup_compactor.h). Appending takes no lock another writer waits on.
+-- The same counts as change rows, for the coarse rollups' compactor
+-- (storage/rollup_compactor.h) to add. Appending takes no lock another
+-- writer waits on.
 changed AS (
-  INSERT INTO rollup_changes (tenant_id, local_day)
-  SELECT DISTINCT tenant_id, local_day FROM inserted
+  INSERT INTO rollup_changes (tenant_id, local_day, agent_id, team_id, channel,
+                              promoters, passives, detractors)
+  SELECT * FROM cells
 )
 SELECT tenant_id, external_id, response_id FROM inserted)sql");
 
