@@ -23,6 +23,7 @@
 #include "core/role.h"
 #include "storage/api_key_store.h"
 #include "storage/connection_pool.h"
+#include "storage/rate_limit_store.h"
 #include "storage/tenant_store.h"
 #include "tnps/v1/ingest_service.grpc.pb.h"
 
@@ -65,8 +66,19 @@ struct Phase {
 Phase NewTenant(tnps::storage::ConnectionPool& pool, const std::string& name) {
   tnps::storage::TenantStore tenants(pool);
   tnps::storage::ApiKeyStore keys(pool);
+  tnps::storage::RateLimitStore limits(pool);
   const std::string unique = absl::StrCat(name, "-", absl::ToUnixSeconds(absl::Now()));
   if (!tenants.Create(unique, "UTC").ok()) std::abort();
+  // The benchmark measures throughput, so its tenants are not rate limited
+  // (the server's default is 1,000 calls/s per key).
+  if (!limits
+           .Set(unique, {.calls_per_second = 1e6,
+                         .call_burst = 1000000,
+                         .rows_per_second = 1e7,
+                         .row_burst = 10000000})
+           .ok()) {
+    std::abort();
+  }
   absl::StatusOr<tnps::storage::IssuedKey> key = keys.Issue(unique, tnps::core::Role::kIngest);
   if (!key.ok()) std::abort();
   return {unique, key->key};
