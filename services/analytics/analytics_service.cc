@@ -164,39 +164,41 @@ grpc::Status AnalyticsService::HandleCompareNps(const storage::Principal& princi
 
 // Each RPC runs on the call executor; the handlers above do the work.
 grpc::ServerUnaryReactor* AnalyticsService::GetNps(grpc::CallbackServerContext* context,
-                                                   const tnps::v1::GetNpsRequest* request,
-                                                   tnps::v1::GetNpsResponse* response) {
-  return executor_.Run(context, core::Role::kRead,
-                       [this, request, response](const storage::Principal& principal) {
-                         return HandleGetNps(principal, request, response);
-                       });
+                                                   const grpc::ByteBuffer* request,
+                                                   grpc::ByteBuffer* response) {
+  return executor_.RunRaw<tnps::v1::GetNpsRequest, tnps::v1::GetNpsResponse>(
+      context, core::Role::kRead, request, response,
+      [this](const storage::Principal& principal, const tnps::v1::GetNpsRequest* in,
+             tnps::v1::GetNpsResponse* out) { return HandleGetNps(principal, in, out); });
 }
 
 grpc::ServerUnaryReactor* AnalyticsService::GetNpsTrend(grpc::CallbackServerContext* context,
-                                                        const tnps::v1::GetNpsTrendRequest* request,
-                                                        tnps::v1::GetNpsTrendResponse* response) {
-  return executor_.Run(context, core::Role::kRead,
-                       [this, request, response](const storage::Principal& principal) {
-                         return HandleGetNpsTrend(principal, request, response);
-                       });
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  return executor_.RunRaw<tnps::v1::GetNpsTrendRequest, tnps::v1::GetNpsTrendResponse>(
+      context, core::Role::kRead, request, response,
+      [this](const storage::Principal& principal, const tnps::v1::GetNpsTrendRequest* in,
+             tnps::v1::GetNpsTrendResponse* out) { return HandleGetNpsTrend(principal, in, out); });
 }
 
-grpc::ServerUnaryReactor* AnalyticsService::GetNpsBreakdown(
-    grpc::CallbackServerContext* context, const tnps::v1::GetNpsBreakdownRequest* request,
-    tnps::v1::GetNpsBreakdownResponse* response) {
-  return executor_.Run(context, core::Role::kRead,
-                       [this, request, response](const storage::Principal& principal) {
-                         return HandleGetNpsBreakdown(principal, request, response);
-                       });
+grpc::ServerUnaryReactor* AnalyticsService::GetNpsBreakdown(grpc::CallbackServerContext* context,
+                                                            const grpc::ByteBuffer* request,
+                                                            grpc::ByteBuffer* response) {
+  return executor_.RunRaw<tnps::v1::GetNpsBreakdownRequest, tnps::v1::GetNpsBreakdownResponse>(
+      context, core::Role::kRead, request, response,
+      [this](const storage::Principal& principal, const tnps::v1::GetNpsBreakdownRequest* in,
+             tnps::v1::GetNpsBreakdownResponse* out) {
+        return HandleGetNpsBreakdown(principal, in, out);
+      });
 }
 
 grpc::ServerUnaryReactor* AnalyticsService::CompareNps(grpc::CallbackServerContext* context,
-                                                       const tnps::v1::CompareNpsRequest* request,
-                                                       tnps::v1::CompareNpsResponse* response) {
-  return executor_.Run(context, core::Role::kRead,
-                       [this, request, response](const storage::Principal& principal) {
-                         return HandleCompareNps(principal, request, response);
-                       });
+                                                       const grpc::ByteBuffer* request,
+                                                       grpc::ByteBuffer* response) {
+  return executor_.RunRaw<tnps::v1::CompareNpsRequest, tnps::v1::CompareNpsResponse>(
+      context, core::Role::kRead, request, response,
+      [this](const storage::Principal& principal, const tnps::v1::CompareNpsRequest* in,
+             tnps::v1::CompareNpsResponse* out) { return HandleCompareNps(principal, in, out); });
 }
 
 }  // namespace tnps::services

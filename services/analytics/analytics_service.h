@@ -10,22 +10,31 @@
 
 namespace tnps::services {
 
-class AnalyticsService final : public tnps::v1::AnalyticsService::CallbackService {
+// Every RPC is registered raw: its request is decoded after the key is
+// verified, by CallExecutor::RunRaw, so that bytes that are not the
+// request are INVALID_ARGUMENT rather than gRPC's own answer.
+using AnalyticsServiceBase = tnps::v1::AnalyticsService::WithRawCallbackMethod_GetNps<
+    tnps::v1::AnalyticsService::WithRawCallbackMethod_GetNpsTrend<
+        tnps::v1::AnalyticsService::WithRawCallbackMethod_GetNpsBreakdown<
+            tnps::v1::AnalyticsService::WithRawCallbackMethod_CompareNps<
+                tnps::v1::AnalyticsService::Service>>>>;
+
+class AnalyticsService final : public AnalyticsServiceBase {
  public:
   AnalyticsService(storage::AnalyticsStore& store, CallExecutor& executor);
 
   grpc::ServerUnaryReactor* GetNps(grpc::CallbackServerContext* context,
-                                   const tnps::v1::GetNpsRequest* request,
-                                   tnps::v1::GetNpsResponse* response) override;
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetNpsTrend(grpc::CallbackServerContext* context,
-                                        const tnps::v1::GetNpsTrendRequest* request,
-                                        tnps::v1::GetNpsTrendResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetNpsBreakdown(grpc::CallbackServerContext* context,
-                                            const tnps::v1::GetNpsBreakdownRequest* request,
-                                            tnps::v1::GetNpsBreakdownResponse* response) override;
+                                            const grpc::ByteBuffer* request,
+                                            grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* CompareNps(grpc::CallbackServerContext* context,
-                                       const tnps::v1::CompareNpsRequest* request,
-                                       tnps::v1::CompareNpsResponse* response) override;
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
 
  private:
   // The handlers, run on the call executor (services/common/call_executor.h).

@@ -20,6 +20,7 @@
 #include "services/common/authenticator.h"
 #include "services/common/fair_executor.h"
 #include "services/common/grpc_status.h"
+#include "services/common/wire_parse.h"
 #include "storage/call_limits.h"
 
 namespace tnps::services {
@@ -62,6 +63,31 @@ class CallExecutor {
                                   if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));
                                 });
     return reactor;
+  }
+
+  // The same for a method registered raw (WithRawCallbackMethod_*): the
+  // request is decoded once the key is verified, on the pool thread, and
+  // bytes that are not a `Request` (or carry invalid UTF-8) are
+  // INVALID_ARGUMENT, where gRPC's own decoding would answer with a code of
+  // its choosing. `handler(principal, const Request*, Response*)`; its
+  // response is sent when it returns OK.
+  template <typename Request, typename Response, typename Handler>
+  grpc::ServerUnaryReactor* RunRaw(grpc::CallbackServerContext* context, core::Role needed,
+                                   const grpc::ByteBuffer* request, grpc::ByteBuffer* response,
+                                   Handler handler) {
+    return Run(context, needed,
+               [request, response,
+                handler = std::move(handler)](const storage::Principal& principal) mutable {
+                 Request parsed;
+                 if (std::optional<core::FieldViolation> v =
+                         ParseMessage(ByteBufferToString(*request), parsed)) {
+                   return InvalidArgument("", {*v});
+                 }
+                 Response out;
+                 grpc::Status status = handler(principal, &parsed, &out);
+                 if (status.ok()) *response = MessageToByteBuffer(out);
+                 return status;
+               });
   }
 
  private:

@@ -268,103 +268,119 @@ grpc::Status TrainingService::HandlePlanCohort(const storage::Principal& princip
 }
 
 // Each RPC runs on the call executor; the handlers above do the work.
-grpc::ServerUnaryReactor* TrainingService::UpsertAgents(
-    grpc::CallbackServerContext* context, const tnps::v1::UpsertAgentsRequest* request,
-    tnps::v1::UpsertAgentsResponse* response) {
-  return executor_.Run(context, core::Role::kAdmin,
-                       [this, request, response](const storage::Principal& principal) {
-                         return HandleUpsertAgents(principal, request, response);
-                       });
+grpc::ServerUnaryReactor* TrainingService::UpsertAgents(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  return executor_.RunRaw<tnps::v1::UpsertAgentsRequest, tnps::v1::UpsertAgentsResponse>(
+      context, core::Role::kAdmin, request, response,
+      [this](const storage::Principal& principal, const tnps::v1::UpsertAgentsRequest* in,
+             tnps::v1::UpsertAgentsResponse* out) {
+        return HandleUpsertAgents(principal, in, out);
+      });
 }
 
-grpc::ServerUnaryReactor* TrainingService::CreateProgram(
-    grpc::CallbackServerContext* context, const tnps::v1::CreateProgramRequest* request,
-    tnps::v1::CreateProgramResponse* response) {
-  return executor_.Run(context, core::Role::kAdmin,
-                       [this, request, response](const storage::Principal& principal) {
-                         return HandleCreateProgram(principal, request, response);
-                       });
+grpc::ServerUnaryReactor* TrainingService::CreateProgram(grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* request,
+                                                         grpc::ByteBuffer* response) {
+  return executor_.RunRaw<tnps::v1::CreateProgramRequest, tnps::v1::CreateProgramResponse>(
+      context, core::Role::kAdmin, request, response,
+      [this](const storage::Principal& principal, const tnps::v1::CreateProgramRequest* in,
+             tnps::v1::CreateProgramResponse* out) {
+        return HandleCreateProgram(principal, in, out);
+      });
 }
 
-grpc::ServerUnaryReactor* TrainingService::ListPrograms(
-    grpc::CallbackServerContext* context, const tnps::v1::ListProgramsRequest* request,
-    tnps::v1::ListProgramsResponse* response) {
-  return executor_.Run(context, core::Role::kRead,
-                       [this, request, response](const storage::Principal& principal) {
-                         return HandleListPrograms(principal, request, response);
-                       });
+grpc::ServerUnaryReactor* TrainingService::ListPrograms(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  return executor_.RunRaw<tnps::v1::ListProgramsRequest, tnps::v1::ListProgramsResponse>(
+      context, core::Role::kRead, request, response,
+      [this](const storage::Principal& principal, const tnps::v1::ListProgramsRequest* in,
+             tnps::v1::ListProgramsResponse* out) {
+        return HandleListPrograms(principal, in, out);
+      });
 }
 
-grpc::ServerUnaryReactor* TrainingService::CreateCohort(
-    grpc::CallbackServerContext* context, const tnps::v1::CreateCohortRequest* request,
-    tnps::v1::CreateCohortResponse* response) {
-  return executor_.Run(context, core::Role::kAdmin,
-                       [this, request, response](const storage::Principal& principal) {
-                         return HandleCreateCohort(principal, request, response);
-                       });
+grpc::ServerUnaryReactor* TrainingService::CreateCohort(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  return executor_.RunRaw<tnps::v1::CreateCohortRequest, tnps::v1::CreateCohortResponse>(
+      context, core::Role::kAdmin, request, response,
+      [this](const storage::Principal& principal, const tnps::v1::CreateCohortRequest* in,
+             tnps::v1::CreateCohortResponse* out) {
+        return HandleCreateCohort(principal, in, out);
+      });
 }
 
 grpc::ServerUnaryReactor* TrainingService::ListCohorts(grpc::CallbackServerContext* context,
-                                                       const tnps::v1::ListCohortsRequest* request,
-                                                       tnps::v1::ListCohortsResponse* response) {
-  return executor_.Run(context, core::Role::kRead,
-                       [this, request, response](const storage::Principal& principal) {
-                         return HandleListCohorts(principal, request, response);
-                       });
+                                                       const grpc::ByteBuffer* request,
+                                                       grpc::ByteBuffer* response) {
+  return executor_.RunRaw<tnps::v1::ListCohortsRequest, tnps::v1::ListCohortsResponse>(
+      context, core::Role::kRead, request, response,
+      [this](const storage::Principal& principal, const tnps::v1::ListCohortsRequest* in,
+             tnps::v1::ListCohortsResponse* out) { return HandleListCohorts(principal, in, out); });
 }
 
 grpc::ServerUnaryReactor* TrainingService::GetCohort(grpc::CallbackServerContext* context,
-                                                     const tnps::v1::GetCohortRequest* request,
-                                                     tnps::v1::GetCohortResponse* response) {
-  return executor_.Run(context, core::Role::kRead,
-                       [this, request, response](const storage::Principal& principal) {
-                         return HandleGetCohort(principal, request, response);
-                       });
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
+  return executor_.RunRaw<tnps::v1::GetCohortRequest, tnps::v1::GetCohortResponse>(
+      context, core::Role::kRead, request, response,
+      [this](const storage::Principal& principal, const tnps::v1::GetCohortRequest* in,
+             tnps::v1::GetCohortResponse* out) { return HandleGetCohort(principal, in, out); });
 }
 
-grpc::ServerUnaryReactor* TrainingService::EnrollAgents(
-    grpc::CallbackServerContext* context, const tnps::v1::EnrollAgentsRequest* request,
-    tnps::v1::EnrollAgentsResponse* response) {
-  return executor_.Run(context, core::Role::kAdmin,
-                       [this, request, response](const storage::Principal& principal) {
-                         return HandleEnrollAgents(principal, request, response);
-                       });
+grpc::ServerUnaryReactor* TrainingService::EnrollAgents(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  return executor_.RunRaw<tnps::v1::EnrollAgentsRequest, tnps::v1::EnrollAgentsResponse>(
+      context, core::Role::kAdmin, request, response,
+      [this](const storage::Principal& principal, const tnps::v1::EnrollAgentsRequest* in,
+             tnps::v1::EnrollAgentsResponse* out) {
+        return HandleEnrollAgents(principal, in, out);
+      });
 }
 
-grpc::ServerUnaryReactor* TrainingService::RecordCompletions(
-    grpc::CallbackServerContext* context, const tnps::v1::RecordCompletionsRequest* request,
-    tnps::v1::RecordCompletionsResponse* response) {
-  return executor_.Run(context, core::Role::kAdmin,
-                       [this, request, response](const storage::Principal& principal) {
-                         return HandleRecordCompletions(principal, request, response);
-                       });
+grpc::ServerUnaryReactor* TrainingService::RecordCompletions(grpc::CallbackServerContext* context,
+                                                             const grpc::ByteBuffer* request,
+                                                             grpc::ByteBuffer* response) {
+  return executor_.RunRaw<tnps::v1::RecordCompletionsRequest, tnps::v1::RecordCompletionsResponse>(
+      context, core::Role::kAdmin, request, response,
+      [this](const storage::Principal& principal, const tnps::v1::RecordCompletionsRequest* in,
+             tnps::v1::RecordCompletionsResponse* out) {
+        return HandleRecordCompletions(principal, in, out);
+      });
 }
 
-grpc::ServerUnaryReactor* TrainingService::GetCohortUplift(
-    grpc::CallbackServerContext* context, const tnps::v1::GetCohortUpliftRequest* request,
-    tnps::v1::GetCohortUpliftResponse* response) {
-  return executor_.Run(context, core::Role::kRead,
-                       [this, request, response](const storage::Principal& principal) {
-                         return HandleGetCohortUplift(principal, request, response);
-                       });
+grpc::ServerUnaryReactor* TrainingService::GetCohortUplift(grpc::CallbackServerContext* context,
+                                                           const grpc::ByteBuffer* request,
+                                                           grpc::ByteBuffer* response) {
+  return executor_.RunRaw<tnps::v1::GetCohortUpliftRequest, tnps::v1::GetCohortUpliftResponse>(
+      context, core::Role::kRead, request, response,
+      [this](const storage::Principal& principal, const tnps::v1::GetCohortUpliftRequest* in,
+             tnps::v1::GetCohortUpliftResponse* out) {
+        return HandleGetCohortUplift(principal, in, out);
+      });
 }
 
-grpc::ServerUnaryReactor* TrainingService::GetProgramImpact(
-    grpc::CallbackServerContext* context, const tnps::v1::GetProgramImpactRequest* request,
-    tnps::v1::GetProgramImpactResponse* response) {
-  return executor_.Run(context, core::Role::kRead,
-                       [this, request, response](const storage::Principal& principal) {
-                         return HandleGetProgramImpact(principal, request, response);
-                       });
+grpc::ServerUnaryReactor* TrainingService::GetProgramImpact(grpc::CallbackServerContext* context,
+                                                            const grpc::ByteBuffer* request,
+                                                            grpc::ByteBuffer* response) {
+  return executor_.RunRaw<tnps::v1::GetProgramImpactRequest, tnps::v1::GetProgramImpactResponse>(
+      context, core::Role::kRead, request, response,
+      [this](const storage::Principal& principal, const tnps::v1::GetProgramImpactRequest* in,
+             tnps::v1::GetProgramImpactResponse* out) {
+        return HandleGetProgramImpact(principal, in, out);
+      });
 }
 
 grpc::ServerUnaryReactor* TrainingService::PlanCohort(grpc::CallbackServerContext* context,
-                                                      const tnps::v1::PlanCohortRequest* request,
-                                                      tnps::v1::PlanCohortResponse* response) {
-  return executor_.Run(context, core::Role::kRead,
-                       [this, request, response](const storage::Principal& principal) {
-                         return HandlePlanCohort(principal, request, response);
-                       });
+                                                      const grpc::ByteBuffer* request,
+                                                      grpc::ByteBuffer* response) {
+  return executor_.RunRaw<tnps::v1::PlanCohortRequest, tnps::v1::PlanCohortResponse>(
+      context, core::Role::kRead, request, response,
+      [this](const storage::Principal& principal, const tnps::v1::PlanCohortRequest* in,
+             tnps::v1::PlanCohortResponse* out) { return HandlePlanCohort(principal, in, out); });
 }
 
 }  // namespace tnps::services

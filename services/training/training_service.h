@@ -12,44 +12,62 @@
 
 namespace tnps::services {
 
-class TrainingService final : public tnps::v1::TrainingService::CallbackService {
+// Every RPC is registered raw: its request is decoded after the key is
+// verified, by CallExecutor::RunRaw, so that bytes that are not the
+// request are INVALID_ARGUMENT rather than gRPC's own answer.
+using TrainingServiceBase = tnps::v1::TrainingService::WithRawCallbackMethod_UpsertAgents<
+    tnps::v1::TrainingService::WithRawCallbackMethod_CreateProgram<
+        tnps::v1::TrainingService::WithRawCallbackMethod_ListPrograms<
+            tnps::v1::TrainingService::WithRawCallbackMethod_CreateCohort<
+                tnps::v1::TrainingService::WithRawCallbackMethod_ListCohorts<
+                    tnps::v1::TrainingService::WithRawCallbackMethod_GetCohort<
+                        tnps::v1::TrainingService::WithRawCallbackMethod_EnrollAgents<
+                            tnps::v1::TrainingService::WithRawCallbackMethod_RecordCompletions<
+                                tnps::v1::TrainingService::WithRawCallbackMethod_GetCohortUplift<
+                                    tnps::v1::TrainingService::
+                                        WithRawCallbackMethod_GetProgramImpact<
+                                            tnps::v1::TrainingService::
+                                                WithRawCallbackMethod_PlanCohort<
+                                                    tnps::v1::TrainingService::Service>>>>>>>>>>>;
+
+class TrainingService final : public TrainingServiceBase {
  public:
   TrainingService(storage::TrainingStore& store, storage::AnalyticsStore& analytics,
                   CallExecutor& executor);
 
   grpc::ServerUnaryReactor* UpsertAgents(grpc::CallbackServerContext* context,
-                                         const tnps::v1::UpsertAgentsRequest* request,
-                                         tnps::v1::UpsertAgentsResponse* response) override;
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* CreateProgram(grpc::CallbackServerContext* context,
-                                          const tnps::v1::CreateProgramRequest* request,
-                                          tnps::v1::CreateProgramResponse* response) override;
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListPrograms(grpc::CallbackServerContext* context,
-                                         const tnps::v1::ListProgramsRequest* request,
-                                         tnps::v1::ListProgramsResponse* response) override;
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* CreateCohort(grpc::CallbackServerContext* context,
-                                         const tnps::v1::CreateCohortRequest* request,
-                                         tnps::v1::CreateCohortResponse* response) override;
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListCohorts(grpc::CallbackServerContext* context,
-                                        const tnps::v1::ListCohortsRequest* request,
-                                        tnps::v1::ListCohortsResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetCohort(grpc::CallbackServerContext* context,
-                                      const tnps::v1::GetCohortRequest* request,
-                                      tnps::v1::GetCohortResponse* response) override;
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* EnrollAgents(grpc::CallbackServerContext* context,
-                                         const tnps::v1::EnrollAgentsRequest* request,
-                                         tnps::v1::EnrollAgentsResponse* response) override;
-  grpc::ServerUnaryReactor* RecordCompletions(
-      grpc::CallbackServerContext* context, const tnps::v1::RecordCompletionsRequest* request,
-      tnps::v1::RecordCompletionsResponse* response) override;
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* RecordCompletions(grpc::CallbackServerContext* context,
+                                              const grpc::ByteBuffer* request,
+                                              grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetCohortUplift(grpc::CallbackServerContext* context,
-                                            const tnps::v1::GetCohortUpliftRequest* request,
-                                            tnps::v1::GetCohortUpliftResponse* response) override;
+                                            const grpc::ByteBuffer* request,
+                                            grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetProgramImpact(grpc::CallbackServerContext* context,
-                                             const tnps::v1::GetProgramImpactRequest* request,
-                                             tnps::v1::GetProgramImpactResponse* response) override;
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* PlanCohort(grpc::CallbackServerContext* context,
-                                       const tnps::v1::PlanCohortRequest* request,
-                                       tnps::v1::PlanCohortResponse* response) override;
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
 
  private:
   // The handlers, run on the call executor (services/common/call_executor.h).

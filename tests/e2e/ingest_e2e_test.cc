@@ -176,34 +176,6 @@ TEST_F(IngestE2eTest, MissingResponseMessageIsInvalidArgument) {
   EXPECT_THAT(ViolatedFields(status), ElementsAre("response"));
 }
 
-// Serializes `request` with `placeholder` in a string field swapped for
-// invalid UTF-8 of the same length, which no generated client will send.
-std::string WithInvalidUtf8(const google::protobuf::Message& request,
-                            const std::string& placeholder) {
-  std::string bytes = request.SerializeAsString();
-  const size_t at = bytes.find(placeholder);
-  EXPECT_NE(at, std::string::npos);
-  bytes.replace(at, 2, "\xFF\xFE");
-  return bytes;
-}
-
-grpc::Status CallRaw(grpc::Channel* channel, const std::string& key, const std::string& method,
-                     const std::string& bytes, grpc::ByteBuffer* reply) {
-  grpc::GenericStub generic(channel->shared_from_this());
-  grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + key);
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer request(&slice, 1);
-  grpc::Status result;
-  absl::Notification done;
-  generic.UnaryCall(&context, method, grpc::StubOptions(), &request, reply, [&](grpc::Status s) {
-    result = std::move(s);
-    done.Notify();
-  });
-  done.WaitForNotification();
-  return result;
-}
-
 TEST_F(IngestE2eTest, InvalidUtf8IsInvalidArgumentNamingTheField) {
   tnps::v1::SubmitResponseRequest request;
   *request.mutable_response() = ValidResponse("utf8");

@@ -1,8 +1,10 @@
 #include "tests/e2e/ingest_fixture.h"
 
 #include <google/protobuf/util/time_util.h>
+#include <grpcpp/generic/generic_stub.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 
 namespace tnps::testing {
@@ -22,6 +24,32 @@ google::protobuf::Timestamp ToProto(absl::Time t) {
 }
 
 }  // namespace
+
+std::string WithInvalidUtf8(const google::protobuf::Message& request,
+                            const std::string& placeholder) {
+  std::string bytes = request.SerializeAsString();
+  const size_t at = bytes.find(placeholder);
+  EXPECT_NE(at, std::string::npos);
+  bytes.replace(at, 2, "\xFF\xFE");
+  return bytes;
+}
+
+grpc::Status CallRaw(grpc::Channel* channel, const std::string& key, const std::string& method,
+                     const std::string& bytes, grpc::ByteBuffer* reply) {
+  grpc::GenericStub generic(channel->shared_from_this());
+  grpc::ClientContext context;
+  if (!key.empty()) context.AddMetadata("authorization", "Bearer " + key);
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::Status result;
+  absl::Notification done;
+  generic.UnaryCall(&context, method, grpc::StubOptions(), &request, reply, [&](grpc::Status s) {
+    result = std::move(s);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
 
 void IngestFixture::SetUp() {
   db_ = std::make_unique<TestDatabase>();

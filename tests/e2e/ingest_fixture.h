@@ -32,6 +32,16 @@ inline tnps::v1::Date ProtoDate(absl::CivilDay d) {
   return out;
 }
 
+// Serializes `request` with `placeholder` in a string field swapped for
+// invalid UTF-8 of the same length, which no generated client will send.
+std::string WithInvalidUtf8(const google::protobuf::Message& request,
+                            const std::string& placeholder);
+
+// Calls `method` ("/tnps.v1.IngestService/SubmitResponse") with `bytes` as
+// the request, as any client could; an empty `key` sends no authorization.
+grpc::Status CallRaw(grpc::Channel* channel, const std::string& key, const std::string& method,
+                     const std::string& bytes, grpc::ByteBuffer* reply);
+
 class IngestFixture : public ::testing::Test {
  protected:
   void SetUp() override;
