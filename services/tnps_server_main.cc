@@ -112,12 +112,11 @@ ABSL_FLAG(absl::Duration, compact_interval, EnvDefault("TNPS_COMPACT_INTERVAL", 
           "how often the coarse rollups catch up with new responses when idle; queries are "
           "exact either way, but days not yet compacted are read from the finest rollup (env "
           "TNPS_COMPACT_INTERVAL)");
+ABSL_FLAG(double, compact_busy_share, EnvDefault("TNPS_COMPACT_BUSY_SHARE", 0.25),
+          "while the coarse rollups lag behind, the share of the time the compactor works; "
+          "the rest is left to ingest (env TNPS_COMPACT_BUSY_SHARE)");
 
 namespace {
-
-// Change rows one compaction round adds to the coarse rollups; a round's
-// cost follows them (about a second for 20,000 on a 2-core machine).
-constexpr int64_t kChangesPerRound = 20000;
 
 // Threads of gRPC's synchronous services (server reflection only; the tnps
 // services use the callback API).
@@ -161,6 +160,11 @@ int Serve() {
     std::fprintf(stderr,
                  "tnps-server: --auth_failures_per_second and --auth_failure_burst must be "
                  "positive\n");
+    return 2;
+  }
+  if (!(absl::GetFlag(FLAGS_compact_busy_share) > 0 &&
+        absl::GetFlag(FLAGS_compact_busy_share) <= 1)) {
+    std::fprintf(stderr, "tnps-server: --compact_busy_share must be in (0, 1]\n");
     return 2;
   }
   if (absl::GetFlag(FLAGS_stream_idle_timeout) <= absl::ZeroDuration()) {
@@ -267,7 +271,8 @@ int Serve() {
                listen.substr(0, listen.rfind(':')).c_str(), port);
   tnps::services::DatabaseHealth health(background_pool, *server->GetHealthCheckService(),
                                         absl::Seconds(2));
-  compactor.Start(absl::GetFlag(FLAGS_compact_interval), kChangesPerRound);
+  compactor.Start({.idle_period = absl::GetFlag(FLAGS_compact_interval),
+                   .busy_share = absl::GetFlag(FLAGS_compact_busy_share)});
 
   // Blocked in main() before any thread started, so only this wait sees them.
   sigset_t signals;

@@ -106,18 +106,25 @@ absl::StatusOr<int64_t> RollupCompactor::CompactAll(int64_t max_changes_per_roun
   }
 }
 
-void RollupCompactor::Start(absl::Duration idle_period, int64_t max_changes_per_round) {
-  thread_ = std::thread([this, idle_period, max_changes_per_round] {
+void RollupCompactor::Start(CompactorSchedule schedule) {
+  thread_ = std::thread([this, schedule] {
     bool failing = false;
     while (!stop_.HasBeenNotified()) {
-      absl::StatusOr<int64_t> taken = CompactOnce(max_changes_per_round);
+      const absl::Time start = absl::Now();
+      absl::StatusOr<int64_t> taken = CompactOnce(schedule.max_changes_per_round);
       if (!taken.ok() && !failing) {
         std::fprintf(stderr, "rollup compaction failed (will retry): %s\n",
                      std::string(taken.status().message()).c_str());
       }
       failing = !taken.ok();
-      if (taken.ok() && *taken >= max_changes_per_round) continue;
-      stop_.WaitForNotificationWithTimeout(idle_period);
+      if (taken.ok() && *taken >= schedule.max_changes_per_round) {
+        // A backlog: the next round after a pause that keeps compaction to
+        // its share of the time, so that ingest keeps the rest.
+        const absl::Duration round = absl::Now() - start;
+        stop_.WaitForNotificationWithTimeout(round * (1 / schedule.busy_share - 1));
+        continue;
+      }
+      stop_.WaitForNotificationWithTimeout(schedule.idle_period);
     }
   });
 }

@@ -18,6 +18,15 @@
 
 namespace tnps::storage {
 
+struct CompactorSchedule {
+  // The pause between rounds once the backlog is worked off.
+  absl::Duration idle_period = absl::Seconds(5);
+  int64_t max_changes_per_round = 5000;
+  // While a backlog remains, the share of the time spent in rounds: after a
+  // round of duration d the next starts d·(1/share − 1) later.
+  double busy_share = 0.25;
+};
+
 class RollupCompactor {
  public:
   explicit RollupCompactor(ConnectionPool& pool);
@@ -32,10 +41,10 @@ class RollupCompactor {
   // all.
   absl::StatusOr<int64_t> CompactAll(int64_t max_changes_per_round);
 
-  // Runs rounds on a background thread: again at once after a full round,
-  // else after `idle_period`. Stops in the destructor. Errors (such as the
-  // database being down) are logged and retried after `idle_period`.
-  void Start(absl::Duration idle_period, int64_t max_changes_per_round);
+  // Runs rounds on a background thread as `schedule` says. Stops in the
+  // destructor. Errors (such as the database being down) are logged and
+  // retried after the idle period.
+  void Start(CompactorSchedule schedule);
 
  private:
   ConnectionPool& pool_;

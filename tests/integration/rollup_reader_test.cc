@@ -237,7 +237,8 @@ TEST_F(RollupReaderTest, MigrationToIncrementalChangesRebuildsTheCoarseRollups) 
 }
 
 TEST_F(RollupReaderTest, CompactingWhileWritersWriteEndsExact) {
-  compactor_.Start(absl::Milliseconds(1), 3);
+  compactor_.Start(
+      {.idle_period = absl::Milliseconds(1), .max_changes_per_round = 3, .busy_share = 1});
   std::vector<std::thread> writers;
   for (int w = 0; w < 3; ++w) {
     writers.emplace_back([this, w] {
