@@ -52,14 +52,18 @@ absl::Status RateLimiter::AdmitCall(const storage::Principal& principal) {
 }
 
 absl::Status RateLimiter::AdmitRows(const storage::Principal& principal, int64_t rows) {
+  const absl::Duration wait = TakeRows(principal, rows);
+  if (wait == absl::ZeroDuration()) return absl::OkStatus();
+  const core::RateLimits& limits = principal.rate_limits.value_or(options_.defaults);
+  return RetryAfter(absl::StrCat("API key ", principal.key_id, " is over its limit of ",
+                                 limits.rows_per_second, " responses per second"),
+                    wait);
+}
+
+absl::Duration RateLimiter::TakeRows(const storage::Principal& principal, int64_t rows) {
   const absl::Time now = options_.now();
   absl::MutexLock lock(&mu_);
-  KeyBuckets& buckets = BucketsFor(principal, now);
-  const absl::Duration wait = buckets.rows.Take(static_cast<double>(rows), now);
-  if (wait == absl::ZeroDuration()) return absl::OkStatus();
-  return RetryAfter(absl::StrCat("API key ", principal.key_id, " is over its limit of ",
-                                 buckets.limits.rows_per_second, " responses per second"),
-                    wait);
+  return BucketsFor(principal, now).rows.Take(static_cast<double>(rows), now);
 }
 
 core::TokenBucket& RateLimiter::PeerBucket(absl::string_view peer, absl::Time now) {

@@ -38,6 +38,10 @@ class RateLimiter {
   // calls (or rows) for now. A refused request spends nothing.
   absl::Status AdmitCall(const storage::Principal& principal);
   absl::Status AdmitRows(const storage::Principal& principal, int64_t rows);
+  // For a stream that waits instead of failing: takes the rows and returns
+  // zero, or takes nothing and returns how long until they would be
+  // admitted.
+  absl::Duration TakeRows(const storage::Principal& principal, int64_t rows);
 
   // OK while `peer` may still have a key verified in the database.
   absl::Status AdmitKeyLookup(absl::string_view peer);

@@ -21,6 +21,11 @@ using storage::TenantResponse;
 using storage::WriteOutcome;
 using storage::WriteResult;
 
+// How often open streams are looked at: a stream resumes at most this long
+// after its rate limit allows, and ends at most this long after its idle
+// timeout.
+constexpr absl::Duration kStreamSweepPeriod = absl::Milliseconds(50);
+
 // The first items that were not stored, reported back in a stream summary.
 constexpr int kMaxReportedRejections = 100;
 
@@ -127,7 +132,7 @@ IngestService::IngestService(Authenticator& authenticator, storage::ResponseWrit
       writer_(writer),
       limiter_(limiter),
       options_(std::move(options)),
-      idle_streams_(options_.stream_idle_timeout) {}
+      streams_(kStreamSweepPeriod) {}
 
 grpc::ServerUnaryReactor* IngestService::SubmitResponse(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request,
@@ -252,16 +257,19 @@ void IngestService::SubmitAllAuthenticated(const storage::Principal& principal,
 // pauses while the database catches up). Finishes with the summary once the
 // client has closed its side and every batch is committed, or with the first
 // error. Reading starts once the key is verified (off gRPC's threads on a
-// cache miss). The idle sweeper ends a stream whose client stays silent.
+// cache miss). A message beyond the key's row rate is held, with reading
+// paused, until the rate allows it (the stream slows down; it does not
+// fail). The sweeper resumes such streams and ends those whose client stays
+// silent.
 // The reactor lives until gRPC is done with it and the sweeper is not
 // looking at it (reference count).
 class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer>,
-                                           public IdleSweeper::Stream {
+                                           public StreamSweeper::Stream {
  public:
   StreamReactor(IngestService& service, const grpc::CallbackServerContext& context,
                 grpc::ByteBuffer* response)
       : service_(service), response_(response) {
-    service_.idle_streams_.Add(this);
+    service_.streams_.Add(this);
     service_.authenticator_.Authenticate(
         context, core::Role::kIngest,
         [this](absl::StatusOr<storage::Principal> principal) { OnAuthenticated(principal); });
@@ -294,16 +302,7 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
         read_closed_ = true;
         if (!cancelled_ && !error_ && !pending_.empty()) SubmitPendingLocked();
       } else if (!finished_ && !error_) {
-        ConsumeLocked(ByteBufferToString(read_buffer_));
-        if (pending_.size() >= service_.options_.stream_batch_rows) SubmitPendingLocked();
-        if (!error_) {
-          if (in_flight_ < service_.options_.stream_batches_in_flight) {
-            start_read = true;
-            waiting_since_ = absl::Now();
-          } else {
-            read_paused_ = true;
-          }
-        }
+        start_read = ConsumeLocked(ByteBufferToString(read_buffer_));
       }
       finish = MaybeFinishLocked();
     }
@@ -316,7 +315,7 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
   }
 
   void OnDone() override {
-    service_.idle_streams_.Remove(this);
+    service_.streams_.Remove(this);
     Unref();
   }
 
@@ -325,35 +324,44 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
   }
 
-  void EndIfSilentSince(absl::Time silent_since) override {
+  void Sweep(absl::Time now) override {
+    bool start_read = false;
     std::optional<grpc::Status> finish;
     {
       absl::MutexLock lock(&mu_);
-      if (finished_ || error_ || waiting_since_ >= silent_since) return;
-      error_ = grpc::Status(
-          grpc::StatusCode::DEADLINE_EXCEEDED,
-          absl::StrCat("the client sent nothing for ",
-                       absl::FormatDuration(service_.options_.stream_idle_timeout),
-                       ", so the stream was ended. Batches committed before stay stored; the ",
-                       pending_.size(),
-                       " responses received after the last of them were not stored. Send them "
-                       "again (ingest is idempotent)."));
-      pending_.clear();
+      if (finished_) return;
+      if (throttled_ && cancelled_) {
+        throttled_.reset();
+        if (!error_) error_ = grpc::Status::CANCELLED;
+      } else if (throttled_ && !error_ && now >= resume_at_) {
+        start_read = AdmitHeldLocked(now);
+      } else if (!error_ && now - service_.options_.stream_idle_timeout > waiting_since_) {
+        error_ = grpc::Status(
+            grpc::StatusCode::DEADLINE_EXCEEDED,
+            absl::StrCat("the client sent nothing for ",
+                         absl::FormatDuration(service_.options_.stream_idle_timeout),
+                         ", so the stream was ended. Batches committed before stay stored; the ",
+                         pending_.size(),
+                         " responses received after the last of them were not stored. Send "
+                         "them again (ingest is idempotent)."));
+        pending_.clear();
+      }
       finish = MaybeFinishLocked();
     }
-    Act(false, finish);
+    Act(start_read, finish);
   }
 
  private:
   using Batch = std::vector<IngestItem>;
 
-  void ConsumeLocked(std::string bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // Takes in one message; whether to read the next one now.
+  bool ConsumeLocked(std::string bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     std::optional<std::vector<IngestItem>> items =
         DecodeItems(bytes, tnps::v1::StreamResponsesRequest::kResponsesFieldNumber,
                     summary_.received_count(), service_.options_.now());
     if (!items) {
       error_ = MalformedRequest("StreamResponsesRequest");
-      return;
+      return false;
     }
     if (items->size() > core::IngestLimits::kMaxBatchSize) {
       error_ =
@@ -361,25 +369,47 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
                                                           " items in one message; the "
                                                           "limit is ",
                                                           core::IngestLimits::kMaxBatchSize)}});
-      return;
+      return false;
     }
-    const int64_t valid = std::count_if(items->begin(), items->end(), [](const IngestItem& item) {
-      return item.violations.empty();
-    });
-    if (absl::Status admitted = service_.limiter_.AdmitRows(principal_, valid); !admitted.ok()) {
-      // Like any error: batches committed before stay, nothing after is
-      // stored, and the client may send the rest again later.
-      error_ = ToGrpcStatus(admitted);
-      return;
+    throttled_ = *std::move(items);
+    return AdmitHeldLocked(absl::Now());
+  }
+
+  // Admits the held message if the key's row rate allows, and says whether
+  // to read the next; else holds it and sets when to try again.
+  bool AdmitHeldLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const int64_t valid =
+        std::count_if(throttled_->begin(), throttled_->end(),
+                      [](const IngestItem& item) { return item.violations.empty(); });
+    const absl::Duration wait = service_.limiter_.TakeRows(principal_, valid);
+    if (wait > absl::ZeroDuration()) {
+      resume_at_ = now + wait;
+      return false;
     }
-    summary_.set_received_count(summary_.received_count() + items->size());
-    for (IngestItem& item : *items) {
+    std::vector<IngestItem> items = *std::move(throttled_);
+    throttled_.reset();
+    summary_.set_received_count(summary_.received_count() + items.size());
+    for (IngestItem& item : items) {
       if (item.violations.empty()) {
         pending_.push_back(std::move(item));
       } else {
         RecordLocked(MakeItemResult(item, nullptr));
       }
     }
+    return AfterConsumeLocked();
+  }
+
+  // Once a message is taken in: commits a full batch, and says whether to
+  // read the next message now (else reading waits for a batch to commit).
+  bool AfterConsumeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (pending_.size() >= service_.options_.stream_batch_rows) SubmitPendingLocked();
+    if (error_) return false;
+    if (in_flight_ >= service_.options_.stream_batches_in_flight) {
+      read_paused_ = true;
+      return false;
+    }
+    waiting_since_ = absl::Now();
+    return true;
   }
 
   void RecordLocked(tnps::v1::ItemResult result) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -461,8 +491,12 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
   // Who is calling, once the key is verified.
   storage::Principal principal_ ABSL_GUARDED_BY(mu_);
   // Since when a read is waiting for the client; the infinite future while
-  // the server is busy (verifying the key, or with batches in flight).
+  // the server is busy (verifying the key, batches in flight, a held
+  // message).
   absl::Time waiting_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  // A decoded message over the key's row rate, and when to try it again.
+  std::optional<std::vector<IngestItem>> throttled_ ABSL_GUARDED_BY(mu_);
+  absl::Time resume_at_ ABSL_GUARDED_BY(mu_);
   Batch pending_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   bool read_paused_ ABSL_GUARDED_BY(mu_) = false;

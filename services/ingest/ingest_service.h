@@ -8,8 +8,8 @@
 
 #include "absl/time/time.h"
 #include "services/common/authenticator.h"
-#include "services/common/idle_sweeper.h"
 #include "services/common/rate_limiter.h"
+#include "services/common/stream_sweeper.h"
 #include "storage/response_writer.h"
 #include "tnps/v1/ingest_service.grpc.pb.h"
 
@@ -37,8 +37,8 @@ struct IngestServiceOptions {
 class IngestService final : public IngestServiceBase {
  public:
   // `limiter` admits the responses of each call under its key's row rate.
-  IngestService(Authenticator& authenticator, storage::ResponseWriter& writer,
-                RateLimiter& limiter, IngestServiceOptions options = {});
+  IngestService(Authenticator& authenticator, storage::ResponseWriter& writer, RateLimiter& limiter,
+                IngestServiceOptions options = {});
 
   grpc::ServerUnaryReactor* SubmitResponse(grpc::CallbackServerContext* context,
                                            const grpc::ByteBuffer* request,
@@ -62,7 +62,8 @@ class IngestService final : public IngestServiceBase {
   storage::ResponseWriter& writer_;
   RateLimiter& limiter_;
   const IngestServiceOptions options_;
-  IdleSweeper idle_streams_;
+  // Streams' clock: idle timeouts and resumption after a rate limit.
+  StreamSweeper streams_;
 };
 
 }  // namespace tnps::services

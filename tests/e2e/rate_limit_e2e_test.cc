@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "tests/e2e/ingest_fixture.h"
@@ -107,6 +108,29 @@ TEST_F(RateLimitE2eTest, ResponsesBeyondTheRowLimitAreRefusedAndNotStored) {
   EXPECT_GT(RetryDelay(refused), absl::Milliseconds(1500));
   EXPECT_LE(RetryDelay(refused), absl::Seconds(2));
   EXPECT_EQ(ResponseCount(), 4);
+}
+
+TEST_F(RateLimitE2eTest, StreamOverTheRowLimitSlowsDownInsteadOfFailing) {
+  ASSERT_EQ(Tnpsctl({"rate-limit", "set", "--tenant=tenant-a", "--calls-per-second=100",
+                     "--call-burst=100", "--rows-per-second=200", "--row-burst=100"})
+                .exit_code,
+            0);
+  std::vector<std::vector<tnps::v1::SurveyResponse>> messages(5);
+  for (int m = 0; m < 5; ++m) {
+    for (int i = 0; i < 100; ++i) {
+      messages[m].push_back(ValidResponse(absl::StrCat("paced-", m, "-", i)));
+    }
+  }
+  const absl::Time start = absl::Now();
+  tnps::v1::StreamResponsesResponse summary;
+  const grpc::Status status = Stream(ingest_key_a_, messages, &summary);
+  const absl::Duration took = absl::Now() - start;
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(summary.accepted_count(), 500);
+  EXPECT_EQ(ResponseCount(), 500);
+  // 100 from the burst at once, then 400 at 200 per second.
+  EXPECT_GE(took, absl::Milliseconds(1900));
+  EXPECT_LT(took, absl::Seconds(6));
 }
 
 TEST_F(RateLimitE2eTest, AddressThatFailsTooOftenCannotHaveKeysVerified) {
