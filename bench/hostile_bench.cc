@@ -26,6 +26,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -46,6 +47,8 @@ ABSL_FLAG(absl::Duration, idle, absl::Seconds(10), "victim alone, before the att
 ABSL_FLAG(absl::Duration, attack, absl::Seconds(75), "the attack");
 ABSL_FLAG(absl::Duration, after, absl::Seconds(10), "victim alone, after the attack");
 ABSL_FLAG(double, victim_rate, 100, "victim SubmitResponse calls per second");
+ABSL_FLAG(std::string, attacks, "unread,silent,big,idle,flood,uplift,guess,deadline",
+          "the attacks to run, comma-separated (default: all)");
 
 namespace {
 
@@ -352,6 +355,8 @@ struct Attacks {
         auto stub = tnps::v1::TrainingService::NewStub(NewChannel(300 + c));
         tnps::v1::GetCohortUpliftRequest request;
         request.set_cohort_id(absl::GetFlag(FLAGS_cohort_id));
+        request.set_pre_days(28);
+        request.set_post_days(28);
         while (!stop) {
           grpc::ClientContext context;
           Authorize(context, absl::GetFlag(FLAGS_attacker_read_key));
@@ -430,14 +435,18 @@ int main(int argc, char** argv) {
 
   Attacks attacks;
   const absl::Time attack_start = absl::Now();
-  attacks.UnreadAnswers();
-  attacks.SilentStreams();
-  attacks.BigUnauthenticated();
-  attacks.IdleConnections();
-  attacks.StreamFlood();
-  attacks.ExpensiveReads();
-  attacks.UnauthenticatedFlood();
-  attacks.ShortDeadlines();
+  const std::vector<std::string> chosen = absl::StrSplit(absl::GetFlag(FLAGS_attacks), ',');
+  auto runs = [&](const char* name) {
+    return std::find(chosen.begin(), chosen.end(), name) != chosen.end();
+  };
+  if (runs("unread")) attacks.UnreadAnswers();
+  if (runs("silent")) attacks.SilentStreams();
+  if (runs("big")) attacks.BigUnauthenticated();
+  if (runs("idle")) attacks.IdleConnections();
+  if (runs("flood")) attacks.StreamFlood();
+  if (runs("uplift")) attacks.ExpensiveReads();
+  if (runs("guess")) attacks.UnauthenticatedFlood();
+  if (runs("deadline")) attacks.ShortDeadlines();
   victim.Run(absl::GetFlag(FLAGS_attack), attack_ms);
   const double attack_seconds = absl::ToDoubleSeconds(absl::Now() - attack_start);
   const int64_t flood_calls = attacks.unauthenticated_calls;

@@ -7,7 +7,11 @@
 # acknowledged responses are all stored, and what each attacker received.
 # Everything listens on 127.0.0.1 and stops by itself (about 4 minutes).
 #
-#   bench/run_hostile_bench.sh
+#   bench/run_hostile_bench.sh [ATTACKS [FLAGS...]]
+#
+# ATTACKS picks some of unread,silent,big,idle,flood,uplift,guess,deadline
+# (comma-separated; default all); FLAGS go to build/bench/hostile_bench
+# (for example --attack=30s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,4 +40,5 @@ echo "attacker: $(psql "$TNPS_DATABASE_URL" -tAc \
 build/bench/hostile_bench --database_url "$TNPS_DATABASE_URL" --server "$server_address" \
   --server_pid "$server_pid" --victim_ingest_key "$victim_ingest" --victim_read_key "$victim_read" \
   --attacker_read_key "$(key attacker read)" --attacker_ingest_key "$(key attacker ingest)" \
-  --cohort_id "$cohort_id" --program_id "$program_id"
+  --cohort_id "$cohort_id" --program_id "$program_id" \
+  --attacks "${1:-unread,silent,big,idle,flood,uplift,guess,deadline}" "${@:2}"

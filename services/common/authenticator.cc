@@ -48,18 +48,21 @@ void Authenticator::Authenticate(const grpc::ServerContextBase& context, core::R
     limiter_.RecordFailure(peer);
     return done(key.status());
   }
-  if (std::optional<storage::Principal> cached = FromCache(*key)) {
-    return done(Admit(*std::move(cached), needed));
-  }
-  // Refused here, before a thread or the database is spent on it.
-  if (absl::Status admitted = limiter_.AdmitKeyLookup(peer); !admitted.ok()) {
-    return done(admitted);
+  CacheEntry cached = FromCache(*key);
+  if (cached.fresh) return done(Admit(*std::move(cached.fresh), needed));
+  // Refused here, before a thread or the database is spent on it, unless
+  // the key was verified before (its entry has only expired): an address
+  // that also guesses keys does not lock out the keys it uses.
+  if (!cached.known) {
+    if (absl::Status admitted = limiter_.AdmitKeyLookup(peer); !admitted.ok()) {
+      return done(admitted);
+    }
   }
   auto shared_done = std::make_shared<Done>(std::move(done));
   // Lookups are not a tenant's until the key is known: one shared line.
-  const absl::Status queued = lookups_.TrySubmit(
-      0, [this, key = *std::move(key), peer = std::move(peer), needed, shared_done,
-          deadline = absl::FromChrono(context.deadline())] {
+  const absl::Status queued =
+      lookups_.TrySubmit(0, [this, key = *std::move(key), peer = std::move(peer), needed,
+                             shared_done, deadline = absl::FromChrono(context.deadline())] {
         storage::ScopedCallLimits limits({.deadline = deadline});
         absl::StatusOr<storage::Principal> principal = Lookup(key, peer);
         if (!principal.ok()) return (*shared_done)(principal.status());
@@ -71,21 +74,30 @@ void Authenticator::Authenticate(const grpc::ServerContextBase& context, core::R
   }
 }
 
-std::optional<storage::Principal> Authenticator::FromCache(const std::string& key) {
-  if (cache_ttl_ <= absl::ZeroDuration()) return std::nullopt;
+Authenticator::CacheEntry Authenticator::FromCache(const std::string& key) {
+  if (cache_ttl_ <= absl::ZeroDuration()) return {};
   absl::MutexLock lock(&mu_);
   auto it = cache_.find(key);
-  if (it == cache_.end() || it->second.expires <= absl::Now()) return std::nullopt;
-  return it->second.principal;
+  if (it == cache_.end()) return {};
+  if (it->second.expires <= absl::Now()) return {.known = true};
+  return {.fresh = it->second.principal, .known = true};
 }
 
 absl::StatusOr<storage::Principal> Authenticator::Lookup(const std::string& key,
                                                          const std::string& peer) {
-  if (std::optional<storage::Principal> cached = FromCache(key)) return *std::move(cached);
-  if (absl::Status admitted = limiter_.AdmitKeyLookup(peer); !admitted.ok()) return admitted;
+  CacheEntry cached = FromCache(key);
+  if (cached.fresh) return *std::move(cached.fresh);
+  if (!cached.known) {
+    if (absl::Status admitted = limiter_.AdmitKeyLookup(peer); !admitted.ok()) return admitted;
+  }
   const absl::Time now = absl::Now();
   absl::StatusOr<storage::Principal> principal = keys_.Authenticate(key);
-  if (absl::IsUnauthenticated(principal.status())) limiter_.RecordFailure(peer);
+  if (absl::IsUnauthenticated(principal.status())) {
+    limiter_.RecordFailure(peer);
+    // Revoked: no longer a key this server verified.
+    absl::MutexLock lock(&mu_);
+    cache_.erase(key);
+  }
   if (principal.ok() && cache_ttl_ > absl::ZeroDuration()) {
     absl::MutexLock lock(&mu_);
     if (cache_.size() >= kMaxCachedKeys) cache_.clear();

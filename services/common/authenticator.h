@@ -49,7 +49,13 @@ class Authenticator {
   static absl::StatusOr<std::string> PresentedKey(const grpc::ServerContextBase& context);
   // Role check and call admission for a verified key.
   absl::StatusOr<storage::Principal> Admit(storage::Principal principal, core::Role needed);
-  std::optional<storage::Principal> FromCache(const std::string& key);
+  struct CacheEntry {
+    // Set while the entry is within its TTL.
+    std::optional<storage::Principal> fresh;
+    // Whether the key was verified before, even if its entry has expired.
+    bool known = false;
+  };
+  CacheEntry FromCache(const std::string& key);
   // From the cache or the database; counts a failure against `peer`.
   absl::StatusOr<storage::Principal> Lookup(const std::string& key, const std::string& peer);
 

@@ -148,5 +148,25 @@ TEST_F(RateLimitE2eTest, AddressThatFailsTooOftenCannotHaveKeysVerified) {
   EXPECT_TRUE(GetNps(read_key_a_).ok());
 }
 
+class KeyCacheRateLimitE2eTest : public RateLimitE2eTest {
+ protected:
+  std::vector<std::string> ServerFlags() const override {
+    return {"--auth_cache_ttl=1s", "--auth_failures_per_second=0.1", "--auth_failure_burst=5"};
+  }
+};
+
+TEST_F(KeyCacheRateLimitE2eTest, KeysAnAddressVerifiedBeforeKeepWorkingWhenItFailsTooOften) {
+  ASSERT_TRUE(GetNps(read_key_a_).ok());
+  const std::string guessed = "tnps_0123456789abcdef_" + std::string(64, '0');
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(GetNps(guessed).error_code(), grpc::StatusCode::UNAUTHENTICATED) << i;
+  }
+  // The cached entry expires; the key is looked up again all the same.
+  absl::SleepFor(absl::Milliseconds(1100));
+  EXPECT_TRUE(GetNps(read_key_a_).ok());
+  // A key this server never verified is not.
+  EXPECT_EQ(GetNps(admin_key_b_).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
 }  // namespace
 }  // namespace tnps::testing
