@@ -92,8 +92,9 @@ ABSL_FLAG(int64_t, auth_failure_burst, EnvDefault("TNPS_AUTH_FAILURE_BURST", int
           "TNPS_AUTH_FAILURE_BURST)");
 ABSL_FLAG(bool, migrate_on_start, EnvDefault("TNPS_MIGRATE_ON_START", false),
           "apply pending schema migrations before serving (env TNPS_MIGRATE_ON_START)");
-ABSL_FLAG(int, max_message_bytes, EnvDefault("TNPS_MAX_MESSAGE_BYTES", 16 << 20),
-          "largest request message accepted (env TNPS_MAX_MESSAGE_BYTES)");
+ABSL_FLAG(int, max_message_bytes, EnvDefault("TNPS_MAX_MESSAGE_BYTES", 4 << 20),
+          "largest request message accepted; 1,000 responses with comments of 3,000 characters "
+          "fit (env TNPS_MAX_MESSAGE_BYTES)");
 ABSL_FLAG(std::string, tls_cert_file, EnvDefault("TNPS_TLS_CERT_FILE", ""),
           "PEM certificate chain to serve TLS with; re-read when it changes (env "
           "TNPS_TLS_CERT_FILE)");
