@@ -90,6 +90,10 @@ ABSL_FLAG(double, auth_failures_per_second, EnvDefault("TNPS_AUTH_FAILURES_PER_S
 ABSL_FLAG(int64_t, auth_failure_burst, EnvDefault("TNPS_AUTH_FAILURE_BURST", int64_t{100}),
           "failed authentications one client address may cause at once (env "
           "TNPS_AUTH_FAILURE_BURST)");
+ABSL_FLAG(absl::Duration, refusal_delay, EnvDefault("TNPS_REFUSAL_DELAY", absl::Milliseconds(250)),
+          "refusals (no valid key, over a rate limit, a full queue) are answered after this "
+          "long, so that a client retrying at once cannot flood the server (env "
+          "TNPS_REFUSAL_DELAY)");
 ABSL_FLAG(bool, migrate_on_start, EnvDefault("TNPS_MIGRATE_ON_START", false),
           "apply pending schema migrations before serving (env TNPS_MIGRATE_ON_START)");
 ABSL_FLAG(int, max_message_bytes, EnvDefault("TNPS_MAX_MESSAGE_BYTES", 4 << 20),
@@ -127,6 +131,9 @@ constexpr int kSyncServiceThreads = 8;
 // threads; beyond the queue, RESOURCE_EXHAUSTED.
 constexpr tnps::services::FairExecutorOptions kKeyLookups = {
     .threads = 2, .max_queued = 256, .max_running_per_tenant = 2, .max_queued_per_tenant = 256};
+
+// Refusals waiting for --refusal_delay; beyond, they go out at once.
+constexpr size_t kMaxDelayedRefusals = 20000;
 
 // Connections of the compactor and the health check.
 constexpr int kBackgroundConnections = 2;
@@ -230,9 +237,10 @@ int Serve() {
        .failure_burst = absl::GetFlag(FLAGS_auth_failure_burst)});
   tnps::services::Authenticator authenticator(keys, absl::GetFlag(FLAGS_auth_cache_ttl),
                                               key_lookups, limiter);
-  tnps::services::CallExecutor read_calls(authenticator, reads);
+  tnps::services::RefusalDelay refusals(absl::GetFlag(FLAGS_refusal_delay), kMaxDelayedRefusals);
+  tnps::services::CallExecutor read_calls(authenticator, reads, refusals);
   tnps::services::IngestService ingest(
-      authenticator, writer, limiter,
+      authenticator, writer, limiter, refusals,
       {.stream_idle_timeout = absl::GetFlag(FLAGS_stream_idle_timeout)});
   tnps::services::AnalyticsService analytics(analytics_store, read_calls);
   tnps::services::TrainingService training(training_store, analytics_store, read_calls);

@@ -20,6 +20,7 @@
 #include "services/common/authenticator.h"
 #include "services/common/fair_executor.h"
 #include "services/common/grpc_status.h"
+#include "services/common/refusal_delay.h"
 #include "services/common/wire_parse.h"
 #include "storage/call_limits.h"
 
@@ -27,8 +28,10 @@ namespace tnps::services {
 
 class CallExecutor {
  public:
-  CallExecutor(Authenticator& authenticator, FairExecutor& executor)
-      : authenticator_(authenticator), executor_(executor) {}
+  // Refusals (no valid key, over the rate, a full queue) go out through
+  // `refusals`.
+  CallExecutor(Authenticator& authenticator, FairExecutor& executor, RefusalDelay& refusals)
+      : authenticator_(authenticator), executor_(executor), refusals_(refusals) {}
 
   // Finishes the call of `context` with the status that
   // `handler(principal)` returns, once the caller's key is verified for
@@ -40,28 +43,27 @@ class CallExecutor {
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, core::Role needed,
                                 Handler handler) {
     auto* reactor = new CallReactor;
-    authenticator_.Authenticate(*context, needed,
-                                [this, context, reactor, handler = std::move(handler)](
-                                    absl::StatusOr<storage::Principal> principal) mutable {
-                                  if (!principal.ok())
-                                    return reactor->Finish(ToGrpcStatus(principal.status()));
-                                  const int64_t tenant = principal->tenant_id;
-                                  absl::Status queued = executor_.TrySubmit(
-                                      tenant, [context, reactor, handler = std::move(handler),
-                                               principal = *std::move(principal)]() mutable {
-                                        if (context->IsCancelled())
-                                          return reactor->Finish(grpc::Status::CANCELLED);
-                                        grpc::Status status;
-                                        {
-                                          storage::ScopedCallLimits limits(
-                                              {.deadline = absl::FromChrono(context->deadline()),
-                                               .cancellation = &reactor->cancellation});
-                                          status = handler(principal);
-                                        }
-                                        reactor->Finish(std::move(status));
-                                      });
-                                  if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));
-                                });
+    authenticator_.Authenticate(
+        *context, needed,
+        [this, context, reactor,
+         handler = std::move(handler)](absl::StatusOr<storage::Principal> principal) mutable {
+          if (!principal.ok()) return refusals_.Finish(reactor, ToGrpcStatus(principal.status()));
+          const int64_t tenant = principal->tenant_id;
+          absl::Status queued =
+              executor_.TrySubmit(tenant, [context, reactor, handler = std::move(handler),
+                                           principal = *std::move(principal)]() mutable {
+                if (context->IsCancelled()) return reactor->Finish(grpc::Status::CANCELLED);
+                grpc::Status status;
+                {
+                  storage::ScopedCallLimits limits(
+                      {.deadline = absl::FromChrono(context->deadline()),
+                       .cancellation = &reactor->cancellation});
+                  status = handler(principal);
+                }
+                reactor->Finish(std::move(status));
+              });
+          if (!queued.ok()) refusals_.Finish(reactor, ToGrpcStatus(queued));
+        });
     return reactor;
   }
 
@@ -101,6 +103,7 @@ class CallExecutor {
 
   Authenticator& authenticator_;
   FairExecutor& executor_;
+  RefusalDelay& refusals_;
 };
 
 }  // namespace tnps::services

@@ -127,10 +127,12 @@ grpc::Status MalformedRequest(absl::string_view message_name) {
 }  // namespace
 
 IngestService::IngestService(Authenticator& authenticator, storage::ResponseWriter& writer,
-                             RateLimiter& limiter, IngestServiceOptions options)
+                             RateLimiter& limiter, RefusalDelay& refusals,
+                             IngestServiceOptions options)
     : authenticator_(authenticator),
       writer_(writer),
       limiter_(limiter),
+      refusals_(refusals),
       options_(std::move(options)),
       streams_(kStreamSweepPeriod) {}
 
@@ -141,7 +143,7 @@ grpc::ServerUnaryReactor* IngestService::SubmitResponse(grpc::CallbackServerCont
   authenticator_.Authenticate(*context, core::Role::kIngest,
                               [this, request, response, reactor](auto principal) {
                                 if (!principal.ok()) {
-                                  reactor->Finish(ToGrpcStatus(principal.status()));
+                                  refusals_.Finish(reactor, ToGrpcStatus(principal.status()));
                                   return;
                                 }
                                 SubmitAuthenticated(*principal, *request, response, reactor);
@@ -164,7 +166,7 @@ void IngestService::SubmitAuthenticated(const storage::Principal& principal,
     return reactor->Finish(InvalidArgument("", checked.violations, "response."));
   }
   if (absl::Status admitted = limiter_.AdmitRows(principal, 1); !admitted.ok()) {
-    return reactor->Finish(ToGrpcStatus(admitted));
+    return refusals_.Finish(reactor, ToGrpcStatus(admitted));
   }
   auto owned = std::make_shared<core::SurveyResponse>(std::move(checked.response));
   absl::Status queued =
@@ -188,7 +190,7 @@ void IngestService::SubmitAuthenticated(const storage::Principal& principal,
                        *response = MessageToByteBuffer(out);
                        reactor->Finish(grpc::Status::OK);
                      });
-  if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));
+  if (!queued.ok()) refusals_.Finish(reactor, ToGrpcStatus(queued));
 }
 
 grpc::ServerUnaryReactor* IngestService::SubmitResponses(grpc::CallbackServerContext* context,
@@ -198,7 +200,7 @@ grpc::ServerUnaryReactor* IngestService::SubmitResponses(grpc::CallbackServerCon
   authenticator_.Authenticate(*context, core::Role::kIngest,
                               [this, request, response, reactor](auto principal) {
                                 if (!principal.ok()) {
-                                  reactor->Finish(ToGrpcStatus(principal.status()));
+                                  refusals_.Finish(reactor, ToGrpcStatus(principal.status()));
                                   return;
                                 }
                                 SubmitAllAuthenticated(*principal, *request, response, reactor);
@@ -239,7 +241,7 @@ void IngestService::SubmitAllAuthenticated(const storage::Principal& principal,
   if (valid.empty()) return reply({});
   if (absl::Status admitted = limiter_.AdmitRows(principal, static_cast<int64_t>(valid.size()));
       !admitted.ok()) {
-    return reactor->Finish(ToGrpcStatus(admitted));
+    return refusals_.Finish(reactor, ToGrpcStatus(admitted));
   }
   absl::Status queued = writer_.Submit(
       std::move(valid), [reactor, reply](absl::StatusOr<std::vector<WriteResult>> results) {
@@ -249,7 +251,7 @@ void IngestService::SubmitAllAuthenticated(const storage::Principal& principal,
         }
         reply(*results);
       });
-  if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));
+  if (!queued.ok()) refusals_.Finish(reactor, ToGrpcStatus(queued));
 }
 
 // Reads the client's stream, validates each item, and commits valid ones in
@@ -288,7 +290,8 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
     if (principal.ok()) {
       StartRead(&read_buffer_);
     } else {
-      Finish(ToGrpcStatus(principal.status()));
+      const grpc::Status refused = ToGrpcStatus(principal.status());
+      service_.refusals_.Finish(refused, [this, refused] { Finish(refused); });
     }
   }
 

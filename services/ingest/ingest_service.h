@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "services/common/authenticator.h"
 #include "services/common/rate_limiter.h"
+#include "services/common/refusal_delay.h"
 #include "services/common/stream_sweeper.h"
 #include "storage/response_writer.h"
 #include "tnps/v1/ingest_service.grpc.pb.h"
@@ -37,8 +38,10 @@ struct IngestServiceOptions {
 class IngestService final : public IngestServiceBase {
  public:
   // `limiter` admits the responses of each call under its key's row rate.
+  // Refusals (no valid key, over the rate, a full queue) go out through
+  // `refusals`.
   IngestService(Authenticator& authenticator, storage::ResponseWriter& writer, RateLimiter& limiter,
-                IngestServiceOptions options = {});
+                RefusalDelay& refusals, IngestServiceOptions options = {});
 
   grpc::ServerUnaryReactor* SubmitResponse(grpc::CallbackServerContext* context,
                                            const grpc::ByteBuffer* request,
@@ -61,6 +64,7 @@ class IngestService final : public IngestServiceBase {
   Authenticator& authenticator_;
   storage::ResponseWriter& writer_;
   RateLimiter& limiter_;
+  RefusalDelay& refusals_;
   const IngestServiceOptions options_;
   // Streams' clock: idle timeouts and resumption after a rate limit.
   StreamSweeper streams_;

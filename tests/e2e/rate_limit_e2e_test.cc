@@ -31,7 +31,9 @@ class RateLimitE2eTest : public IngestFixture {
  protected:
   std::vector<std::string> ServerFlags() const override {
     // No key cache: limits set with tnpsctl apply to the next call.
-    return {"--auth_cache_ttl=0s", "--auth_failures_per_second=1", "--auth_failure_burst=5"};
+    // Refusals at once: these tests time the limits themselves.
+    return {"--auth_cache_ttl=0s", "--auth_failures_per_second=1", "--auth_failure_burst=5",
+            "--refusal_delay=0s"};
   }
 
   CommandResult Tnpsctl(std::vector<std::string> args) {
@@ -151,7 +153,8 @@ TEST_F(RateLimitE2eTest, AddressThatFailsTooOftenCannotHaveKeysVerified) {
 class KeyCacheRateLimitE2eTest : public RateLimitE2eTest {
  protected:
   std::vector<std::string> ServerFlags() const override {
-    return {"--auth_cache_ttl=1s", "--auth_failures_per_second=0.1", "--auth_failure_burst=5"};
+    return {"--auth_cache_ttl=1s", "--auth_failures_per_second=0.1", "--auth_failure_burst=5",
+            "--refusal_delay=0s"};
   }
 };
 
@@ -166,6 +169,30 @@ TEST_F(KeyCacheRateLimitE2eTest, KeysAnAddressVerifiedBeforeKeepWorkingWhenItFai
   EXPECT_TRUE(GetNps(read_key_a_).ok());
   // A key this server never verified is not.
   EXPECT_EQ(GetNps(admin_key_b_).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+class RefusalDelayE2eTest : public RateLimitE2eTest {
+ protected:
+  std::vector<std::string> ServerFlags() const override {
+    return {"--refusal_delay=300ms"};
+  }
+};
+
+TEST_F(RefusalDelayE2eTest, RefusalsAreAnsweredAfterTheDelayAndServedCallsAtOnce) {
+  ASSERT_TRUE(GetNps(read_key_a_).ok());  // verified and cached
+  absl::Time start = absl::Now();
+  EXPECT_TRUE(GetNps(read_key_a_).ok());
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(250));
+  start = absl::Now();
+  EXPECT_EQ(GetNps("tnps_0123456789abcdef_" + std::string(64, '0')).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(300));
+  // A key of the wrong role is a refusal too.
+  start = absl::Now();
+  tnps::v1::SubmitResponseResponse out;
+  EXPECT_EQ(Submit(read_key_a_, ValidResponse("wrong-role"), &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(300));
 }
 
 }  // namespace
