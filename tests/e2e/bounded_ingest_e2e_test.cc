@@ -13,16 +13,6 @@
 namespace tnps::testing {
 namespace {
 
-// The Threads: line of /proc/PID/status.
-int ThreadsOf(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
-  }
-  return -1;
-}
-
 class StreamIdleE2eTest : public IngestFixture {
  protected:
   std::vector<std::string> ServerFlags() const override {

@@ -25,16 +25,6 @@ constexpr char kLockRollups[] =
     "LOCK TABLE daily_rollups, rollup_agent_days, rollup_agent_weeks, rollup_team_days, "
     "rollup_tenant_days, rollup_changes IN ACCESS EXCLUSIVE MODE";
 
-// The Threads: line of /proc/PID/status.
-int ThreadsOf(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
-  }
-  return -1;
-}
-
 class BoundedReadsE2eTest : public IngestFixture {
  protected:
   std::vector<std::string> ServerFlags() const override {

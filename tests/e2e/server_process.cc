@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -135,6 +136,15 @@ std::shared_ptr<grpc::Channel> ServerProcess::NewChannel() const {
   static std::atomic<int> next_channel{0};
   args.SetInt("tnps.test.channel_id", next_channel++);
   return grpc::CreateCustomChannel(address_, grpc::InsecureChannelCredentials(), args);
+}
+
+int ThreadsOf(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
 }
 
 CommandResult RunCommand(const std::vector<std::string>& argv_in,

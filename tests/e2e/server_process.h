@@ -40,6 +40,9 @@ class ServerProcess {
 };
 
 // Runs a program to completion; returns its exit code and what it printed.
+// The Threads: line of /proc/PID/status; -1 if it cannot be read.
+int ThreadsOf(pid_t pid);
+
 struct CommandResult {
   int exit_code;
   std::string stdout_text;
