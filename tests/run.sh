@@ -22,9 +22,10 @@ cmake --build "$build-clang" --target tnps-server tnpsctl
 
 # The libFuzzer targets (Clang, ASan, UBSan), built now so that a build
 # failure stops the run early; each runs 15 s after the tests.
+fuzz_targets=(ingest_request analytics_request training_request csv_import did_panel)
 CXX=clang++ cmake -S . -B "$build-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTNPS_FUZZ=ON \
   >/dev/null
-cmake --build "$build-fuzz"
+cmake --build "$build-fuzz" --target "${fuzz_targets[@]/%/_fuzzer}"
 
 # buf, for the API lint and the `buf curl` test (skipped without npm).
 tests/install_buf.sh "$build" || true
