@@ -33,7 +33,11 @@
 using tnps::services::EnvDefault;
 
 ABSL_FLAG(std::string, database_url, "",
-          "libpq connection string or URI of the tnps database (env TNPS_DATABASE_URL)");
+          "libpq connection string or URI of the tnps database (env TNPS_DATABASE_URL); prefer "
+          "--database_url_file when it holds a password");
+ABSL_FLAG(std::string, database_url_file, EnvDefault("TNPS_DATABASE_URL_FILE", ""),
+          "file holding --database_url, so that its password is on no command line (env "
+          "TNPS_DATABASE_URL_FILE)");
 ABSL_FLAG(std::string, listen, EnvDefault("TNPS_LISTEN", "127.0.0.1:50051"),
           "host:port to serve gRPC on; port 0 picks a free one (env TNPS_LISTEN)");
 ABSL_FLAG(int, write_threads, EnvDefault("TNPS_WRITE_THREADS", 4),
@@ -141,7 +145,8 @@ constexpr int kBackgroundConnections = 2;
 int Serve() {
   const std::string database_url = absl::GetFlag(FLAGS_database_url);
   if (database_url.empty()) {
-    std::fprintf(stderr, "tnps-server: set --database_url or TNPS_DATABASE_URL\n");
+    std::fprintf(stderr,
+                 "tnps-server: set --database_url_file, --database_url or TNPS_DATABASE_URL\n");
     return 2;
   }
   if (absl::GetFlag(FLAGS_read_threads) < 1 || absl::GetFlag(FLAGS_write_threads) < 1 ||
@@ -305,6 +310,11 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   absl::SetProgramUsageMessage("Serves the tnps gRPC API.");
   absl::ParseCommandLine(argc, argv);
-  tnps::services::SecretFromEnv(FLAGS_database_url, "TNPS_DATABASE_URL");
+  if (absl::Status loaded = tnps::services::LoadSecret(FLAGS_database_url, "TNPS_DATABASE_URL",
+                                                       absl::GetFlag(FLAGS_database_url_file));
+      !loaded.ok()) {
+    std::fprintf(stderr, "tnps-server: %s\n", std::string(loaded.message()).c_str());
+    return 2;
+  }
   return Serve();
 }

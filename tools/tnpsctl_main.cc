@@ -16,7 +16,11 @@ ABSL_FLAG(std::string, database_url, "",
           "TNPS_DATABASE_URL)");
 ABSL_FLAG(std::string, server, EnvDefault("TNPS_SERVER", "127.0.0.1:50051"),
           "tnps-server address, for import (env TNPS_SERVER)");
+ABSL_FLAG(std::string, database_url_file, EnvDefault("TNPS_DATABASE_URL_FILE", ""),
+          "file holding --database_url (env TNPS_DATABASE_URL_FILE)");
 ABSL_FLAG(std::string, api_key, "", "API key for commands that call the server (env TNPS_API_KEY)");
+ABSL_FLAG(std::string, api_key_file, EnvDefault("TNPS_API_KEY_FILE", ""),
+          "file holding --api_key, so that the key is on no command line (env TNPS_API_KEY_FILE)");
 ABSL_FLAG(std::string, tls_ca_file, EnvDefault("TNPS_TLS_CA_FILE", ""),
           "PEM CA certificate(s) to verify a TLS server with; unset: plaintext (env "
           "TNPS_TLS_CA_FILE)");
@@ -72,7 +76,9 @@ import, demo and report call the server: over TLS with --tls-ca-file (and
 
 Flags may also be written with dashes (--time-zone) and set through
 TNPS_DATABASE_URL, TNPS_SERVER, TNPS_API_KEY, TNPS_TLS_CA_FILE,
-TNPS_TLS_CLIENT_CERT_FILE and TNPS_TLS_CLIENT_KEY_FILE.)";
+TNPS_TLS_CLIENT_CERT_FILE and TNPS_TLS_CLIENT_KEY_FILE. Secrets can come
+from files instead: --database-url-file and --api-key-file
+(TNPS_DATABASE_URL_FILE, TNPS_API_KEY_FILE).)";
 
 // Abseil flag names cannot contain '-'; accept --time-zone for --time_zone.
 std::vector<char*> DashesToUnderscores(int argc, char** argv, std::vector<std::string>& storage) {
@@ -98,8 +104,15 @@ int main(int argc, char** argv) {
   std::vector<char*> args = DashesToUnderscores(argc, argv, storage);
   std::vector<char*> positional =
       absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
-  tnps::services::SecretFromEnv(FLAGS_database_url, "TNPS_DATABASE_URL");
-  tnps::services::SecretFromEnv(FLAGS_api_key, "TNPS_API_KEY");
+  for (absl::Status loaded : {tnps::services::LoadSecret(FLAGS_database_url, "TNPS_DATABASE_URL",
+                                                         absl::GetFlag(FLAGS_database_url_file)),
+                              tnps::services::LoadSecret(FLAGS_api_key, "TNPS_API_KEY",
+                                                         absl::GetFlag(FLAGS_api_key_file))}) {
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "tnpsctl: %s\n", std::string(loaded.message()).c_str());
+      return tnps::tools::kExitUsage;
+    }
+  }
   if (positional.size() < 2) {
     std::fprintf(stderr, "%s\n", kUsage);
     return tnps::tools::kExitUsage;

@@ -5,10 +5,15 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/marshalling.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 
 namespace tnps::services {
 
@@ -38,6 +43,31 @@ inline std::string EnvDefault(const char* name, const char* fallback) {
 inline void SecretFromEnv(absl::Flag<std::string>& flag, const char* name) {
   if (!absl::GetFlag(flag).empty()) return;
   if (const char* text = std::getenv(name); text != nullptr) absl::SetFlag(&flag, text);
+}
+
+// Fills a secret flag from the file `path` (its `--*_file` flag; trailing
+// whitespace such as the final newline is dropped), so that the secret
+// never appears on a command line or in the environment. With no path, the
+// environment variable `env_name` as SecretFromEnv. INVALID_ARGUMENT when
+// both the flag and a file are given, or the file is unreadable or empty.
+inline absl::Status LoadSecret(absl::Flag<std::string>& flag, const char* env_name,
+                               const std::string& path) {
+  if (path.empty()) {
+    SecretFromEnv(flag, env_name);
+    return absl::OkStatus();
+  }
+  if (!absl::GetFlag(flag).empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("give the secret or a file holding it, not both (", path, ")"));
+  }
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  if (!file) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
+  std::string secret(absl::StripTrailingAsciiWhitespace(text.str()));
+  if (secret.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
+  absl::SetFlag(&flag, std::move(secret));
+  return absl::OkStatus();
 }
 
 }  // namespace tnps::services

@@ -55,8 +55,8 @@ std::string RequiredEnv(const char* name) {
 
 ServerProcess::ServerProcess(const std::string& database_url,
                              const std::vector<std::string>& extra_flags) {
-  std::vector<std::string> args = {TNPS_SERVER_BIN, "--listen=127.0.0.1:0",
-                                   "--database_url=" + database_url};
+  std::vector<std::string> args = {TNPS_SERVER_BIN, "--listen=127.0.0.1:0"};
+  if (!database_url.empty()) args.push_back("--database_url=" + database_url);
   args.insert(args.end(), extra_flags.begin(), extra_flags.end());
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) Die("pipe failed");

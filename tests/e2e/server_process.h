@@ -17,6 +17,7 @@ class ServerProcess {
  public:
   // Starts the server and waits until it listens; aborts the test binary if
   // it does not within 20 seconds.
+  // An empty `database_url` passes none (the flags say where it is).
   ServerProcess(const std::string& database_url, const std::vector<std::string>& extra_flags = {});
   // SIGTERM, then waits for the process.
   ~ServerProcess();
