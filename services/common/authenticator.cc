@@ -85,11 +85,8 @@ Authenticator::CacheEntry Authenticator::FromCache(const std::string& key) {
 
 absl::StatusOr<storage::Principal> Authenticator::Lookup(const std::string& key,
                                                          const std::string& peer) {
-  CacheEntry cached = FromCache(key);
-  if (cached.fresh) return *std::move(cached.fresh);
-  if (!cached.known) {
-    if (absl::Status admitted = limiter_.AdmitKeyLookup(peer); !admitted.ok()) return admitted;
-  }
+  // Another lookup of the same key may have filled the cache meanwhile.
+  if (std::optional<storage::Principal> fresh = FromCache(key).fresh) return *std::move(fresh);
   const absl::Time now = absl::Now();
   absl::StatusOr<storage::Principal> principal = keys_.Authenticate(key);
   if (absl::IsUnauthenticated(principal.status())) {

@@ -56,7 +56,8 @@ class Authenticator {
     bool known = false;
   };
   CacheEntry FromCache(const std::string& key);
-  // From the cache or the database; counts a failure against `peer`.
+  // From the cache or the database (the caller has checked `peer`'s
+  // failure budget); counts a failure against `peer`.
   absl::StatusOr<storage::Principal> Lookup(const std::string& key, const std::string& peer);
 
   storage::ApiKeyStore& keys_;
