@@ -15,7 +15,7 @@
 #include <memory>
 #include <utility>
 
-#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "core/role.h"
 #include "services/common/authenticator.h"
 #include "services/common/fair_executor.h"
@@ -33,46 +33,15 @@ class CallExecutor {
   CallExecutor(Authenticator& authenticator, FairExecutor& executor, RefusalDelay& refusals)
       : authenticator_(authenticator), executor_(executor), refusals_(refusals) {}
 
-  // Finishes the call of `context` with the status that
-  // `handler(principal)` returns, once the caller's key is verified for
-  // `needed`; with the authenticator's or the executor's refusal otherwise,
-  // and CANCELLED without running the handler if the caller has gone by the
-  // time a thread is free. `handler` may use the request and response of
-  // the call until it returns.
-  template <typename Handler>
-  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, core::Role needed,
-                                Handler handler) {
-    auto* reactor = new CallReactor;
-    authenticator_.Authenticate(
-        *context, needed,
-        [this, context, reactor,
-         handler = std::move(handler)](absl::StatusOr<storage::Principal> principal) mutable {
-          if (!principal.ok()) return refusals_.Finish(reactor, ToGrpcStatus(principal.status()));
-          const int64_t tenant = principal->tenant_id;
-          absl::Status queued =
-              executor_.TrySubmit(tenant, [context, reactor, handler = std::move(handler),
-                                           principal = *std::move(principal)]() mutable {
-                if (context->IsCancelled()) return reactor->Finish(grpc::Status::CANCELLED);
-                grpc::Status status;
-                {
-                  storage::ScopedCallLimits limits(
-                      {.deadline = absl::FromChrono(context->deadline()),
-                       .cancellation = &reactor->cancellation});
-                  status = handler(principal);
-                }
-                reactor->Finish(std::move(status));
-              });
-          if (!queued.ok()) refusals_.Finish(reactor, ToGrpcStatus(queued));
-        });
-    return reactor;
-  }
-
-  // The same for a method registered raw (WithRawCallbackMethod_*): the
-  // request is decoded once the key is verified, on the pool thread, and
-  // bytes that are not a `Request` (or carry invalid UTF-8) are
-  // INVALID_ARGUMENT, where gRPC's own decoding would answer with a code of
-  // its choosing. `handler(principal, const Request*, Response*)`; its
-  // response is sent when it returns OK.
+  // Runs a unary RPC registered raw (WithRawCallbackMethod_*): once the
+  // caller's key is verified for `needed` and the call admitted, the
+  // request is decoded on a pool thread (bytes that are not a `Request`, or
+  // carry invalid UTF-8, are INVALID_ARGUMENT, where gRPC's own decoding
+  // would answer with a code of its choosing) and
+  // `handler(principal, const Request*, Response*)` runs; its response is
+  // sent when it returns OK. Refusals (no valid key, over the rate, a full
+  // queue) go out through the refusal delay; a caller gone by the time a
+  // thread is free gets CANCELLED without the handler running.
   template <typename Request, typename Response, typename Handler>
   grpc::ServerUnaryReactor* RunRaw(grpc::CallbackServerContext* context, core::Role needed,
                                    const grpc::ByteBuffer* request, grpc::ByteBuffer* response,
@@ -100,6 +69,44 @@ class CallExecutor {
     void OnDone() override { delete this; }
     storage::CallCancellation cancellation;
   };
+
+  // Finishes the call of `context` with the status that
+  // `handler(principal)` returns, once the caller's key is verified for
+  // `needed`; with the authenticator's or the executor's refusal otherwise.
+  template <typename Handler>
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, core::Role needed,
+                                Handler handler) {
+    auto* reactor = new CallReactor;
+    authenticator_.Authenticate(
+        *context, needed,
+        [this, context, reactor,
+         handler = std::move(handler)](absl::StatusOr<storage::Principal> principal) mutable {
+          if (!principal.ok()) return refusals_.Finish(reactor, ToGrpcStatus(principal.status()));
+          const int64_t tenant = principal->tenant_id;
+          absl::Status queued =
+              executor_.TrySubmit(tenant, [context, reactor, handler = std::move(handler),
+                                           principal = *std::move(principal)]() mutable {
+                RunHandler(*context, *reactor, handler, principal);
+              });
+          if (!queued.ok()) refusals_.Finish(reactor, ToGrpcStatus(queued));
+        });
+    return reactor;
+  }
+
+  // On a pool thread: CANCELLED without running `handler` if the caller has
+  // gone, else its status, with the call's limits on its queries.
+  template <typename Handler>
+  static void RunHandler(const grpc::CallbackServerContext& context, CallReactor& reactor,
+                         Handler& handler, const storage::Principal& principal) {
+    if (context.IsCancelled()) return reactor.Finish(grpc::Status::CANCELLED);
+    grpc::Status status;
+    {
+      storage::ScopedCallLimits limits({.deadline = absl::FromChrono(context.deadline()),
+                                        .cancellation = &reactor.cancellation});
+      status = handler(principal);
+    }
+    reactor.Finish(std::move(status));
+  }
 
   Authenticator& authenticator_;
   FairExecutor& executor_;
