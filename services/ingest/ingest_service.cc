@@ -333,10 +333,10 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
     {
       absl::MutexLock lock(&mu_);
       if (finished_) return;
-      if (throttled_ && cancelled_) {
-        throttled_.reset();
+      if (held_ && cancelled_) {
+        held_.reset();
         if (!error_) error_ = grpc::Status::CANCELLED;
-      } else if (throttled_ && !error_ && now >= resume_at_) {
+      } else if (held_ && !error_ && now >= resume_at_) {
         start_read = AdmitHeldLocked(now);
       } else if (!error_ && now - service_.options_.stream_idle_timeout > waiting_since_) {
         error_ = grpc::Status(
@@ -374,7 +374,7 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
                                                           core::IngestLimits::kMaxBatchSize)}});
       return false;
     }
-    throttled_ = *std::move(items);
+    held_ = *std::move(items);
     return AdmitHeldLocked(absl::Now());
   }
 
@@ -382,15 +382,15 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
   // to read the next; else holds it and sets when to try again.
   bool AdmitHeldLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     const int64_t valid =
-        std::count_if(throttled_->begin(), throttled_->end(),
+        std::count_if(held_->begin(), held_->end(),
                       [](const IngestItem& item) { return item.violations.empty(); });
     const absl::Duration wait = service_.limiter_.TakeRows(principal_, valid);
     if (wait > absl::ZeroDuration()) {
       resume_at_ = now + wait;
       return false;
     }
-    std::vector<IngestItem> items = *std::move(throttled_);
-    throttled_.reset();
+    std::vector<IngestItem> items = *std::move(held_);
+    held_.reset();
     summary_.set_received_count(summary_.received_count() + items.size());
     for (IngestItem& item : items) {
       if (item.violations.empty()) {
@@ -497,8 +497,9 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
   // the server is busy (verifying the key, batches in flight, a held
   // message).
   absl::Time waiting_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
-  // A decoded message over the key's row rate, and when to try it again.
-  std::optional<std::vector<IngestItem>> throttled_ ABSL_GUARDED_BY(mu_);
+  // A decoded message waiting for the key's row rate, and when to try it
+  // again.
+  std::optional<std::vector<IngestItem>> held_ ABSL_GUARDED_BY(mu_);
   absl::Time resume_at_ ABSL_GUARDED_BY(mu_);
   Batch pending_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
