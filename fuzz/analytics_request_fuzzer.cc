@@ -6,21 +6,15 @@
 #include <vector>
 
 #include "core/trend_plan.h"
+#include "fuzz/request_bytes.h"
 #include "services/analytics/analytics_requests.h"
 #include "services/common/nps_mapping.h"
-#include "services/common/wire_parse.h"
 #include "tnps/v1/analytics_service.pb.h"
 
 namespace {
 
 using tnps::core::FieldViolation;
-
-// As CallExecutor::RunRaw decodes a request.
-template <typename Request>
-bool Parse(const uint8_t* data, size_t size, Request& request) {
-  return !tnps::services::ParseMessage(absl::string_view(reinterpret_cast<const char*>(data), size),
-                                       request);
-}
+using tnps::fuzz::Parse;
 
 void CheckTrend(const tnps::v1::GetNpsTrendRequest& request) {
   std::vector<FieldViolation> violations;

@@ -7,7 +7,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "core/cohort_plan.h"
-#include "services/common/wire_parse.h"
+#include "fuzz/request_bytes.h"
 #include "services/training/estimate_mapping.h"
 #include "services/training/training_requests.h"
 #include "tnps/v1/training_service.pb.h"
@@ -15,13 +15,7 @@
 namespace {
 
 using tnps::core::FieldViolation;
-
-// As CallExecutor::RunRaw decodes a request.
-template <typename Request>
-bool Parse(const uint8_t* data, size_t size, Request& request) {
-  return !tnps::services::ParseMessage(absl::string_view(reinterpret_cast<const char*>(data), size),
-                                       request);
-}
+using tnps::fuzz::Parse;
 
 }  // namespace
 
