@@ -20,13 +20,6 @@ cmake --build "$build"
 CXX=clang++ cmake -S . -B "$build-clang" -G Ninja -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$build-clang" --target tnps-server tnpsctl
 
-# The libFuzzer targets (Clang, ASan, UBSan), built now so that a build
-# failure stops the run early; each runs 15 s after the tests.
-fuzz_targets=(ingest_request analytics_request training_request csv_import did_panel)
-CXX=clang++ cmake -S . -B "$build-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTNPS_FUZZ=ON \
-  >/dev/null
-cmake --build "$build-fuzz" --target "${fuzz_targets[@]/%/_fuzzer}"
-
 # buf, for the API lint and the `buf curl` test (skipped without npm).
 tests/install_buf.sh "$build" || true
 
@@ -42,7 +35,7 @@ export TNPS_TEST_PG="host=127.0.0.1 port=$port user=postgres connect_timeout=5"
 export TNPS_TEST_PG_CLUSTER_DIR="$cluster"
 ctest --test-dir "$build" --output-on-failure --timeout 600 -j 2 "$@"
 
-# A short fuzzing run of every target, from the seeds and whatever corpus
-# earlier runs on this machine kept (fuzz/run.sh; longer runs are in
-# docs/benchmarks.md).
+# The libFuzzer targets (Clang, ASan, UBSan, built by fuzz/run.sh in
+# $build-fuzz), each fuzzed 15 s from the seeds and whatever corpus earlier
+# runs on this machine kept (longer runs are in docs/benchmarks.md).
 TNPS_FUZZ_BUILD_DIR="$build-fuzz" fuzz/run.sh 15
