@@ -74,22 +74,16 @@ FROM generate_series($2::bigint, $3::bigint) i,
   }
   {
     pqxx::work txn(conn);
-    txn.exec_params0(R"sql(
-INSERT INTO daily_rollups (tenant_id, local_day, agent_id, team_id, channel,
-                           promoters, passives, detractors)
-SELECT tenant_id, local_day, agent_id, team_id, channel,
-       count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score BETWEEN 7 AND 8),
-       count(*) FILTER (WHERE score <= 6)
-FROM responses WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5)sql",
-                     tenant_id);
-    // As ingest does: every cell's counts as a change, for the server's
-    // compactor to add to the coarse rollups.
+    // As ingest does: every cell's counts as a change row, for the server's
+    // compactor to add to every rollup table.
     txn.exec_params0(R"sql(
 INSERT INTO rollup_changes (tenant_id, local_day, agent_id, team_id, channel,
                             promoters, passives, detractors)
-SELECT tenant_id, local_day, agent_id, team_id, channel, promoters, passives, detractors
-FROM daily_rollups WHERE tenant_id = $1
-ORDER BY local_day, agent_id, team_id, channel)sql",
+SELECT tenant_id, local_day, agent_id, team_id, channel,
+       count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score BETWEEN 7 AND 8),
+       count(*) FILTER (WHERE score <= 6)
+FROM responses WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5
+ORDER BY 2, 3, 4, 5)sql",
                      tenant_id);
     txn.commit();
   }
@@ -98,7 +92,7 @@ ORDER BY local_day, agent_id, team_id, channel)sql",
          0) {
     absl::SleepFor(absl::Milliseconds(200));
   }
-  std::fprintf(stderr, "\n  coarse rollups compacted by the server in %.1f s\n",
+  std::fprintf(stderr, "\n  rollups compacted by the server in %.1f s\n",
                absl::ToDoubleSeconds(absl::Now() - compaction_start));
   pqxx::nontransaction(conn).exec0("VACUUM ANALYZE");
   std::fprintf(stderr, "  load, rollups and VACUUM ANALYZE: %.0f s\n",

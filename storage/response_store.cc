@@ -21,11 +21,13 @@ constexpr char kInputRows[] = R"sql(
                        customer_ref, score, comment, interaction_time, response_time,
                        attributes, ord))sql";
 
-// Agents on first sight, the responses, the rollups of exactly the rows
-// inserted (conflicting rows are skipped and counted nowhere) and the days
-// they changed. Rows and rollup keys are visited in a fixed order so that
-// concurrent writers lock them in the same order. The category thresholds
-// are those of core/nps_category.h.
+// Agents on first sight, the responses, and the counts of exactly the rows
+// inserted (conflicting rows are skipped and counted nowhere) as one change
+// row per daily_rollups cell, for the compactor (storage/rollup_compactor.h)
+// to add to every rollup table. Appending takes no lock another writer
+// waits on. Rows and agents are visited in a fixed order so that concurrent
+// writers lock them in the same order. The category thresholds are those
+// of core/nps_category.h.
 constexpr char kInsertResponses[] = "responses_insert";
 const std::string kInsertResponsesSql = absl::StrCat(R"sql(
 WITH input AS (SELECT * FROM )sql",
@@ -49,31 +51,15 @@ inserted AS (
   RETURNING tenant_id, external_id, response_id, local_day, agent_id, team_id, channel, score
 ),
 -- The counts of the rows inserted, per cell of daily_rollups.
-cells AS (
-  SELECT tenant_id, local_day, agent_id, team_id, channel,
-         count(*) FILTER (WHERE score >= 9) AS promoters,
-         count(*) FILTER (WHERE score BETWEEN 7 AND 8) AS passives,
-         count(*) FILTER (WHERE score <= 6) AS detractors
-  FROM inserted
-  GROUP BY tenant_id, local_day, agent_id, team_id, channel
-),
-rolled_up AS (
-  INSERT INTO daily_rollups AS d (tenant_id, local_day, agent_id, team_id, channel,
-                                  promoters, passives, detractors)
-  SELECT * FROM cells
-  ORDER BY tenant_id, local_day, agent_id, team_id, channel
-  ON CONFLICT (tenant_id, local_day, agent_id, team_id, channel) DO UPDATE
-  SET promoters = d.promoters + excluded.promoters,
-      passives = d.passives + excluded.passives,
-      detractors = d.detractors + excluded.detractors
-),
--- The same counts as change rows, for the coarse rollups' compactor
--- (storage/rollup_compactor.h) to add. Appending takes no lock another
--- writer waits on.
 changed AS (
   INSERT INTO rollup_changes (tenant_id, local_day, agent_id, team_id, channel,
                               promoters, passives, detractors)
-  SELECT * FROM cells
+  SELECT tenant_id, local_day, agent_id, team_id, channel,
+         count(*) FILTER (WHERE score >= 9),
+         count(*) FILTER (WHERE score BETWEEN 7 AND 8),
+         count(*) FILTER (WHERE score <= 6)
+  FROM inserted
+  GROUP BY tenant_id, local_day, agent_id, team_id, channel
 )
 SELECT tenant_id, external_id, response_id FROM inserted)sql");
 

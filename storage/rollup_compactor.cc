@@ -25,6 +25,18 @@ WITH taken AS (
   WHERE change_id IN (SELECT change_id FROM rollup_changes ORDER BY change_id LIMIT $1)
   RETURNING tenant_id, local_day, agent_id, team_id, channel, promoters, passives, detractors
 ),
+daily AS (
+  INSERT INTO daily_rollups AS r (tenant_id, local_day, agent_id, team_id, channel,
+                                  promoters, passives, detractors)
+  SELECT tenant_id, local_day, agent_id, team_id, channel,
+         sum(promoters), sum(passives), sum(detractors)
+  FROM taken
+  GROUP BY 1, 2, 3, 4, 5
+  ORDER BY 1, 2, 3, 4, 5
+  ON CONFLICT (tenant_id, local_day, agent_id, team_id, channel) DO UPDATE
+  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
+      detractors = r.detractors + excluded.detractors
+),
 agent_days AS (
   INSERT INTO rollup_agent_days AS r (tenant_id, local_day, agent_id, team_id,
                                       promoters, passives, detractors)

@@ -1,10 +1,11 @@
-// Keeps the coarse rollups (per agent and day, agent and week, team and day,
-// tenant and day) in step with the exact daily_rollups. Ingest appends, per
-// statement, a row per daily_rollups cell it changed with the counts it
-// added to rollup_changes; the compactor takes the oldest rows, adds their
-// counts to the coarse cells and deletes exactly the rows it took, in one
-// transaction. Readers treat days with change rows as pending and read them
-// from daily_rollups (migrations 0005 and 0007).
+// Keeps every rollup table (daily_rollups per tenant, local day, agent, team
+// and channel; the coarse ones per agent and day, agent and week, team and
+// day, tenant and day) up with ingest. Ingest appends, per statement, a row
+// per daily_rollups cell with the counts it added to rollup_changes; the
+// compactor takes the oldest rows, adds their counts to every table and
+// deletes exactly the rows it took, in one transaction. So each table holds
+// the change rows compacted so far, and readers add the pending ones
+// (storage/rollup_reader.h; migrations 0005, 0007 and 0008).
 #ifndef TNPS_STORAGE_ROLLUP_COMPACTOR_H_
 #define TNPS_STORAGE_ROLLUP_COMPACTOR_H_
 

@@ -6,17 +6,12 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "storage/pg_text.h"
 
 namespace tnps::storage {
 namespace {
-
-// Above this many day ranges, a plan reads the whole range from
-// daily_rollups instead (only after many scattered late responses).
-constexpr size_t kMaxRanges = 24;
 
 // A table the counts can come from, and the columns it has.
 struct RollupTable {
@@ -31,6 +26,8 @@ constexpr RollupTable kAgentDays{"rollup_agent_days", "local_day", true, true, f
 constexpr RollupTable kAgentWeeks{"rollup_agent_weeks", "week_start", true, true, false};
 constexpr RollupTable kTeamDays{"rollup_team_days", "local_day", false, true, true};
 constexpr RollupTable kTenantDays{"rollup_tenant_days", "local_day", false, false, true};
+// The change rows not compacted yet, at the finest grain.
+constexpr RollupTable kPending{"rollup_changes", "local_day", true, true, true};
 
 // The coarsest per-day table with every column the query needs, and whether
 // the per-week table can stand in for whole weeks.
@@ -50,14 +47,6 @@ Grain ChooseGrain(const RollupFilter& f, RollupBy by, RollupTime time) {
   }
   if (team) return {&kTeamDays, false};
   return {&kTenantDays, false};
-}
-
-void AppendRange(std::vector<core::DayRange>& ranges, absl::CivilDay day, int step) {
-  if (!ranges.empty() && ranges.back().last + step == day) {
-    ranges.back().last = day;
-  } else {
-    ranges.push_back({day, day});
-  }
 }
 
 // Builds the statement: one UNION ALL branch per range, grouped outside.
@@ -96,8 +85,6 @@ class StatementBuilder {
     }
     branches_.push_back(std::move(branch));
   }
-
-  bool empty() const { return branches_.empty(); }
 
   // With `aggregate`, one row per key and bucket; else the branches' rows.
   std::string Sql(bool aggregate) const {
@@ -168,17 +155,6 @@ class StatementBuilder {
 using SnapshotTransaction =
     pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::read_only>;
 
-std::vector<absl::CivilDay> PendingDays(SnapshotTransaction& txn, const RollupFilter& f) {
-  std::vector<absl::CivilDay> days;
-  for (const auto& row : txn.exec_params(
-           "SELECT DISTINCT local_day::text FROM rollup_changes "
-           "WHERE tenant_id = $1 AND local_day BETWEEN $2::date AND $3::date ORDER BY 1",
-           f.tenant_id, DateText(f.days.first), DateText(f.days.last))) {
-    days.push_back(ParseDateText(row[0].c_str()));
-  }
-  return days;
-}
-
 // The first of the filter's cohorts that its tenant does not have.
 std::optional<int64_t> MissingCohort(SnapshotTransaction& txn, const RollupFilter& f) {
   if (f.cohort_ids.empty()) return std::nullopt;
@@ -224,27 +200,24 @@ std::optional<RollupFilter> IntersectFilters(const RollupFilter& a, const Rollup
   return both;
 }
 
-RollupReadPlan PlanRollupRead(const core::DayRange& range,
-                              const std::vector<absl::CivilDay>& pending, bool use_weeks) {
-  const absl::flat_hash_set<absl::CivilDay> pending_set(pending.begin(), pending.end());
+RollupReadPlan PlanRollupRead(const core::DayRange& range, bool use_weeks) {
   RollupReadPlan plan;
-  absl::flat_hash_set<absl::CivilDay> in_weeks;
+  absl::CivilDay first_day = range.first;
   if (use_weeks) {
     const int to_monday = (7 - (static_cast<int>(absl::GetWeekday(range.first)) -
                                 static_cast<int>(absl::Weekday::monday))) %
                           7;
-    for (absl::CivilDay monday = range.first + to_monday; monday + 6 <= range.last; monday += 7) {
-      bool clean = true;
-      for (int i = 0; i < 7 && clean; ++i) clean = !pending_set.contains(monday + i);
-      if (!clean) continue;
-      AppendRange(plan.weeks, monday, 7);
-      for (int i = 0; i < 7; ++i) in_weeks.insert(monday + i);
+    const absl::CivilDay first_monday = range.first + to_monday;
+    absl::CivilDay monday = first_monday;
+    while (monday + 6 <= range.last) monday += 7;
+    // [first_monday, monday) is whole weeks.
+    if (monday > first_monday) {
+      plan.weeks.push_back({first_monday, monday - 7});
+      if (range.first < first_monday) plan.days.push_back({range.first, first_monday - 1});
+      first_day = monday;
     }
   }
-  for (absl::CivilDay day = range.first; day <= range.last; ++day) {
-    if (in_weeks.contains(day)) continue;
-    AppendRange(pending_set.contains(day) ? plan.finest_days : plan.coarse_days, day, 1);
-  }
+  if (first_day <= range.last) plan.days.push_back({first_day, range.last});
   return plan;
 }
 
@@ -262,15 +235,11 @@ absl::StatusOr<std::vector<RollupRow>> ReadRollups(ConnectionPool& pool, const R
     if (grain.days == &kFinest) {
       statement.AddBranch(kFinest, filter.days);
     } else {
-      RollupReadPlan plan = PlanRollupRead(filter.days, PendingDays(txn, filter), grain.weeks);
-      if (plan.weeks.size() + plan.coarse_days.size() + plan.finest_days.size() > kMaxRanges) {
-        plan = RollupReadPlan{};
-        plan.finest_days.push_back(filter.days);
-      }
+      const RollupReadPlan plan = PlanRollupRead(filter.days, grain.weeks);
       for (const auto& r : plan.weeks) statement.AddBranch(kAgentWeeks, r);
-      for (const auto& r : plan.coarse_days) statement.AddBranch(*grain.days, r);
-      for (const auto& r : plan.finest_days) statement.AddBranch(kFinest, r);
+      for (const auto& r : plan.days) statement.AddBranch(*grain.days, r);
     }
+    statement.AddBranch(kPending, filter.days);
     // Per agent and bucket, a table's rows are (nearly) one per group, and
     // PostgreSQL's hash aggregation over text keys costs more than sending
     // them: those are summed here instead.

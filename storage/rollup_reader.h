@@ -1,9 +1,10 @@
 // Reads NPS counts of one tenant from the rollups, from the coarsest table
 // that can answer: per tenant and day, team and day, agent and week, agent
-// and day, or the exact daily_rollups (migrations/0005_coarse_rollups.up.sql).
-// Days with pending change rows, which the compactor has not folded into the
-// coarse tables yet, are read from daily_rollups, in the same snapshot, so
-// every answer counts exactly the responses committed before it began.
+// and day, or daily_rollups (migrations/0005_coarse_rollups.up.sql). Every
+// table holds the change rows the compactor has added so far
+// (storage/rollup_compactor.h); the pending ones of the range are added
+// from rollup_changes in the same snapshot, so every answer counts exactly
+// the responses committed before it began.
 #ifndef TNPS_STORAGE_ROLLUP_READER_H_
 #define TNPS_STORAGE_ROLLUP_READER_H_
 
@@ -57,17 +58,13 @@ struct RollupRow {
 struct RollupReadPlan {
   // Whole weeks from the per-week table: ranges of week starts (Mondays).
   std::vector<core::DayRange> weeks;
-  // Days from the coarse per-day table.
-  std::vector<core::DayRange> coarse_days;
-  // Days from daily_rollups: the pending ones.
-  std::vector<core::DayRange> finest_days;
+  // Days from the per-day table.
+  std::vector<core::DayRange> days;
 };
 
-// Splits `range` given its pending days (sorted, distinct). With
-// `use_weeks`, every Monday-to-Sunday week inside the range without a pending
-// day is read from the per-week table.
-RollupReadPlan PlanRollupRead(const core::DayRange& range,
-                              const std::vector<absl::CivilDay>& pending, bool use_weeks);
+// Splits `range`: with `use_weeks`, every Monday-to-Sunday week inside it is
+// read from the per-week table, the days around them per day.
+RollupReadPlan PlanRollupRead(const core::DayRange& range, bool use_weeks);
 
 // Rows with responses only; NotFound if a cohort of the filter does not
 // exist in its tenant. Ordered by bucket, then key and team, except

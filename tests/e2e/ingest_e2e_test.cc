@@ -35,7 +35,7 @@ TEST_F(IngestE2eTest, AcceptedResponseIsStoredAndARetryIsADuplicate) {
   EXPECT_EQ(again.response_id(), first.response_id());
   EXPECT_EQ(ResponseCount(), 1);
   EXPECT_EQ(db_->QueryInt("SELECT score FROM responses"), 0);
-  EXPECT_EQ(db_->QueryInt("SELECT sum(detractors) FROM daily_rollups"), 1);
+  EXPECT_EQ(db_->QueryInt(absl::StrCat("SELECT sum(detractors) FROM ", kRollupCounts)), 1);
 }
 
 TEST_F(IngestE2eTest, SameKeyWithADifferentPayloadIsAlreadyExistsAndChangesNothing) {
@@ -44,7 +44,7 @@ TEST_F(IngestE2eTest, SameKeyWithADifferentPayloadIsAlreadyExistsAndChangesNothi
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_THAT(status.error_message(), HasSubstr("crm-1"));
   EXPECT_EQ(db_->QueryInt("SELECT score FROM responses"), 9);
-  EXPECT_EQ(db_->QueryInt("SELECT sum(detractors) FROM daily_rollups"), 0);
+  EXPECT_EQ(db_->QueryInt(absl::StrCat("SELECT sum(detractors) FROM ", kRollupCounts)), 0);
 }
 
 TEST_F(IngestE2eTest, EightConcurrentClientsRetryingOneKeyStoreOneRow) {
@@ -69,7 +69,7 @@ TEST_F(IngestE2eTest, EightConcurrentClientsRetryingOneKeyStoreOneRow) {
   EXPECT_EQ(failures.load(), 0);
   for (const std::string& id : ids) EXPECT_EQ(id, ids[0]);
   EXPECT_EQ(ResponseCount(), 1);
-  EXPECT_EQ(db_->QueryInt("SELECT sum(promoters) FROM daily_rollups"), 1);
+  EXPECT_EQ(db_->QueryInt(absl::StrCat("SELECT sum(promoters) FROM ", kRollupCounts)), 1);
 }
 
 TEST_F(IngestE2eTest, AckedResponsesSurviveKillDashNine) {
@@ -350,7 +350,8 @@ TEST_F(IngestE2eTest, RollupsEqualARecountAfterMixedUnaryBatchAndStreamLoad) {
   });
   for (auto& t : clients) t.join();
   EXPECT_EQ(ResponseCount(), 3000);
-  EXPECT_EQ(db_->QueryInt("SELECT sum(promoters + passives + detractors) FROM daily_rollups"),
+  EXPECT_EQ(db_->QueryInt(
+                absl::StrCat("SELECT sum(promoters + passives + detractors) FROM ", kRollupCounts)),
             3000);
   EXPECT_EQ(db_->QueryInt(kRollupMismatchSql), 0);
 }

@@ -72,9 +72,9 @@ TEST_F(ResponseStoreTest, StoresResponsesAgentsAndRollups) {
   for (const WriteResult& r : *results) EXPECT_EQ(r.outcome, WriteOutcome::kAccepted);
   EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM responses"), 3);
   EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM agents"), 2);
-  EXPECT_EQ(db_.QueryInt("SELECT sum(promoters) FROM daily_rollups"), 1);
-  EXPECT_EQ(db_.QueryInt("SELECT sum(passives) FROM daily_rollups"), 1);
-  EXPECT_EQ(db_.QueryInt("SELECT sum(detractors) FROM daily_rollups"), 1);
+  EXPECT_EQ(db_.QueryInt("SELECT sum(promoters) FROM rollup_changes"), 1);
+  EXPECT_EQ(db_.QueryInt("SELECT sum(passives) FROM rollup_changes"), 1);
+  EXPECT_EQ(db_.QueryInt("SELECT sum(detractors) FROM rollup_changes"), 1);
   EXPECT_EQ(db_.QueryInt(kRollupMismatchSql), 0);
 }
 
@@ -99,7 +99,7 @@ TEST_F(ResponseStoreTest, SamePayloadAgainIsADuplicateWithTheOriginalId) {
   EXPECT_EQ((*again)[0].outcome, WriteOutcome::kDuplicate);
   EXPECT_EQ((*again)[0].response_id, (*first)[0].response_id);
   EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM responses"), 1);
-  EXPECT_EQ(db_.QueryInt("SELECT sum(promoters) FROM daily_rollups"), 1);
+  EXPECT_EQ(db_.QueryInt("SELECT sum(promoters) FROM rollup_changes"), 1);
 }
 
 TEST_F(ResponseStoreTest, SameKeyDifferentPayloadConflictsAndLeavesTheOriginal) {
@@ -109,7 +109,7 @@ TEST_F(ResponseStoreTest, SameKeyDifferentPayloadConflictsAndLeavesTheOriginal) 
   ASSERT_TRUE(result.ok());
   EXPECT_EQ((*result)[0].outcome, WriteOutcome::kConflict);
   EXPECT_EQ(db_.QueryInt("SELECT score FROM responses WHERE external_id = 'e1'"), 9);
-  EXPECT_EQ(db_.QueryInt("SELECT sum(detractors) FROM daily_rollups"), 0);
+  EXPECT_EQ(db_.QueryInt("SELECT sum(detractors) FROM rollup_changes"), 0);
 }
 
 TEST_F(ResponseStoreTest, AnyChangedFieldIsAConflict) {
@@ -166,7 +166,7 @@ TEST_F(ResponseStoreTest, EightConcurrentWritersOfOneKeyStoreOneRow) {
   }
   EXPECT_EQ(accepted, 1);
   EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM responses"), 1);
-  EXPECT_EQ(db_.QueryInt("SELECT sum(promoters) FROM daily_rollups"), 1);
+  EXPECT_EQ(db_.QueryInt("SELECT sum(promoters) FROM rollup_changes"), 1);
 }
 
 TEST_F(ResponseStoreTest, RollupsEqualARecountAfterConcurrentMixedWrites) {

@@ -38,7 +38,15 @@ std::string ClusterUrl();
 
 namespace tnps::testing {
 
-// Counts the rollup rows that differ from a recount of the responses table
+// The rollups' counts as rows (promoters, passives, detractors): daily_rollups
+// and the change rows the compactor has not added to it yet. Use as
+// "SELECT sum(promoters) FROM " + kRollupCounts.
+inline constexpr char kRollupCounts[] = R"sql(
+  (SELECT promoters, passives, detractors FROM daily_rollups
+   UNION ALL SELECT promoters, passives, detractors FROM rollup_changes) counts)sql";
+
+// Counts the rollup cells (daily_rollups plus the pending change rows) that
+// differ from a recount of the responses table
 // (with each local day recomputed from interaction_time and the tenant's
 // zone); 0 when the rollups are exact.
 inline constexpr char kRollupMismatchSql[] = R"sql(
@@ -51,8 +59,15 @@ WITH recount AS (
   FROM responses r JOIN tenants t USING (tenant_id)
   GROUP BY 1, 2, 3, 4, 5
 ), rollup AS (
-  SELECT tenant_id, local_day, agent_id, team_id, channel, promoters, passives, detractors
-  FROM daily_rollups WHERE promoters + passives + detractors > 0
+  SELECT tenant_id, local_day, agent_id, team_id, channel,
+         sum(promoters), sum(passives), sum(detractors)
+  FROM (SELECT tenant_id, local_day, agent_id, team_id, channel, promoters, passives, detractors
+        FROM daily_rollups
+        UNION ALL
+        SELECT tenant_id, local_day, agent_id, team_id, channel, promoters, passives, detractors
+        FROM rollup_changes) u
+  GROUP BY 1, 2, 3, 4, 5
+  HAVING sum(promoters + passives + detractors) > 0
 )
 SELECT (SELECT count(*) FROM (SELECT * FROM recount EXCEPT SELECT * FROM rollup) a) +
        (SELECT count(*) FROM (SELECT * FROM rollup EXCEPT SELECT * FROM recount) b))sql";

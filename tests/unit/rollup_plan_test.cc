@@ -10,50 +10,41 @@ using ::testing::ElementsAre;
 
 core::DayRange Days(absl::CivilDay first, absl::CivilDay last) { return {first, last}; }
 
-TEST(PlanRollupReadTest, WholeCleanWeeksComeFromTheWeekTable) {
-  // Wednesday 4 March to Sunday 29 March 2026; 18 March is pending.
-  const absl::CivilDay d18(2026, 3, 18);
+TEST(PlanRollupReadTest, WholeWeeksComeFromTheWeekTableAndTheEdgesPerDay) {
+  // Wednesday 4 March to Wednesday 25 March 2026: whole weeks from Monday 9
+  // to Sunday 22 March.
   const RollupReadPlan plan = PlanRollupRead(
-      Days(absl::CivilDay(2026, 3, 4), absl::CivilDay(2026, 3, 29)), {d18}, /*use_weeks=*/true);
+      Days(absl::CivilDay(2026, 3, 4), absl::CivilDay(2026, 3, 25)), /*use_weeks=*/true);
   EXPECT_THAT(plan.weeks,
-              ElementsAre(Days(absl::CivilDay(2026, 3, 9), absl::CivilDay(2026, 3, 9)),
-                          Days(absl::CivilDay(2026, 3, 23), absl::CivilDay(2026, 3, 23))));
-  EXPECT_THAT(plan.coarse_days,
+              ElementsAre(Days(absl::CivilDay(2026, 3, 9), absl::CivilDay(2026, 3, 16))));
+  EXPECT_THAT(plan.days,
               ElementsAre(Days(absl::CivilDay(2026, 3, 4), absl::CivilDay(2026, 3, 8)),
-                          Days(absl::CivilDay(2026, 3, 16), absl::CivilDay(2026, 3, 17)),
-                          Days(absl::CivilDay(2026, 3, 19), absl::CivilDay(2026, 3, 22))));
-  EXPECT_THAT(plan.finest_days, ElementsAre(Days(d18, d18)));
+                          Days(absl::CivilDay(2026, 3, 23), absl::CivilDay(2026, 3, 25))));
 }
 
-TEST(PlanRollupReadTest, ConsecutiveWeeksAreOneRange) {
-  // Monday 2 March to Sunday 29 March: four whole weeks, nothing pending.
+TEST(PlanRollupReadTest, ARangeOfWholeWeeksHasNoDays) {
+  // Monday 2 March to Sunday 29 March: four whole weeks.
   const RollupReadPlan plan =
-      PlanRollupRead(Days(absl::CivilDay(2026, 3, 2), absl::CivilDay(2026, 3, 29)), {}, true);
+      PlanRollupRead(Days(absl::CivilDay(2026, 3, 2), absl::CivilDay(2026, 3, 29)), true);
   EXPECT_THAT(plan.weeks,
               ElementsAre(Days(absl::CivilDay(2026, 3, 2), absl::CivilDay(2026, 3, 23))));
-  EXPECT_TRUE(plan.coarse_days.empty());
-  EXPECT_TRUE(plan.finest_days.empty());
+  EXPECT_TRUE(plan.days.empty());
 }
 
-TEST(PlanRollupReadTest, WithoutWeeksEveryCleanDayIsCoarse) {
-  const RollupReadPlan plan = PlanRollupRead(
-      Days(absl::CivilDay(2026, 3, 1), absl::CivilDay(2026, 3, 10)),
-      {absl::CivilDay(2026, 3, 1), absl::CivilDay(2026, 3, 5), absl::CivilDay(2026, 3, 6)}, false);
+TEST(PlanRollupReadTest, WithoutWeeksTheRangeIsReadPerDay) {
+  const core::DayRange march = Days(absl::CivilDay(2026, 3, 1), absl::CivilDay(2026, 3, 31));
+  const RollupReadPlan plan = PlanRollupRead(march, false);
   EXPECT_TRUE(plan.weeks.empty());
-  EXPECT_THAT(plan.coarse_days,
-              ElementsAre(Days(absl::CivilDay(2026, 3, 2), absl::CivilDay(2026, 3, 4)),
-                          Days(absl::CivilDay(2026, 3, 7), absl::CivilDay(2026, 3, 10))));
-  EXPECT_THAT(plan.finest_days,
-              ElementsAre(Days(absl::CivilDay(2026, 3, 1), absl::CivilDay(2026, 3, 1)),
-                          Days(absl::CivilDay(2026, 3, 5), absl::CivilDay(2026, 3, 6))));
+  EXPECT_THAT(plan.days, ElementsAre(march));
 }
 
-TEST(PlanRollupReadTest, ARangeShorterThanAWeekHasNoWeeks) {
-  const RollupReadPlan plan =
-      PlanRollupRead(Days(absl::CivilDay(2026, 3, 3), absl::CivilDay(2026, 3, 8)), {}, true);
-  EXPECT_TRUE(plan.weeks.empty());
-  EXPECT_THAT(plan.coarse_days,
-              ElementsAre(Days(absl::CivilDay(2026, 3, 3), absl::CivilDay(2026, 3, 8))));
+TEST(PlanRollupReadTest, ARangeWithoutAWholeWeekIsReadPerDay) {
+  // Tuesday 3 to Sunday 8 March, and Tuesday 3 to Monday 9 March.
+  for (const absl::CivilDay last : {absl::CivilDay(2026, 3, 8), absl::CivilDay(2026, 3, 9)}) {
+    const RollupReadPlan plan = PlanRollupRead(Days(absl::CivilDay(2026, 3, 3), last), true);
+    EXPECT_TRUE(plan.weeks.empty());
+    EXPECT_THAT(plan.days, ElementsAre(Days(absl::CivilDay(2026, 3, 3), last)));
+  }
 }
 
 RollupFilter Filter(core::DayRange days, std::vector<std::string> agents,
