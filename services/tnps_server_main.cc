@@ -118,11 +118,11 @@ ABSL_FLAG(bool, allow_plaintext, EnvDefault("TNPS_ALLOW_PLAINTEXT", false),
           "serve without TLS on an address other machines can reach, for a server behind a "
           "proxy that terminates TLS (env TNPS_ALLOW_PLAINTEXT)");
 ABSL_FLAG(absl::Duration, compact_interval, EnvDefault("TNPS_COMPACT_INTERVAL", absl::Seconds(5)),
-          "how often the coarse rollups catch up with new responses when idle; queries are "
-          "exact either way, but days not yet compacted are read from the finest rollup (env "
+          "how often the rollups catch up with new responses when idle; queries are "
+          "exact either way, adding the change rows not yet compacted (env "
           "TNPS_COMPACT_INTERVAL)");
 ABSL_FLAG(double, compact_busy_share, EnvDefault("TNPS_COMPACT_BUSY_SHARE", 0.25),
-          "while the coarse rollups lag behind, the share of the time the compactor works; "
+          "while the rollups lag behind, the share of the time the compactor works; "
           "the rest is left to ingest (env TNPS_COMPACT_BUSY_SHARE)");
 
 namespace {
