@@ -14,11 +14,17 @@ bench_setup() {
   trap bench_cleanup EXIT
   deploy/pg-cluster.sh init "$bench_cluster" "$bench_port"
   deploy/pg-cluster.sh start "$bench_cluster"
-  psql "host=127.0.0.1 port=$bench_port user=postgres dbname=postgres" -qc "CREATE DATABASE bench"
-  export TNPS_DATABASE_URL="host=127.0.0.1 port=$bench_port user=postgres dbname=bench"
+  # As in production (docs/security.md): the database and its roles made by
+  # the superuser, the schema and tenants by tnps_owner (TNPS_DATABASE_URL,
+  # for tnpsctl and the benchmark clients), the server as tnps_app.
+  build/tools/tnpsctl db-setup --database bench \
+    --database_url "host=127.0.0.1 port=$bench_port user=postgres" >/dev/null
+  export TNPS_DATABASE_URL="host=127.0.0.1 port=$bench_port user=tnps_owner dbname=bench"
+  bench_app_url="host=127.0.0.1 port=$bench_port user=tnps_app dbname=bench"
   build/tools/tnpsctl migrate >/dev/null
 
-  build/services/tnps-server --listen 127.0.0.1:0 >"$bench_cluster/server.log" 2>&1 &
+  TNPS_DATABASE_URL="$bench_app_url" build/services/tnps-server --listen 127.0.0.1:0 \
+    >"$bench_cluster/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 50); do grep -q "listening on" "$bench_cluster/server.log" && break; sleep 0.2; done
   server_address="$(sed -n 's/^tnps-server listening on //p' "$bench_cluster/server.log")"

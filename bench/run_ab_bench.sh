@@ -30,7 +30,7 @@ echo "tenant of $n responses loaded"
 restart_server() {
   kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
   : >"$bench_cluster/server.log"
-  "$1" --listen 127.0.0.1:0 >"$bench_cluster/server.log" 2>&1 &
+  TNPS_DATABASE_URL="$bench_app_url" "$1" --listen 127.0.0.1:0 >"$bench_cluster/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 50); do grep -q "listening on" "$bench_cluster/server.log" && break; sleep 0.2; done
   server_address="$(sed -n 's/^tnps-server listening on //p' "$bench_cluster/server.log")"

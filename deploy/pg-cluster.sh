@@ -56,6 +56,13 @@ case "$cmd" in
     fi
     as_owner "$bindir/initdb" -D "$data" -U postgres -E UTF8 --locale=C.UTF-8 "${auth[@]}" >/dev/null
     rm -f "$dir/run/initdb-password"
+    if [ -z "$password_file" ]; then
+      # Trust (throwaway test clusters) except for members of role
+      # tnps_scram_probe, which must give their password: the tests prove
+      # with them that a login made by tnpsctl works by password.
+      hba="$data/pg_hba.conf"
+      as_owner sh -c "{ echo 'host all +tnps_scram_probe 127.0.0.1/32 scram-sha-256'; cat '$hba'; } >'$hba.new' && mv '$hba.new' '$hba'"
+    fi
     cat >>"$data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $port

@@ -10,8 +10,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "core/role.h"
+#include "services/common/env_default.h"
 #include "storage/api_key_store.h"
 #include "storage/connection_pool.h"
+#include "storage/database_setup.h"
 #include "storage/migration_runner.h"
 #include "storage/rate_limit_store.h"
 #include "storage/reporting_role_store.h"
@@ -23,6 +25,11 @@ ABSL_DECLARE_FLAG(std::string, time_zone);
 ABSL_DECLARE_FLAG(std::string, tenant);
 ABSL_DECLARE_FLAG(std::string, role);
 ABSL_DECLARE_FLAG(std::string, role_name);
+ABSL_DECLARE_FLAG(int, connection_limit);
+ABSL_DECLARE_FLAG(absl::Duration, statement_timeout);
+ABSL_DECLARE_FLAG(std::string, database);
+ABSL_DECLARE_FLAG(std::string, owner_password_file);
+ABSL_DECLARE_FLAG(std::string, app_password_file);
 ABSL_DECLARE_FLAG(double, calls_per_second);
 ABSL_DECLARE_FLAG(int64_t, call_burst);
 ABSL_DECLARE_FLAG(double, rows_per_second);
@@ -51,7 +58,40 @@ storage::ConnectionPoolOptions PoolOptions() {
   return {.database_url = absl::GetFlag(FLAGS_database_url), .size = 1};
 }
 
+// The content of a password file; empty for no path.
+absl::StatusOr<std::string> PasswordFrom(const std::string& path) {
+  if (path.empty()) return std::string();
+  return services::ReadSecretFile(path);
+}
+
 }  // namespace
+
+int RunDbSetup(const Args& args) {
+  if (!args.empty()) {
+    return Usage(
+        "db-setup [--database NAME] [--owner-password-file F] [--app-password-file F] "
+        "(--database-url of a superuser)");
+  }
+  if (!HaveDatabaseUrl()) return kExitUsage;
+  storage::DatabaseSetupOptions options{.database = absl::GetFlag(FLAGS_database)};
+  for (auto [path, password] :
+       {std::pair{absl::GetFlag(FLAGS_owner_password_file), &options.owner_password},
+        {absl::GetFlag(FLAGS_app_password_file), &options.app_password}}) {
+    absl::StatusOr<std::string> read = PasswordFrom(path);
+    if (!read.ok()) return Fail(read.status());
+    *password = *std::move(read);
+  }
+  if (absl::Status done = storage::SetUpDatabase(absl::GetFlag(FLAGS_database_url), options);
+      !done.ok()) {
+    return Fail(done);
+  }
+  std::printf(
+      "database %s: owned by %s; tnps-server connects as %s; BI logins join %s (passwords "
+      "%s)\n",
+      options.database.c_str(), storage::kOwnerRole, storage::kAppRole, storage::kReportingGroup,
+      options.owner_password.empty() && options.app_password.empty() ? "unchanged" : "set");
+  return kExitOk;
+}
 
 int RunMigrate(const Args& args) {
   if (!HaveDatabaseUrl()) return kExitUsage;
@@ -147,21 +187,42 @@ int RunKey(const Args& args) {
 }
 
 int RunReportingRole(const Args& args) {
+  constexpr char kUsage[] =
+      "reporting-role create --tenant NAME [--role-name tnps_bi_X] [--connection-limit N] "
+      "[--statement-timeout D] | reporting-role drop NAME | reporting-role list [--tenant NAME]";
   if (!HaveDatabaseUrl()) return kExitUsage;
-  if (args.size() != 1 || args[0] != "create" || absl::GetFlag(FLAGS_tenant).empty()) {
-    return Usage("reporting-role create --tenant NAME [--role-name NAME]");
-  }
+  if (args.empty()) return Usage(kUsage);
   storage::ConnectionPool pool(PoolOptions());
   storage::ReportingRoleStore roles(pool);
-  absl::StatusOr<storage::ReportingRole> role =
-      roles.Create(absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_role_name));
-  if (!role.ok()) return Fail(role.status());
-  std::fprintf(stderr,
-               "role %s reads the reporting views of tenant %s; its password is shown only this "
-               "once:\n",
-               role->role_name.c_str(), absl::GetFlag(FLAGS_tenant).c_str());
-  std::printf("%s\n", role->password.c_str());
-  return kExitOk;
+  const std::string tenant = absl::GetFlag(FLAGS_tenant);
+  if (args.size() == 1 && args[0] == "create" && !tenant.empty()) {
+    absl::StatusOr<storage::ReportingRole> role =
+        roles.Create(tenant, absl::GetFlag(FLAGS_role_name),
+                     {.connection_limit = absl::GetFlag(FLAGS_connection_limit),
+                      .statement_timeout = absl::GetFlag(FLAGS_statement_timeout)});
+    if (!role.ok()) return Fail(role.status());
+    std::fprintf(stderr,
+                 "role %s reads the reporting views of tenant %s; its password is shown only "
+                 "this once:\n",
+                 role->role_name.c_str(), tenant.c_str());
+    std::printf("%s\n", role->password.c_str());
+    return kExitOk;
+  }
+  if (args.size() == 2 && args[0] == "drop") {
+    if (absl::Status dropped = roles.Drop(args[1]); !dropped.ok()) return Fail(dropped);
+    std::printf("role %s dropped\n", args[1].c_str());
+    return kExitOk;
+  }
+  if (args.size() == 1 && args[0] == "list") {
+    absl::StatusOr<std::vector<storage::ReportingRoleInfo>> all = roles.List(tenant);
+    if (!all.ok()) return Fail(all.status());
+    for (const auto& r : *all) {
+      std::printf("%s\t%s\tcreated %s\n", r.role_name.c_str(), r.tenant.c_str(),
+                  absl::FormatTime(absl::RFC3339_sec, r.created_at, absl::UTCTimeZone()).c_str());
+    }
+    return kExitOk;
+  }
+  return Usage(kUsage);
 }
 
 int RunRateLimit(const Args& args) {

@@ -17,6 +17,7 @@ inline constexpr int kExitUsage = 2;
 // The command ran to the end, but some input rows were not stored.
 inline constexpr int kExitPartial = 3;
 
+int RunDbSetup(const Args& args);
 int RunMigrate(const Args& args);
 int RunTenant(const Args& args);
 int RunKey(const Args& args);

@@ -6,6 +6,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/time/time.h"
 #include "services/common/env_default.h"
 #include "tools/commands.h"
 
@@ -44,12 +45,26 @@ ABSL_FLAG(double, calls_per_second, 0, "rate-limit set: calls per second per API
 ABSL_FLAG(int64_t, call_burst, 0, "rate-limit set: calls a key may make at once");
 ABSL_FLAG(double, rows_per_second, 0, "rate-limit set: responses per second per API key");
 ABSL_FLAG(int64_t, row_burst, 0, "rate-limit set: responses a key may submit at once");
-ABSL_FLAG(std::string, role_name, "", "name of a new reporting role (default tnps_bi_<tenant>)");
+ABSL_FLAG(std::string, role_name, "",
+          "reporting-role create: name of the new login (tnps_bi_...; default tnps_bi_ and random "
+          "hex)");
+ABSL_FLAG(int, connection_limit, 5, "reporting-role create: sessions the login may hold at once");
+ABSL_FLAG(absl::Duration, statement_timeout, absl::Seconds(30),
+          "reporting-role create: longest statement of the login's sessions");
+ABSL_FLAG(std::string, database, "tnps", "db-setup: the database to create or set up");
+ABSL_FLAG(std::string, owner_password_file, "",
+          "db-setup: file holding a new password for tnps_owner (unset: leave it)");
+ABSL_FLAG(std::string, app_password_file, "",
+          "db-setup: file holding a new password for tnps_app (unset: leave it)");
 
 namespace {
 
 constexpr char kUsage[] = R"(tnpsctl COMMAND [ARGS] [FLAGS]
 
+  db-setup [--database NAME] [--owner-password-file F] [--app-password-file F]
+                                             as a PostgreSQL superuser: the roles
+                                             tnps_owner, tnps_app, tnps_reporting and the
+                                             database (docs/security.md)
   migrate [up | status | down VERSION]       apply or inspect schema migrations
   tenant create NAME [--time-zone ZONE]      create a tenant (default zone UTC)
   tenant list
@@ -57,7 +72,9 @@ constexpr char kUsage[] = R"(tnpsctl COMMAND [ARGS] [FLAGS]
   key revoke KEY_ID
   key list --tenant NAME
   import FILE.csv [--server HOST:PORT]       stream a CRM export (docs/import.md)
-  reporting-role create --tenant NAME        a SQL login for BI tools (docs/reporting.md)
+  reporting-role create --tenant NAME [--role-name tnps_bi_X] [--connection-limit N]
+      [--statement-timeout D]                a SQL login for BI tools (docs/reporting.md)
+  reporting-role drop NAME | reporting-role list [--tenant NAME]
   rate-limit set --tenant NAME --calls-per-second X --call-burst N
       --rows-per-second X --row-burst N      limits per API key of the tenant
   rate-limit show --tenant NAME | rate-limit clear --tenant NAME
@@ -119,6 +136,7 @@ int main(int argc, char** argv) {
   }
   const std::string command = positional[1];
   const tnps::tools::Args rest(positional.begin() + 2, positional.end());
+  if (command == "db-setup") return tnps::tools::RunDbSetup(rest);
   if (command == "migrate") return tnps::tools::RunMigrate(rest);
   if (command == "tenant") return tnps::tools::RunTenant(rest);
   if (command == "key") return tnps::tools::RunKey(rest);

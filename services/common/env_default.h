@@ -12,6 +12,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/marshalling.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
@@ -45,6 +46,18 @@ inline void SecretFromEnv(absl::Flag<std::string>& flag, const char* name) {
   if (const char* text = std::getenv(name); text != nullptr) absl::SetFlag(&flag, text);
 }
 
+// The secret in the file `path`, without trailing whitespace such as the
+// final newline. INVALID_ARGUMENT when the file is unreadable or empty.
+inline absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  if (!file) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
+  std::string secret(absl::StripTrailingAsciiWhitespace(text.str()));
+  if (secret.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
+  return secret;
+}
+
 // Fills a secret flag from the file `path` (its `--*_file` flag; trailing
 // whitespace such as the final newline is dropped), so that the secret
 // never appears on a command line or in the environment. With no path, the
@@ -60,13 +73,9 @@ inline absl::Status LoadSecret(absl::Flag<std::string>& flag, const char* env_na
     return absl::InvalidArgumentError(
         absl::StrCat("give the secret or a file holding it, not both (", path, ")"));
   }
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  if (!file) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
-  std::string secret(absl::StripTrailingAsciiWhitespace(text.str()));
-  if (secret.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
-  absl::SetFlag(&flag, std::move(secret));
+  absl::StatusOr<std::string> secret = ReadSecretFile(path);
+  if (!secret.ok()) return secret.status();
+  absl::SetFlag(&flag, *std::move(secret));
   return absl::OkStatus();
 }
 

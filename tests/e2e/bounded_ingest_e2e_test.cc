@@ -67,7 +67,7 @@ TEST_F(IngestFixture, KeyLookupsBeyondTheirQueueAreRefusedAtOnceWithoutNewThread
   const int idle_threads = ThreadsOf(server_->pid());
   ASSERT_GT(idle_threads, 0);
   // Every lookup (the key cache is off) waits for this lock.
-  pqxx::connection blocker(db_->url());
+  pqxx::connection blocker(db_->superuser_url());
   pqxx::work lock(blocker);
   lock.exec0("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE");
 

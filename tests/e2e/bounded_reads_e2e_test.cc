@@ -71,7 +71,7 @@ TEST_F(BoundedReadsE2eTest, CallsBeyondTheRunningAndQueuedOnesAreRefusedAtOnce) 
   const int idle_threads = ThreadsOf(server_->pid());
   ASSERT_GT(idle_threads, 0);
 
-  pqxx::connection blocker(db_->url());
+  pqxx::connection blocker(db_->superuser_url());
   pqxx::work lock(blocker);
   lock.exec0(kLockRollups);
 
@@ -142,10 +142,10 @@ int64_t RunningStatementsAfterSettling(pqxx::connection& conn) {
 }
 
 TEST_F(BoundedReadsE2eTest, CallDeadlineEndsItsDatabaseWork) {
-  pqxx::connection blocker(db_->url());
+  pqxx::connection blocker(db_->superuser_url());
   pqxx::work lock(blocker);
   lock.exec0(kLockRollups);
-  pqxx::connection observer(db_->url());
+  pqxx::connection observer(db_->superuser_url());
 
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
@@ -157,10 +157,10 @@ TEST_F(BoundedReadsE2eTest, CallDeadlineEndsItsDatabaseWork) {
 }
 
 TEST_F(BoundedReadsE2eTest, CancelledCallEndsItsDatabaseWork) {
-  pqxx::connection blocker(db_->url());
+  pqxx::connection blocker(db_->superuser_url());
   pqxx::work lock(blocker);
   lock.exec0(kLockRollups);
-  pqxx::connection observer(db_->url());
+  pqxx::connection observer(db_->superuser_url());
 
   grpc::ClientContext context;
   std::thread canceller([&] {

@@ -54,7 +54,7 @@ grpc::Status CallRaw(grpc::Channel* channel, const std::string& key, const std::
 void IngestFixture::SetUp() {
   db_ = std::make_unique<TestDatabase>();
   pool_ = std::make_unique<storage::ConnectionPool>(
-      storage::ConnectionPoolOptions{.database_url = db_->url(), .size = 2});
+      storage::ConnectionPoolOptions{.database_url = db_->owner_url(), .size = 2});
   storage::TenantStore tenants(*pool_);
   storage::ApiKeyStore keys(*pool_);
   absl::StatusOr<storage::Tenant> a = tenants.Create("tenant-a", "Europe/Zurich");

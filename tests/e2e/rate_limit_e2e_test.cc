@@ -38,7 +38,7 @@ class RateLimitE2eTest : public IngestFixture {
 
   CommandResult Tnpsctl(std::vector<std::string> args) {
     args.insert(args.begin(), TNPSCTL_BIN);
-    return RunCommand(args, {"TNPS_DATABASE_URL=" + db_->url()});
+    return RunCommand(args, {"TNPS_DATABASE_URL=" + db_->owner_url()});
   }
 
   grpc::Status GetNps(const std::string& key) {
@@ -173,9 +173,7 @@ TEST_F(KeyCacheRateLimitE2eTest, KeysAnAddressVerifiedBeforeKeepWorkingWhenItFai
 
 class RefusalDelayE2eTest : public RateLimitE2eTest {
  protected:
-  std::vector<std::string> ServerFlags() const override {
-    return {"--refusal_delay=300ms"};
-  }
+  std::vector<std::string> ServerFlags() const override { return {"--refusal_delay=300ms"}; }
 };
 
 TEST_F(RefusalDelayE2eTest, RefusalsAreAnsweredAfterTheDelayAndServedCallsAtOnce) {

@@ -46,7 +46,7 @@ TEST_F(IngestFixture, TnpsctlReadsItsSecretsFromFiles) {
   EXPECT_EQ(imported.exit_code, 0) << imported.stderr_text;
   EXPECT_EQ(ResponseCount(), 1);
 
-  const std::string url_file = WriteFile("ctl-database-url", db_->url());
+  const std::string url_file = WriteFile("ctl-database-url", db_->owner_url());
   CommandResult listed =
       RunCommand({TNPSCTL_BIN, "tenant", "list", "--database-url-file=" + url_file});
   EXPECT_EQ(listed.exit_code, 0) << listed.stderr_text;

@@ -52,7 +52,7 @@ class TlsE2eTest : public ::testing::Test {
   void SetUp() override {
     db_ = std::make_unique<TestDatabase>();
     // Stores prepare their statements on connections opened after them.
-    storage::ConnectionPool pool({.database_url = db_->url(), .size = 1});
+    storage::ConnectionPool pool({.database_url = db_->owner_url(), .size = 1});
     storage::TenantStore tenants(pool);
     storage::ApiKeyStore keys(pool);
     absl::StatusOr<storage::Tenant> tenant = tenants.Create("acme", "UTC");
@@ -191,7 +191,7 @@ TEST_F(TlsE2eTest, BufCurlWithTheCaFileCallsThroughReflection) {
 
 TEST_F(TlsE2eTest, TnpsctlImportsOverMutualTls) {
   server_ = std::make_unique<ServerProcess>(db_->url(), TlsFlags(true));
-  storage::ConnectionPool pool({.database_url = db_->url(), .size = 1});
+  storage::ConnectionPool pool({.database_url = db_->owner_url(), .size = 1});
   absl::StatusOr<storage::IssuedKey> ingest =
       storage::ApiKeyStore(pool).Issue("acme", core::Role::kIngest);
   ASSERT_TRUE(ingest.ok());

@@ -19,7 +19,7 @@ int64_t TableCount(const TestDatabase& db, const std::string& name) {
 
 TEST(MigrationRunner, AppliesEveryMigrationOnceAndRecordsIt) {
   TestDatabase db(/*migrate=*/false);
-  MigrationRunner runner(db.url());
+  MigrationRunner runner(db.owner_url());
   absl::StatusOr<std::vector<int>> first = runner.Up();
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(first->size(), EmbeddedMigrations().size());
@@ -37,7 +37,7 @@ TEST(MigrationRunner, ConcurrentRunnersApplyEachMigrationExactlyOnce) {
   std::vector<std::thread> threads;
   std::vector<absl::StatusOr<std::vector<int>>> results(4);
   for (int i = 0; i < 4; ++i) {
-    threads.emplace_back([&, i] { results[i] = MigrationRunner(db.url()).Up(); });
+    threads.emplace_back([&, i] { results[i] = MigrationRunner(db.owner_url()).Up(); });
   }
   for (auto& t : threads) t.join();
   size_t applied = 0;
@@ -52,20 +52,20 @@ TEST(MigrationRunner, AChangedAppliedMigrationIsAnError) {
   TestDatabase db(/*migrate=*/true);
   std::vector<MigrationSource> changed = EmbeddedMigrations();
   changed[0].up_sql += "\n-- edited after release\n";
-  absl::StatusOr<std::vector<int>> result = MigrationRunner(db.url(), changed).Up();
+  absl::StatusOr<std::vector<int>> result = MigrationRunner(db.owner_url(), changed).Up();
   EXPECT_TRUE(absl::IsFailedPrecondition(result.status())) << result.status();
 }
 
 TEST(MigrationRunner, AnUnknownAppliedMigrationIsAnError) {
   TestDatabase db(/*migrate=*/true);
   db.Exec("INSERT INTO schema_migrations (version, title, checksum) VALUES (9999, 'future', 'x')");
-  absl::StatusOr<std::vector<int>> result = MigrationRunner(db.url()).Up();
+  absl::StatusOr<std::vector<int>> result = MigrationRunner(db.owner_url()).Up();
   EXPECT_TRUE(absl::IsFailedPrecondition(result.status())) << result.status();
 }
 
 TEST(MigrationRunner, DownRevertsAndUpReapplies) {
   TestDatabase db(/*migrate=*/true);
-  MigrationRunner runner(db.url());
+  MigrationRunner runner(db.owner_url());
   absl::StatusOr<std::vector<int>> reverted = runner.DownTo(0);
   ASSERT_TRUE(reverted.ok()) << reverted.status();
   EXPECT_EQ(reverted->size(), EmbeddedMigrations().size());
@@ -78,7 +78,7 @@ TEST(MigrationRunner, DownRevertsAndUpReapplies) {
 
 TEST(MigrationRunner, StatusListsAppliedMigrations) {
   TestDatabase db(/*migrate=*/true);
-  absl::StatusOr<std::vector<MigrationState>> states = MigrationRunner(db.url()).Status();
+  absl::StatusOr<std::vector<MigrationState>> states = MigrationRunner(db.owner_url()).Status();
   ASSERT_TRUE(states.ok()) << states.status();
   ASSERT_EQ(states->size(), EmbeddedMigrations().size());
   EXPECT_EQ((*states)[0].version, 1);

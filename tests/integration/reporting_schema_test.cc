@@ -65,22 +65,27 @@ class ReportingSchemaTest : public ::testing::Test {
   // privilege, SQLSTATE 42501), or "" if it works. libpqxx 6.4 maps the
   // SQLSTATE to the exception type and does not keep it.
   std::string FailureOf(const std::string& sql) {
+    std::string failure;
     try {
       pqxx::nontransaction txn(*bi_);
       txn.exec(sql);
-      return "";
     } catch (const pqxx::insufficient_privilege&) {
-      return "denied";
+      failure = "denied";
     } catch (const pqxx::sql_error& e) {
-      return absl::StrCat("other error: ", e.what());
+      failure = absl::StrCat("other error: ", e.what());
     }
+    // Ends a transaction that `sql` began (a warning when there is none).
+    pqxx::nontransaction(*bi_).exec0("ROLLBACK");
+    return failure;
   }
 
   TestDatabase db_;
   ConnectionPool pool_{{.database_url = db_.url(), .size = 2}};
-  TenantStore tenants_{pool_};
+  // Tenants and BI logins are made by the operator's role.
+  ConnectionPool owner_pool_{{.database_url = db_.owner_url(), .size = 1}};
+  TenantStore tenants_{owner_pool_};
   ResponseStore responses_{pool_};
-  ReportingRoleStore roles_{pool_};
+  ReportingRoleStore roles_{owner_pool_};
   RollupCompactor compactor_{pool_};
   std::string role_name_;
   std::unique_ptr<pqxx::connection> bi_;
@@ -128,15 +133,92 @@ TEST_F(ReportingSchemaTest, BiRoleCannotReadRawTablesCommentsOrCustomerRefs) {
 }
 
 TEST_F(ReportingSchemaTest, BiRoleCannotWrite) {
-  // The views sum two tables, so PostgreSQL refuses writes to them before
-  // it checks privileges; the tables behind them refuse the role.
-  EXPECT_NE(FailureOf("UPDATE reporting.daily_counts SET promoters = 100"), "");
-  EXPECT_NE(FailureOf("DELETE FROM reporting.daily_counts"), "");
-  EXPECT_EQ(FailureOf("UPDATE public.daily_rollups SET promoters = 100"), "denied");
-  EXPECT_EQ(FailureOf("DELETE FROM public.rollup_changes"), "denied");
-  EXPECT_EQ(FailureOf("INSERT INTO public.responses (tenant_id) VALUES (1)"), "denied");
-  EXPECT_EQ(FailureOf("CREATE TABLE reporting.mine (x int)"), "denied");
+  // Its sessions are read-only; a session that turns that off still lacks
+  // every privilege to write. (The views sum two tables, so PostgreSQL
+  // refuses writes to them before it checks privileges.)
+  EXPECT_NE(FailureOf("CREATE TABLE reporting.mine (x int)"), "");
+  const std::string read_write = "BEGIN READ WRITE; ";
+  EXPECT_NE(FailureOf(read_write + "UPDATE reporting.daily_counts SET promoters = 100"), "");
+  EXPECT_NE(FailureOf(read_write + "DELETE FROM reporting.daily_counts"), "");
+  EXPECT_EQ(FailureOf(read_write + "UPDATE public.daily_rollups SET promoters = 100"), "denied");
+  EXPECT_EQ(FailureOf(read_write + "DELETE FROM public.rollup_changes"), "denied");
+  EXPECT_EQ(FailureOf(read_write + "INSERT INTO public.responses (tenant_id) VALUES (1)"),
+            "denied");
+  EXPECT_EQ(FailureOf(read_write + "CREATE TABLE reporting.mine (x int)"), "denied");
+  EXPECT_EQ(FailureOf(read_write + "CREATE TABLE public.mine (x int)"), "denied");
   EXPECT_EQ(db_.QueryInt("SELECT sum(promoters) FROM rollup_changes"), 2);
+}
+
+TEST_F(ReportingSchemaTest, BiRoleHasATimeoutAConnectionLimitAndReadOnlySessions) {
+  {
+    pqxx::nontransaction txn(*bi_);
+    EXPECT_EQ(txn.exec1("SHOW statement_timeout")[0].as<std::string>(), "30s");
+    EXPECT_EQ(txn.exec1("SHOW default_transaction_read_only")[0].as<std::string>(), "on");
+  }
+  EXPECT_EQ(db_.QueryInt(absl::StrCat("SELECT rolconnlimit FROM pg_roles WHERE rolname = '",
+                                      role_name_, "'")),
+            5);
+  // A login with a short timeout has its long statements cancelled.
+  absl::StatusOr<ReportingRole> quick =
+      roles_.Create("a", "", {.connection_limit = 1, .statement_timeout = absl::Milliseconds(200)});
+  ASSERT_TRUE(quick.ok()) << quick.status();
+  {
+    pqxx::connection conn(
+        absl::StrCat(ClusterUrl(), " dbname=", db_.name(), " user=", quick->role_name));
+    EXPECT_THROW(pqxx::nontransaction(conn).exec("SELECT pg_sleep(2)"), pqxx::sql_error);
+  }
+  EXPECT_TRUE(roles_.Drop(quick->role_name).ok());
+}
+
+TEST_F(ReportingSchemaTest, ALoginLogsInWithItsPasswordAndNoOther) {
+  // tests/run.sh's cluster trusts every login except members of
+  // tnps_scram_probe, which must authenticate with SCRAM-SHA-256
+  // (deploy/pg-cluster.sh): this proves that the verifier tnpsctl computes
+  // is one PostgreSQL accepts.
+  const std::string name = absl::StrCat("tnps_bi_scram_", db_.name().substr(10));
+  absl::StatusOr<ReportingRole> role = roles_.Create("a", name);
+  ASSERT_TRUE(role.ok()) << role.status();
+  db_.Exec(
+      "DO $$ BEGIN CREATE ROLE tnps_scram_probe; EXCEPTION WHEN duplicate_object THEN NULL; END "
+      "$$");
+  db_.Exec(absl::StrCat("GRANT tnps_scram_probe TO ", name));
+  const std::string url =
+      absl::StrCat(ClusterUrl(), " dbname=", db_.name(), " user=", name, " password=");
+  {
+    pqxx::connection conn(url + role->password);
+    EXPECT_EQ(pqxx::nontransaction(conn)
+                  .exec1("SELECT sum(responses) FROM reporting.daily_counts")[0]
+                  .as<int>(),
+              3);
+  }
+  EXPECT_THROW(pqxx::connection(url + "wrong-password-0123"), pqxx::broken_connection);
+  EXPECT_TRUE(roles_.Drop(name).ok());
+}
+
+TEST_F(ReportingSchemaTest, RolesAreListedAndDroppedByTheirStore) {
+  absl::StatusOr<std::vector<ReportingRoleInfo>> listed = roles_.List("a");
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].role_name, role_name_);
+  EXPECT_EQ((*listed)[0].tenant, "a");
+  ASSERT_TRUE(roles_.List("b").ok());
+  EXPECT_TRUE(roles_.List("b")->empty());
+  // A generated name says nothing about the tenant.
+  absl::StatusOr<ReportingRole> generated = roles_.Create("b", "");
+  ASSERT_TRUE(generated.ok()) << generated.status();
+  EXPECT_EQ(generated->role_name.size(), std::string("tnps_bi_").size() + 12);
+  EXPECT_TRUE(roles_.Drop(generated->role_name).ok());
+  EXPECT_EQ(db_.QueryInt(absl::StrCat("SELECT count(*) FROM pg_roles WHERE rolname = '",
+                                      generated->role_name, "'")),
+            0);
+  EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM reporting_roles"), 1);
+  // Only BI logins: not the runtime role, not a name outside the namespace.
+  EXPECT_TRUE(absl::IsNotFound(roles_.Drop("tnps_app")));
+  EXPECT_TRUE(absl::IsNotFound(roles_.Drop("tnps_bi_nobody")));
+  EXPECT_TRUE(absl::IsInvalidArgument(roles_.Create("a", "grafana").status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      roles_.Create("a", "", {.connection_limit = 0, .statement_timeout = absl::Seconds(1)})
+          .status()));
 }
 
 TEST_F(ReportingSchemaTest, RolesWithoutATenantSeeNothing) {

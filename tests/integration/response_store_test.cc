@@ -59,7 +59,9 @@ class ResponseStoreTest : public ::testing::Test {
 
   TestDatabase db_;
   ConnectionPool pool_{{.database_url = db_.url(), .size = 10}};
-  TenantStore tenants_{pool_};
+  // Tenants are made by the operator's role.
+  ConnectionPool owner_pool_{{.database_url = db_.owner_url(), .size = 1}};
+  TenantStore tenants_{owner_pool_};
   ResponseStore store_{pool_};
   int64_t tenant_a_ = 0;
   int64_t tenant_b_ = 0;
@@ -210,7 +212,7 @@ TEST_F(ResponseStoreTest, RollupsEqualARecountAfterConcurrentMixedWrites) {
 // what was queued is stored once the writer can go on.
 TEST_F(ResponseStoreTest, WriterRefusesSubmissionsBeyondItsQueueBound) {
   ResponseWriter writer(store_, {.writer_threads = 1, .max_queued_rows = 5});
-  pqxx::connection blocker(db_.url());
+  pqxx::connection blocker(db_.superuser_url());
   pqxx::work lock(blocker);
   lock.exec0("LOCK TABLE responses IN ACCESS EXCLUSIVE MODE");
 

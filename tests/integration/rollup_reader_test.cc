@@ -170,7 +170,9 @@ class RollupReaderTest : public ::testing::Test {
 
   TestDatabase db_;
   ConnectionPool pool_{{.database_url = db_.url(), .size = 6}};
-  TenantStore tenants_{pool_};
+  // Tenants are made by the operator's role.
+  ConnectionPool owner_pool_{{.database_url = db_.owner_url(), .size = 1}};
+  TenantStore tenants_{owner_pool_};
   ResponseStore responses_{pool_};
   RollupCompactor compactor_{pool_};
   int64_t tenant_ = 0;
@@ -218,7 +220,7 @@ TEST_F(RollupReaderTest, MigrationsDownAndUpKeepEveryRollupExact) {
   WriteRandom(tenant_, 400, absl::CivilDay(2026, 2, 23), 20, rng);
   ASSERT_TRUE(compactor_.CompactOnce(100).ok());
   ASSERT_GT(db_.QueryInt("SELECT count(*) FROM rollup_changes"), 0);
-  MigrationRunner migrations(db_.url());
+  MigrationRunner migrations(db_.owner_url());
   // Back to daily_rollups kept at ingest (0008 down): the pending change
   // rows are added to every table, daily_rollups included.
   ASSERT_TRUE(migrations.DownTo(7).ok());

@@ -11,7 +11,8 @@ namespace {
 class TenantAndKeyStoreTest : public ::testing::Test {
  protected:
   tnps::testing::TestDatabase db_;
-  ConnectionPool pool_{{.database_url = db_.url(), .size = 2}};
+  // The operator's role, as tnpsctl connects.
+  ConnectionPool pool_{{.database_url = db_.owner_url(), .size = 2}};
   TenantStore tenants_{pool_};
   ApiKeyStore keys_{pool_};
 };

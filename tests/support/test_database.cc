@@ -8,6 +8,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "storage/database_setup.h"
 #include "storage/migration_runner.h"
 
 namespace tnps::testing {
@@ -26,13 +27,17 @@ std::string ClusterUrl() {
 TestDatabase::TestDatabase(bool migrate) {
   static std::atomic<int> counter{0};
   name_ = absl::StrCat("tnps_test_", getpid(), "_", counter++, "_", std::rand() % 100000);
-  {
-    pqxx::connection admin(absl::StrCat(ClusterUrl(), " dbname=postgres"));
-    pqxx::nontransaction(admin).exec0(absl::StrCat("CREATE DATABASE ", name_));
+  if (absl::Status set_up = storage::SetUpDatabase(ClusterUrl(), {.database = name_});
+      !set_up.ok()) {
+    std::fprintf(stderr, "setting up %s failed: %s\n", name_.c_str(),
+                 std::string(set_up.message()).c_str());
+    std::abort();
   }
-  url_ = absl::StrCat(ClusterUrl(), " dbname=", name_);
+  superuser_url_ = absl::StrCat(ClusterUrl(), " dbname=", name_);
+  url_ = absl::StrCat(superuser_url_, " user=", storage::kAppRole);
+  owner_url_ = absl::StrCat(superuser_url_, " user=", storage::kOwnerRole);
   if (migrate) {
-    absl::StatusOr<std::vector<int>> applied = storage::MigrationRunner(url_).Up();
+    absl::StatusOr<std::vector<int>> applied = storage::MigrationRunner(owner_url_).Up();
     if (!applied.ok()) {
       std::fprintf(stderr, "migrating %s failed: %s\n", name_.c_str(),
                    std::string(applied.status().message()).c_str());
@@ -52,14 +57,14 @@ TestDatabase::~TestDatabase() {
 }
 
 int64_t TestDatabase::QueryInt(const std::string& sql) const {
-  pqxx::connection conn(url_);
+  pqxx::connection conn(superuser_url_);
   pqxx::nontransaction txn(conn);
   pqxx::row row = txn.exec1(sql);
   return row[0].is_null() ? 0 : row[0].as<int64_t>();
 }
 
 void TestDatabase::Exec(const std::string& sql) const {
-  pqxx::connection conn(url_);
+  pqxx::connection conn(superuser_url_);
   pqxx::nontransaction(conn).exec0(sql);
 }
 

@@ -1,6 +1,9 @@
 // A fresh, migrated database on the throwaway cluster that tests/run.sh
-// starts (TNPS_TEST_PG: a libpq connection string without dbname), dropped
-// when the object goes away.
+// starts (TNPS_TEST_PG: a libpq connection string of a superuser, without
+// dbname), dropped when the object goes away. It is set up as `tnpsctl
+// db-setup` sets up a production database: owned by tnps_owner, which runs
+// the migrations, while the code under test connects as tnps_app, so a
+// statement that needs a privilege the migrations do not grant fails here.
 #ifndef TNPS_TESTS_SUPPORT_TEST_DATABASE_H_
 #define TNPS_TESTS_SUPPORT_TEST_DATABASE_H_
 
@@ -17,17 +20,25 @@ class TestDatabase {
   TestDatabase(const TestDatabase&) = delete;
   TestDatabase& operator=(const TestDatabase&) = delete;
 
+  // As tnps-server connects: the runtime role, tnps_app.
   const std::string& url() const { return url_; }
+  // As migrations and tnpsctl's administrative commands connect: tnps_owner.
+  const std::string& owner_url() const { return owner_url_; }
+  // As the cluster's superuser: for checks and fault injection (locks).
+  const std::string& superuser_url() const { return superuser_url_; }
   const std::string& name() const { return name_; }
 
-  // Runs a query that returns one integer (e.g. a count) on this database.
+  // Runs a query that returns one integer (e.g. a count) on this database,
+  // as the superuser: for checks and fault injection, not code under test.
   int64_t QueryInt(const std::string& sql) const;
-  // Runs statements on this database.
+  // Runs statements on this database, as the superuser.
   void Exec(const std::string& sql) const;
 
  private:
   std::string name_;
   std::string url_;
+  std::string owner_url_;
+  std::string superuser_url_;
 };
 
 // The cluster's connection string without dbname; aborts the test binary
