@@ -13,9 +13,25 @@ namespace {
 
 constexpr char kInsertKey[] = "api_key_insert";
 constexpr char kInsertKeySql[] = R"sql(
-INSERT INTO api_keys (key_id, tenant_id, secret_sha256, role)
-SELECT $1, tenant_id, decode($2, 'hex'), $3 FROM tenants WHERE name = $4
+INSERT INTO api_keys (key_id, tenant_id, secret_sha256, role, expires_at)
+SELECT $1, tenant_id, decode($2, 'hex'), $3, $5::timestamptz FROM tenants WHERE name = $4
 RETURNING key_id)sql";
+// The key a rotation replaces: valid now, locked until the rotation commits.
+constexpr char kRotatedKey[] = "api_key_rotated";
+constexpr char kRotatedKeySql[] = R"sql(
+SELECT t.name, k.role FROM api_keys k JOIN tenants t USING (tenant_id)
+WHERE k.key_id = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
+FOR UPDATE OF k)sql";
+constexpr char kExpireKey[] = "api_key_expire";
+constexpr char kExpireKeySql[] = R"sql(
+UPDATE api_keys SET expires_at = least(coalesce(expires_at, 'infinity'), now() + $2::interval)
+WHERE key_id = $1)sql";
+// At most one write per key and kLastUseResolution (per server, when its
+// cache looks the key up again).
+constexpr char kRecordUse[] = "api_key_record_use";
+constexpr char kRecordUseSql[] = R"sql(
+UPDATE api_keys SET last_used_at = now()
+WHERE key_id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 hour'))sql";
 constexpr char kRevokeKey[] = "api_key_revoke";
 constexpr char kRevokeKeySql[] = R"sql(
 UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE key_id = $1
@@ -23,40 +39,99 @@ RETURNING key_id)sql";
 constexpr char kSelectKey[] = "api_key_by_id";
 constexpr char kSelectKeySql[] = R"sql(
 SELECT k.tenant_id, encode(k.secret_sha256, 'hex'), k.role, t.time_zone,
-       l.calls_per_second, l.call_burst, l.rows_per_second, l.row_burst
+       l.calls_per_second, l.call_burst, l.rows_per_second, l.row_burst,
+       (extract(epoch FROM k.expires_at) * 1000000)::bigint,
+       k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 hour'
 FROM api_keys k JOIN tenants t USING (tenant_id)
 LEFT JOIN tenant_rate_limits l USING (tenant_id)
-WHERE k.key_id = $1 AND k.revoked_at IS NULL)sql";
+WHERE k.key_id = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now()))sql";
 constexpr char kSelectTenantKeys[] = "api_keys_of_tenant";
 constexpr char kSelectTenantKeysSql[] = R"sql(
 SELECT t.tenant_id, k.key_id, k.role,
        (extract(epoch FROM k.created_at) * 1000000)::bigint,
-       (extract(epoch FROM k.revoked_at) * 1000000)::bigint
+       (extract(epoch FROM k.revoked_at) * 1000000)::bigint,
+       (extract(epoch FROM k.expires_at) * 1000000)::bigint,
+       (extract(epoch FROM k.last_used_at) * 1000000)::bigint
 FROM tenants t LEFT JOIN api_keys k USING (tenant_id)
 WHERE t.name = $1
 ORDER BY k.created_at, k.key_id)sql";
 
-absl::Status Unauthenticated() { return absl::UnauthenticatedError("invalid or revoked API key"); }
+absl::Status Unauthenticated() {
+  return absl::UnauthenticatedError("invalid, revoked or expired API key");
+}
+
+std::optional<absl::Time> OptionalTime(const pqxx::field& micros) {
+  if (micros.is_null()) return std::nullopt;
+  return absl::FromUnixMicros(micros.as<int64_t>());
+}
+
+// A timestamptz parameter: NULL for nullopt.
+std::optional<std::string> TimeParam(std::optional<absl::Time> t) {
+  if (!t) return std::nullopt;
+  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", *t, absl::UTCTimeZone());
+}
+
+IssuedKey NewKey() {
+  IssuedKey issued;
+  issued.key_id = HexEncode(RandomBytes(core::kApiKeyIdHexDigits / 2));
+  const std::string secret = HexEncode(RandomBytes(core::kApiKeySecretHexDigits / 2));
+  issued.key = core::FormatApiKey(issued.key_id, secret);
+  return issued;
+}
+
+// The hex SHA-256 of the secret part of a key made by NewKey.
+std::string SecretHash(const IssuedKey& key) {
+  return HexEncode(Sha256(core::ParseApiKey(key.key)->secret));
+}
 
 }  // namespace
 
 ApiKeyStore::ApiKeyStore(ConnectionPool& pool) : pool_(pool) {
   pool_.Prepare(kInsertKey, kInsertKeySql);
   pool_.Prepare(kRevokeKey, kRevokeKeySql);
+  pool_.Prepare(kRotatedKey, kRotatedKeySql);
+  pool_.Prepare(kExpireKey, kExpireKeySql);
+  pool_.Prepare(kRecordUse, kRecordUseSql);
   pool_.Prepare(kSelectKey, kSelectKeySql);
   pool_.Prepare(kSelectTenantKeys, kSelectTenantKeysSql);
 }
 
-absl::StatusOr<IssuedKey> ApiKeyStore::Issue(absl::string_view tenant_name, core::Role role) {
-  IssuedKey issued;
-  issued.key_id = HexEncode(RandomBytes(core::kApiKeyIdHexDigits / 2));
-  const std::string secret = HexEncode(RandomBytes(core::kApiKeySecretHexDigits / 2));
-  issued.key = core::FormatApiKey(issued.key_id, secret);
+absl::StatusOr<IssuedKey> ApiKeyStore::Issue(absl::string_view tenant_name, core::Role role,
+                                             std::optional<absl::Time> expires_at) {
+  if (expires_at && *expires_at <= absl::Now()) {
+    return absl::InvalidArgumentError("a new key's expiry must be in the future");
+  }
+  const IssuedKey issued = NewKey();
   return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<IssuedKey> {
     pqxx::work txn(conn);
-    pqxx::result r = txn.exec_prepared(kInsertKey, issued.key_id, HexEncode(Sha256(secret)),
-                                       std::string(core::RoleName(role)), std::string(tenant_name));
+    pqxx::result r = txn.exec_prepared(kInsertKey, issued.key_id, SecretHash(issued),
+                                       std::string(core::RoleName(role)), std::string(tenant_name),
+                                       TimeParam(expires_at));
     if (r.empty()) return absl::NotFoundError(absl::StrCat("no tenant named ", tenant_name));
+    txn.commit();
+    return issued;
+  });
+}
+
+absl::StatusOr<IssuedKey> ApiKeyStore::Rotate(absl::string_view key_id, absl::Duration grace,
+                                              std::optional<absl::Time> expires_at) {
+  if (grace < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("the grace period cannot be negative");
+  }
+  if (expires_at && *expires_at <= absl::Now()) {
+    return absl::InvalidArgumentError("a new key's expiry must be in the future");
+  }
+  const IssuedKey issued = NewKey();
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<IssuedKey> {
+    pqxx::work txn(conn);
+    pqxx::result old = txn.exec_prepared(kRotatedKey, std::string(key_id));
+    if (old.empty()) {
+      return absl::NotFoundError(absl::StrCat("no valid API key ", key_id));
+    }
+    txn.exec_prepared(kInsertKey, issued.key_id, SecretHash(issued), old[0][1].as<std::string>(),
+                      old[0][0].as<std::string>(), TimeParam(expires_at));
+    txn.exec_prepared0(kExpireKey, std::string(key_id),
+                       absl::StrCat(absl::ToInt64Microseconds(grace), " microseconds"));
     txn.commit();
     return issued;
   });
@@ -79,6 +154,7 @@ absl::StatusOr<Principal> ApiKeyStore::Authenticate(absl::string_view presented_
   struct StoredKey {
     Principal principal;
     std::string hash;
+    bool use_is_stale = false;
   };
   absl::StatusOr<std::optional<StoredKey>> stored =
       pool_.Run([&](pqxx::connection_base& conn) -> std::optional<StoredKey> {
@@ -93,6 +169,8 @@ absl::StatusOr<Principal> ApiKeyStore::Authenticate(absl::string_view presented_
           key.principal.rate_limits = core::RateLimits{r[0][4].as<double>(), r[0][5].as<int64_t>(),
                                                        r[0][6].as<double>(), r[0][7].as<int64_t>()};
         }
+        key.principal.expires_at = OptionalTime(r[0][8]);
+        key.use_is_stale = r[0][9].as<bool>();
         return key;
       });
   if (!stored.ok()) return stored.status();
@@ -100,6 +178,16 @@ absl::StatusOr<Principal> ApiKeyStore::Authenticate(absl::string_view presented_
   if (!stored->has_value() || (*stored)->hash.size() != presented_hash.size() ||
       CRYPTO_memcmp((*stored)->hash.data(), presented_hash.data(), presented_hash.size()) != 0) {
     return Unauthenticated();
+  }
+  if ((*stored)->use_is_stale) {
+    // Best effort, apart from the check: a failed record costs nothing but
+    // the record.
+    (void)pool_.Run([&](pqxx::connection_base& conn) {
+      pqxx::work txn(conn);
+      txn.exec_prepared0(kRecordUse, parts->key_id);
+      txn.commit();
+      return absl::OkStatus();
+    });
   }
   return (*stored)->principal;
 }
@@ -112,11 +200,10 @@ absl::StatusOr<std::vector<ApiKeyInfo>> ApiKeyStore::List(absl::string_view tena
     std::vector<ApiKeyInfo> keys;
     for (const auto& row : r) {
       if (row[1].is_null()) continue;
-      ApiKeyInfo info{row[1].as<std::string>(),
+      keys.push_back({row[1].as<std::string>(),
                       core::ParseRole(row[2].as<std::string>()).value_or(core::Role::kRead),
-                      absl::FromUnixMicros(row[3].as<int64_t>()), std::nullopt};
-      if (!row[4].is_null()) info.revoked_at = absl::FromUnixMicros(row[4].as<int64_t>());
-      keys.push_back(std::move(info));
+                      absl::FromUnixMicros(row[3].as<int64_t>()), OptionalTime(row[4]),
+                      OptionalTime(row[5]), OptionalTime(row[6])});
     }
     return keys;
   });

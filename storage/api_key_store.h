@@ -1,5 +1,6 @@
 // API keys: issued per tenant with a role, stored as a SHA-256 hash of their
-// secret, revocable.
+// secret, revocable, optionally expiring, and rotated by issuing a new key
+// and letting the old one expire after a grace period.
 #ifndef TNPS_STORAGE_API_KEY_STORE_H_
 #define TNPS_STORAGE_API_KEY_STORE_H_
 
@@ -26,6 +27,8 @@ struct Principal {
   core::Role role = core::Role::kRead;
   // The tenant's own rate limits; nullopt: the server's defaults.
   std::optional<core::RateLimits> rate_limits;
+  // When the key stops being valid, if it expires.
+  std::optional<absl::Time> expires_at;
 };
 
 struct IssuedKey {
@@ -39,18 +42,33 @@ struct ApiKeyInfo {
   core::Role role;
   absl::Time created_at;
   std::optional<absl::Time> revoked_at;
+  std::optional<absl::Time> expires_at;
+  // To the hour (kLastUseResolution): a key in use is recorded again once
+  // its last use is older than that.
+  std::optional<absl::Time> last_used_at;
 };
+
+inline constexpr absl::Duration kLastUseResolution = absl::Hours(1);
 
 class ApiKeyStore {
  public:
   explicit ApiKeyStore(ConnectionPool& pool);
 
-  // NOT_FOUND if the tenant does not exist.
-  absl::StatusOr<IssuedKey> Issue(absl::string_view tenant_name, core::Role role);
+  // A key valid until `expires_at` (for ever if nullopt). NOT_FOUND if the
+  // tenant does not exist; INVALID_ARGUMENT for an expiry in the past.
+  absl::StatusOr<IssuedKey> Issue(absl::string_view tenant_name, core::Role role,
+                                  std::optional<absl::Time> expires_at = std::nullopt);
   // NOT_FOUND if there is no such key; revoking twice is OK.
   absl::Status Revoke(absl::string_view key_id);
-  // UNAUTHENTICATED for a malformed, unknown or revoked key, with the same
-  // message for each so that a caller cannot tell them apart.
+  // Issues a key of the same tenant and role, valid until `expires_at`, and
+  // lets `key_id` expire `grace` from now (or earlier, if it expires
+  // earlier already), in one transaction. NOT_FOUND for an unknown, revoked
+  // or expired key; INVALID_ARGUMENT for a negative grace.
+  absl::StatusOr<IssuedKey> Rotate(absl::string_view key_id, absl::Duration grace,
+                                   std::optional<absl::Time> expires_at = std::nullopt);
+  // UNAUTHENTICATED for a malformed, unknown, revoked or expired key, with
+  // the same message for each so that a caller cannot tell them apart.
+  // Records the use (kLastUseResolution) when the last one is older.
   absl::StatusOr<Principal> Authenticate(absl::string_view presented_key);
   // NOT_FOUND if the tenant does not exist.
   absl::StatusOr<std::vector<ApiKeyInfo>> List(absl::string_view tenant_name);

@@ -6,6 +6,7 @@
 
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -24,6 +25,8 @@ ABSL_DECLARE_FLAG(std::string, database_url);
 ABSL_DECLARE_FLAG(std::string, time_zone);
 ABSL_DECLARE_FLAG(std::string, tenant);
 ABSL_DECLARE_FLAG(std::string, role);
+ABSL_DECLARE_FLAG(std::string, expires_in);
+ABSL_DECLARE_FLAG(absl::Duration, grace);
 ABSL_DECLARE_FLAG(std::string, role_name);
 ABSL_DECLARE_FLAG(int, connection_limit);
 ABSL_DECLARE_FLAG(absl::Duration, statement_timeout);
@@ -56,6 +59,40 @@ bool HaveDatabaseUrl() {
 
 storage::ConnectionPoolOptions PoolOptions() {
   return {.database_url = absl::GetFlag(FLAGS_database_url), .size = 1};
+}
+
+// --expires-in: a whole number of days ("90d") or an Abseil duration
+// ("720h"); nullopt when unset. INVALID_ARGUMENT for anything else or a
+// duration that is not positive.
+absl::StatusOr<std::optional<absl::Time>> ExpiryFromFlag() {
+  const std::string text = absl::GetFlag(FLAGS_expires_in);
+  if (text.empty()) return std::nullopt;
+  absl::Duration d;
+  int64_t days;
+  if (absl::EndsWith(text, "d") && absl::SimpleAtoi(text.substr(0, text.size() - 1), &days) &&
+      days > 0 && days <= 36500) {
+    d = absl::Hours(24 * days);
+  } else if (!absl::ParseDuration(text, &d) || d <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--expires-in takes days (90d) or a duration (720h), not ", text));
+  }
+  return absl::Now() + d;
+}
+
+std::string TimeText(std::optional<absl::Time> t, const char* none) {
+  if (!t) return none;
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *t, absl::UTCTimeZone());
+}
+
+// Prints a new key: its id and role to stderr, the key alone to stdout, so
+// that `> file` keeps it out of the terminal.
+void PrintNewKey(const storage::IssuedKey& issued, core::Role role, const std::string& tenant,
+                 std::optional<absl::Time> expires_at) {
+  std::fprintf(
+      stderr, "key %s (role %s) for tenant %s, %s; it is shown only this once:\n",
+      issued.key_id.c_str(), std::string(core::RoleName(role)).c_str(), tenant.c_str(),
+      expires_at ? absl::StrCat("expires ", TimeText(expires_at, "")).c_str() : "does not expire");
+  std::printf("%s\n", issued.key.c_str());
 }
 
 // The content of a password file; empty for no path.
@@ -147,19 +184,34 @@ int RunTenant(const Args& args) {
 }
 
 int RunKey(const Args& args) {
+  constexpr char kUsage[] =
+      "key create --tenant NAME --role ROLE [--expires-in 90d] | key rotate KEY_ID [--grace 24h] "
+      "[--expires-in 90d] | key revoke KEY_ID | key list --tenant NAME";
   if (!HaveDatabaseUrl()) return kExitUsage;
   storage::ConnectionPool pool(PoolOptions());
   storage::ApiKeyStore keys(pool);
+  const std::string tenant = absl::GetFlag(FLAGS_tenant);
   if (args.size() == 1 && args[0] == "create") {
     std::optional<core::Role> role = core::ParseRole(absl::GetFlag(FLAGS_role));
-    if (absl::GetFlag(FLAGS_tenant).empty() || !role) {
-      return Usage("key create --tenant NAME --role ingest|read|admin");
-    }
-    absl::StatusOr<storage::IssuedKey> issued = keys.Issue(absl::GetFlag(FLAGS_tenant), *role);
+    if (tenant.empty() || !role) return Usage(kUsage);
+    absl::StatusOr<std::optional<absl::Time>> expires_at = ExpiryFromFlag();
+    if (!expires_at.ok()) return Fail(expires_at.status());
+    absl::StatusOr<storage::IssuedKey> issued = keys.Issue(tenant, *role, *expires_at);
     if (!issued.ok()) return Fail(issued.status());
-    std::fprintf(stderr, "key %s (role %s) for tenant %s; it is shown only this once:\n",
-                 issued->key_id.c_str(), std::string(core::RoleName(*role)).c_str(),
-                 absl::GetFlag(FLAGS_tenant).c_str());
+    PrintNewKey(*issued, *role, tenant, *expires_at);
+    return kExitOk;
+  }
+  if (args.size() == 2 && args[0] == "rotate") {
+    absl::StatusOr<std::optional<absl::Time>> expires_at = ExpiryFromFlag();
+    if (!expires_at.ok()) return Fail(expires_at.status());
+    const absl::Duration grace = absl::GetFlag(FLAGS_grace);
+    absl::StatusOr<storage::IssuedKey> issued = keys.Rotate(args[1], grace, *expires_at);
+    if (!issued.ok()) return Fail(issued.status());
+    std::fprintf(stderr, "key %s expires at %s; its replacement:\n", args[1].c_str(),
+                 TimeText(absl::Now() + grace, "").c_str());
+    std::fprintf(stderr, "key %s, %s; it is shown only this once:\n", issued->key_id.c_str(),
+                 *expires_at ? absl::StrCat("expires ", TimeText(*expires_at, "")).c_str()
+                             : "does not expire");
     std::printf("%s\n", issued->key.c_str());
     return kExitOk;
   }
@@ -169,21 +221,23 @@ int RunKey(const Args& args) {
     return kExitOk;
   }
   if (args.size() == 1 && args[0] == "list") {
-    if (absl::GetFlag(FLAGS_tenant).empty()) return Usage("key list --tenant NAME");
-    absl::StatusOr<std::vector<storage::ApiKeyInfo>> all = keys.List(absl::GetFlag(FLAGS_tenant));
+    if (tenant.empty()) return Usage(kUsage);
+    absl::StatusOr<std::vector<storage::ApiKeyInfo>> all = keys.List(tenant);
     if (!all.ok()) return Fail(all.status());
+    const absl::Time now = absl::Now();
+    std::printf("key\trole\tcreated\tlast used (to the hour)\texpires\tstate\n");
     for (const auto& k : *all) {
-      std::printf(
-          "%s\t%s\tcreated %s\t%s\n", k.key_id.c_str(), std::string(core::RoleName(k.role)).c_str(),
-          absl::FormatTime(absl::RFC3339_sec, k.created_at, absl::UTCTimeZone()).c_str(),
-          k.revoked_at ? absl::StrCat("revoked ", absl::FormatTime(absl::RFC3339_sec, *k.revoked_at,
-                                                                   absl::UTCTimeZone()))
-                             .c_str()
-                       : "active");
+      const char* state = k.revoked_at                           ? "revoked"
+                          : k.expires_at && *k.expires_at <= now ? "expired"
+                                                                 : "active";
+      std::printf("%s\t%s\t%s\t%s\t%s\t%s\n", k.key_id.c_str(),
+                  std::string(core::RoleName(k.role)).c_str(), TimeText(k.created_at, "").c_str(),
+                  TimeText(k.last_used_at, "never").c_str(),
+                  TimeText(k.expires_at, "never").c_str(), state);
     }
     return kExitOk;
   }
-  return Usage("key create --tenant NAME --role ROLE | key revoke KEY_ID | key list --tenant NAME");
+  return Usage(kUsage);
 }
 
 int RunReportingRole(const Args& args) {

@@ -33,6 +33,11 @@ ABSL_FLAG(std::string, tls_client_key_file, EnvDefault("TNPS_TLS_CLIENT_KEY_FILE
 ABSL_FLAG(std::string, time_zone, "UTC", "IANA time zone of a new tenant");
 ABSL_FLAG(std::string, tenant, "", "tenant name");
 ABSL_FLAG(std::string, role, "", "role of a new key: ingest, read or admin");
+ABSL_FLAG(std::string, expires_in, "",
+          "key create / key rotate: the new key expires after this long (e.g. 90d, 720h); "
+          "unset: never");
+ABSL_FLAG(absl::Duration, grace, absl::Hours(24),
+          "key rotate: how long the old key stays valid beside the new one");
 ABSL_FLAG(std::string, input, "", "did: the CSV file");
 ABSL_FLAG(std::string, unit, "", "did: the column naming the unit (e.g. agent)");
 ABSL_FLAG(std::string, period, "", "did: the column with the period number");
@@ -68,9 +73,14 @@ constexpr char kUsage[] = R"(tnpsctl COMMAND [ARGS] [FLAGS]
   migrate [up | status | down VERSION]       apply or inspect schema migrations
   tenant create NAME [--time-zone ZONE]      create a tenant (default zone UTC)
   tenant list
-  key create --tenant NAME --role ROLE       issue an API key (printed once)
+  key create --tenant NAME --role ROLE [--expires-in 90d]
+                                             issue an API key (printed once)
+  key rotate KEY_ID [--grace 24h] [--expires-in 90d]
+                                             a new key of the same tenant and role
+                                             (printed once); the old one expires
+                                             after the grace period
   key revoke KEY_ID
-  key list --tenant NAME
+  key list --tenant NAME                     created, last used, expiry, state
   import FILE.csv [--server HOST:PORT]       stream a CRM export (docs/import.md)
   reporting-role create --tenant NAME [--role-name tnps_bi_X] [--connection-limit N]
       [--statement-timeout D]                a SQL login for BI tools (docs/reporting.md)

@@ -1,5 +1,7 @@
 #include "services/common/authenticator.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "storage/call_limits.h"
@@ -98,7 +100,9 @@ absl::StatusOr<storage::Principal> Authenticator::Lookup(const std::string& key,
   if (principal.ok() && cache_ttl_ > absl::ZeroDuration()) {
     absl::MutexLock lock(&mu_);
     if (cache_.size() >= kMaxCachedKeys) cache_.clear();
-    cache_[key] = {*principal, now + cache_ttl_};
+    // Never trusted past the key's own expiry.
+    cache_[key] = {*principal, std::min(now + cache_ttl_,
+                                        principal->expires_at.value_or(absl::InfiniteFuture()))};
   }
   return principal;
 }
