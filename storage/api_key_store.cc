@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/api_key.h"
+#include "storage/audit_log.h"
+#include "storage/pg_text.h"
 #include "storage/sha256.h"
 
 namespace tnps::storage {
@@ -15,11 +17,11 @@ constexpr char kInsertKey[] = "api_key_insert";
 constexpr char kInsertKeySql[] = R"sql(
 INSERT INTO api_keys (key_id, tenant_id, secret_sha256, role, expires_at)
 SELECT $1, tenant_id, decode($2, 'hex'), $3, $5::timestamptz FROM tenants WHERE name = $4
-RETURNING key_id)sql";
+RETURNING tenant_id)sql";
 // The key a rotation replaces: valid now, locked until the rotation commits.
 constexpr char kRotatedKey[] = "api_key_rotated";
 constexpr char kRotatedKeySql[] = R"sql(
-SELECT t.name, k.role FROM api_keys k JOIN tenants t USING (tenant_id)
+SELECT t.name, k.role, k.tenant_id FROM api_keys k JOIN tenants t USING (tenant_id)
 WHERE k.key_id = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
 FOR UPDATE OF k)sql";
 constexpr char kExpireKey[] = "api_key_expire";
@@ -35,7 +37,7 @@ WHERE key_id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '
 constexpr char kRevokeKey[] = "api_key_revoke";
 constexpr char kRevokeKeySql[] = R"sql(
 UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE key_id = $1
-RETURNING key_id)sql";
+RETURNING tenant_id)sql";
 constexpr char kSelectKey[] = "api_key_by_id";
 constexpr char kSelectKeySql[] = R"sql(
 SELECT k.tenant_id, encode(k.secret_sha256, 'hex'), k.role, t.time_zone,
@@ -108,6 +110,12 @@ absl::StatusOr<IssuedKey> ApiKeyStore::Issue(absl::string_view tenant_name, core
                                        std::string(core::RoleName(role)), std::string(tenant_name),
                                        TimeParam(expires_at));
     if (r.empty()) return absl::NotFoundError(absl::StrCat("no tenant named ", tenant_name));
+    AppendAudit(txn, {.tenant_id = r[0][0].as<int64_t>(),
+                      .action = "key.create",
+                      .target = issued.key_id,
+                      .summary_json = JsonObjectText(
+                          {{"role", std::string(core::RoleName(role))},
+                           {"expires_at", TimeParam(expires_at).value_or("never")}})});
     txn.commit();
     return issued;
   });
@@ -132,6 +140,13 @@ absl::StatusOr<IssuedKey> ApiKeyStore::Rotate(absl::string_view key_id, absl::Du
                       old[0][0].as<std::string>(), TimeParam(expires_at));
     txn.exec_prepared0(kExpireKey, std::string(key_id),
                        absl::StrCat(absl::ToInt64Microseconds(grace), " microseconds"));
+    AppendAudit(txn, {.tenant_id = old[0][2].as<int64_t>(),
+                      .action = "key.rotate",
+                      .target = std::string(key_id),
+                      .summary_json = JsonObjectText(
+                          {{"new_key", issued.key_id},
+                           {"grace", absl::FormatDuration(grace)},
+                           {"new_key_expires_at", TimeParam(expires_at).value_or("never")}})});
     txn.commit();
     return issued;
   });
@@ -140,9 +155,11 @@ absl::StatusOr<IssuedKey> ApiKeyStore::Rotate(absl::string_view key_id, absl::Du
 absl::Status ApiKeyStore::Revoke(absl::string_view key_id) {
   return pool_.Run([&](pqxx::connection_base& conn) {
     pqxx::work txn(conn);
-    if (txn.exec_prepared(kRevokeKey, std::string(key_id)).empty()) {
-      return absl::NotFoundError(absl::StrCat("no API key ", key_id));
-    }
+    const pqxx::result r = txn.exec_prepared(kRevokeKey, std::string(key_id));
+    if (r.empty()) return absl::NotFoundError(absl::StrCat("no API key ", key_id));
+    AppendAudit(txn, {.tenant_id = r[0][0].as<int64_t>(),
+                      .action = "key.revoke",
+                      .target = std::string(key_id)});
     txn.commit();
     return absl::OkStatus();
   });

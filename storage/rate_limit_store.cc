@@ -3,6 +3,8 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "storage/audit_log.h"
+#include "storage/pg_text.h"
 
 namespace tnps::storage {
 namespace {
@@ -46,11 +48,18 @@ absl::Status RateLimitStore::Set(absl::string_view tenant_name, const core::Rate
   }
   return pool_.Run([&](pqxx::connection_base& conn) {
     pqxx::work txn(conn);
-    if (txn.exec_prepared(kUpsert, std::string(tenant_name), limits.calls_per_second,
-                          limits.call_burst, limits.rows_per_second, limits.row_burst)
-            .empty()) {
-      return NoTenant(tenant_name);
-    }
+    const pqxx::result r =
+        txn.exec_prepared(kUpsert, std::string(tenant_name), limits.calls_per_second,
+                          limits.call_burst, limits.rows_per_second, limits.row_burst);
+    if (r.empty()) return NoTenant(tenant_name);
+    AppendAudit(txn, {.tenant_id = r[0][0].as<int64_t>(),
+                      .action = "rate_limit.set",
+                      .target = std::string(tenant_name),
+                      .summary_json = JsonObjectText(
+                          {{"calls_per_second", absl::StrCat(limits.calls_per_second)},
+                           {"call_burst", absl::StrCat(limits.call_burst)},
+                           {"rows_per_second", absl::StrCat(limits.rows_per_second)},
+                           {"row_burst", absl::StrCat(limits.row_burst)}})});
     txn.commit();
     return absl::OkStatus();
   });
@@ -71,7 +80,11 @@ absl::StatusOr<std::optional<core::RateLimits>> RateLimitStore::Get(absl::string
 absl::Status RateLimitStore::Clear(absl::string_view tenant_name) {
   return pool_.Run([&](pqxx::connection_base& conn) {
     pqxx::work txn(conn);
-    if (txn.exec_prepared(kDelete, std::string(tenant_name)).empty()) return NoTenant(tenant_name);
+    const pqxx::result r = txn.exec_prepared(kDelete, std::string(tenant_name));
+    if (r.empty()) return NoTenant(tenant_name);
+    AppendAudit(txn, {.tenant_id = r[0][0].as<int64_t>(),
+                      .action = "rate_limit.clear",
+                      .target = std::string(tenant_name)});
     txn.commit();
     return absl::OkStatus();
   });

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "absl/strings/str_cat.h"
+#include "storage/audit_log.h"
 #include "storage/database_setup.h"
 #include "storage/pg_text.h"
 #include "storage/sha256.h"
@@ -23,7 +24,8 @@ constexpr char kRecordRole[] = "reporting_role_record";
 constexpr char kRecordRoleSql[] =
     "INSERT INTO reporting_roles (role_name, tenant_id) VALUES ($1, $2)";
 constexpr char kForgetRole[] = "reporting_role_forget";
-constexpr char kForgetRoleSql[] = "DELETE FROM reporting_roles WHERE role_name = $1";
+constexpr char kForgetRoleSql[] =
+    "DELETE FROM reporting_roles WHERE role_name = $1 RETURNING tenant_id";
 constexpr char kDropRole[] = "reporting_role_drop";
 constexpr char kDropRoleSql[] = "SELECT tnps_admin.drop_reporting_role($1)";
 constexpr char kIsReportingRole[] = "reporting_role_is_member";
@@ -83,6 +85,13 @@ absl::StatusOr<ReportingRole> ReportingRoleStore::Create(absl::string_view tenan
                       static_cast<long long>(limits.connection_limit),
                       static_cast<long long>(timeout_ms));
     txn.exec_prepared0(kRecordRole, role.role_name, tenant_id);
+    AppendAudit(txn,
+                {.tenant_id = tenant_id,
+                 .action = "reporting_role.create",
+                 .target = role.role_name,
+                 .summary_json = JsonObjectText(
+                     {{"connection_limit", absl::StrCat(limits.connection_limit)},
+                      {"statement_timeout", absl::FormatDuration(limits.statement_timeout)}})});
     txn.commit();
     return role;
   });
@@ -97,8 +106,12 @@ absl::Status ReportingRoleStore::Drop(const std::string& role_name) {
           "no reporting role ", role_name,
           " (roles made before migration 0009 are dropped by hand: docs/security.md)"));
     }
-    txn.exec_prepared0(kForgetRole, role_name);
+    const pqxx::result forgotten = txn.exec_prepared(kForgetRole, role_name);
     txn.exec_prepared(kDropRole, role_name);
+    std::optional<int64_t> tenant_id;
+    if (!forgotten.empty()) tenant_id = forgotten[0][0].as<int64_t>();
+    AppendAudit(txn,
+                {.tenant_id = tenant_id, .action = "reporting_role.drop", .target = role_name});
     txn.commit();
     return absl::OkStatus();
   });

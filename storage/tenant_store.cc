@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/time_zone_name.h"
+#include "storage/audit_log.h"
+#include "storage/pg_text.h"
 
 namespace tnps::storage {
 namespace {
@@ -63,8 +65,13 @@ absl::StatusOr<Tenant> TenantStore::Create(absl::string_view name, absl::string_
     if (r.empty()) {
       return absl::AlreadyExistsError(absl::StrCat("tenant ", name, " already exists"));
     }
+    const int64_t tenant_id = r[0][0].as<int64_t>();
+    AppendAudit(txn, {.tenant_id = tenant_id,
+                      .action = "tenant.create",
+                      .target = std::string(name),
+                      .summary_json = JsonObjectText({{"time_zone", std::string(time_zone)}})});
     txn.commit();
-    return Tenant{r[0][0].as<int64_t>(), std::string(name), std::string(time_zone)};
+    return Tenant{tenant_id, std::string(name), std::string(time_zone)};
   });
 }
 

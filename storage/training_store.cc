@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "storage/audit_log.h"
 #include "storage/pg_text.h"
 #include "storage/rollup_reader.h"
 
@@ -116,6 +118,15 @@ core::Enrollment EnrollmentFromRow(const pqxx::row& row) {
   return e;
 }
 
+// Up to 20 ids, then how many more: a summary, not a copy of the request.
+std::string SampleOf(const std::vector<std::string>& ids) {
+  constexpr size_t kShown = 20;
+  std::vector<std::string> shown(ids.begin(), ids.begin() + std::min(ids.size(), kShown));
+  std::string text = absl::StrJoin(shown, ", ");
+  if (ids.size() > kShown) absl::StrAppend(&text, " and ", ids.size() - kShown, " more");
+  return text;
+}
+
 }  // namespace
 
 TrainingStore::TrainingStore(ConnectionPool& pool) : pool_(pool) {
@@ -181,6 +192,13 @@ absl::StatusOr<RosterWrite> TrainingStore::UpsertAgents(int64_t tenant_id,
                                              name_text, region_text, hire_text, active_text)) {
       ++(row[0].as<bool>() ? out.created : out.updated);
     }
+    std::vector<std::string> agent_ids;
+    for (const RosterAgent& a : agents) agent_ids.push_back(a.agent_id);
+    AppendAudit(txn, {.tenant_id = tenant_id,
+                      .action = "agents.upsert",
+                      .target = SampleOf(agent_ids),
+                      .summary_json = JsonObjectText({{"created", absl::StrCat(out.created)},
+                                                      {"updated", absl::StrCat(out.updated)}})});
     txn.commit();
     return out;
   });
@@ -196,8 +214,13 @@ absl::StatusOr<Program> TrainingStore::CreateProgram(int64_t tenant_id, const Pr
       return absl::AlreadyExistsError(
           absl::StrCat("a programme named \"", program.name, "\" already exists"));
     }
+    Program created = ProgramFromRow(r[0]);
+    AppendAudit(txn, {.tenant_id = tenant_id,
+                      .action = "program.create",
+                      .target = absl::StrCat(created.program_id),
+                      .summary_json = JsonObjectText({{"name", program.name}})});
     txn.commit();
-    return ProgramFromRow(r[0]);
+    return created;
   });
 }
 
@@ -236,6 +259,14 @@ absl::StatusOr<Cohort> TrainingStore::CreateCohort(int64_t tenant_id, const Coho
     }
     Cohort created =
         CohortFromRow(txn.exec_prepared1(kGetCohort, tenant_id, r[0][0].as<int64_t>()));
+    AppendAudit(txn,
+                {.tenant_id = tenant_id,
+                 .action = "cohort.create",
+                 .target = absl::StrCat(created.cohort_id),
+                 .summary_json = JsonObjectText({{"program_id", absl::StrCat(cohort.program_id)},
+                                                 {"name", cohort.name},
+                                                 {"planned_start", DateText(cohort.planned_start)},
+                                                 {"planned_end", DateText(cohort.planned_end)}})});
     txn.commit();
     return created;
   });
@@ -318,6 +349,11 @@ absl::StatusOr<EnrollmentWrite> TrainingStore::Enroll(int64_t tenant_id, int64_t
       return absl::AbortedError("another request enrolled some of these agents at the same time");
     }
     out.enrolled = static_cast<int>(agent_ids.size());
+    AppendAudit(txn, {.tenant_id = tenant_id,
+                      .action = "cohort.enroll",
+                      .target = absl::StrCat(cohort_id),
+                      .summary_json = JsonObjectText({{"agents", SampleOf(agent_ids)},
+                                                      {"enrolled", absl::StrCat(out.enrolled)}})});
     txn.commit();
     return out;
   });
@@ -362,6 +398,15 @@ absl::StatusOr<CompletionWrite> TrainingStore::RecordCompletions(
     }
     if (!out.violations.empty()) return out;
     txn.exec_prepared0(kRecordCompletions, tenant_id, cohort_id, id_text, time_text);
+    std::vector<std::string> agent_ids;
+    for (const CompletionRecord& c : completions) agent_ids.push_back(c.agent_id);
+    AppendAudit(txn,
+                {.tenant_id = tenant_id,
+                 .action = "cohort.complete",
+                 .target = absl::StrCat(cohort_id),
+                 .summary_json = JsonObjectText({{"agents", SampleOf(agent_ids)},
+                                                 {"recorded", absl::StrCat(out.recorded)},
+                                                 {"corrected", absl::StrCat(out.corrected)}})});
     txn.commit();
     return out;
   });

@@ -18,6 +18,7 @@ inline constexpr int kExitUsage = 2;
 inline constexpr int kExitPartial = 3;
 
 int RunDbSetup(const Args& args);
+int RunAudit(const Args& args);
 int RunMigrate(const Args& args);
 int RunTenant(const Args& args);
 int RunKey(const Args& args);

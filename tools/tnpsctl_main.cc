@@ -1,4 +1,7 @@
 // tnpsctl: the operator's command line for tnps.
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -6,8 +9,10 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "services/common/env_default.h"
+#include "storage/audit_log.h"
 #include "tools/commands.h"
 
 using tnps::services::EnvDefault;
@@ -57,6 +62,9 @@ ABSL_FLAG(int, connection_limit, 5, "reporting-role create: sessions the login m
 ABSL_FLAG(absl::Duration, statement_timeout, absl::Seconds(30),
           "reporting-role create: longest statement of the login's sessions");
 ABSL_FLAG(std::string, database, "tnps", "db-setup: the database to create or set up");
+ABSL_FLAG(absl::Duration, since, absl::InfiniteDuration(),
+          "audit list: only events this recent (e.g. 24h); default: all");
+ABSL_FLAG(int64_t, limit, 1000, "audit list: at most this many events");
 ABSL_FLAG(std::string, owner_password_file, "",
           "db-setup: file holding a new password for tnps_owner (unset: leave it)");
 ABSL_FLAG(std::string, app_password_file, "",
@@ -85,6 +93,9 @@ constexpr char kUsage[] = R"(tnpsctl COMMAND [ARGS] [FLAGS]
   reporting-role create --tenant NAME [--role-name tnps_bi_X] [--connection-limit N]
       [--statement-timeout D]                a SQL login for BI tools (docs/reporting.md)
   reporting-role drop NAME | reporting-role list [--tenant NAME]
+  audit list [--tenant NAME] [--since 24h] [--limit N]
+                                             administrative actions, oldest first
+  audit verify                               check the audit trail's hash chain
   rate-limit set --tenant NAME --calls-per-second X --call-burst N
       --rows-per-second X --row-burst N      limits per API key of the tenant
   rate-limit show --tenant NAME | rate-limit clear --tenant NAME
@@ -146,7 +157,12 @@ int main(int argc, char** argv) {
   }
   const std::string command = positional[1];
   const tnps::tools::Args rest(positional.begin() + 2, positional.end());
+  // The audit trail names the operator: the OS user running tnpsctl.
+  const passwd* user = getpwuid(geteuid());
+  tnps::storage::ScopedAuditActor actor(
+      absl::StrCat("tnpsctl:", user != nullptr ? user->pw_name : absl::StrCat("uid ", geteuid())));
   if (command == "db-setup") return tnps::tools::RunDbSetup(rest);
+  if (command == "audit") return tnps::tools::RunAudit(rest);
   if (command == "migrate") return tnps::tools::RunMigrate(rest);
   if (command == "tenant") return tnps::tools::RunTenant(rest);
   if (command == "key") return tnps::tools::RunKey(rest);

@@ -15,6 +15,7 @@
 #include <memory>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "core/role.h"
 #include "services/common/authenticator.h"
@@ -22,6 +23,7 @@
 #include "services/common/grpc_status.h"
 #include "services/common/refusal_delay.h"
 #include "services/common/wire_parse.h"
+#include "storage/audit_log.h"
 #include "storage/call_limits.h"
 
 namespace tnps::services {
@@ -103,6 +105,8 @@ class CallExecutor {
     {
       storage::ScopedCallLimits limits({.deadline = absl::FromChrono(context.deadline()),
                                         .cancellation = &reactor.cancellation});
+      // Administrative writes record the caller's key in the audit trail.
+      storage::ScopedAuditActor actor(absl::StrCat("key:", principal.key_id));
       status = handler(principal);
     }
     reactor.Finish(std::move(status));

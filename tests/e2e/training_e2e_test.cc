@@ -198,6 +198,15 @@ TEST_F(TrainingE2eTest, RosterSyncUpdatesAgentsFirstSeenThroughIngest) {
   // Writing needs admin.
   status = training_->UpsertAgents(Context(read_key_a_).get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  // One audit event: the accepted sync, by the admin key; the refused calls
+  // left none.
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM audit_events WHERE action = 'agents.upsert'"), 1);
+  EXPECT_EQ(db_->QueryInt(absl::StrCat("SELECT count(*) FROM audit_events WHERE action = "
+                                       "'agents.upsert' AND actor = 'key:",
+                                       admin_key_a_.substr(5, 16), "' AND tenant_id = ",
+                                       tenant_a_)),
+            1);
 }
 
 TEST_F(TrainingE2eTest, ProgrammesCohortsEnrolmentsAndCompletionsRejectBadInput) {
