@@ -6,30 +6,21 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "core/nps_category.h"
+#include "core/text_rules.h"
 #include "core/utf8.h"
 
 namespace tnps::core {
 namespace {
 
-bool HasControlCharacter(absl::string_view text) {
-  return std::any_of(text.begin(), text.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
-}
-
-// Identifiers: required, bounded, printable UTF-8.
+// Identifiers: required or not, and the rules of core/text_rules.h.
 void CheckId(absl::string_view field, absl::string_view value, bool required,
              std::vector<FieldViolation>& out) {
   if (value.empty()) {
     if (required) out.push_back({std::string(field), "is required"});
     return;
   }
-  if (value.size() > IngestLimits::kMaxIdBytes) {
-    out.push_back({std::string(field), absl::StrFormat("is %d bytes; the limit is %d", value.size(),
-                                                       IngestLimits::kMaxIdBytes)});
-  } else if (!IsValidUtf8(value)) {
-    out.push_back({std::string(field), "is not valid UTF-8"});
-  } else if (HasControlCharacter(value)) {
-    out.push_back({std::string(field), "contains a control character"});
+  if (std::optional<std::string> problem = IdentifierProblem(value, IngestLimits::kMaxIdBytes)) {
+    out.push_back({std::string(field), *std::move(problem)});
   }
 }
 
@@ -41,47 +32,35 @@ void CheckAttributes(const SurveyResponse& r, std::vector<FieldViolation>& out) 
     return;
   }
   for (const auto& [key, value] : r.attributes) {
-    if (key.empty() || key.size() > IngestLimits::kMaxAttributeKeyBytes || !IsValidUtf8(key) ||
-        HasControlCharacter(key)) {
+    if (key.empty() || IdentifierProblem(key, IngestLimits::kMaxAttributeKeyBytes)) {
       out.push_back({"attributes", absl::StrFormat("key must be 1..%d bytes of printable UTF-8",
                                                    IngestLimits::kMaxAttributeKeyBytes)});
       continue;
     }
     const std::string field = absl::StrCat("attributes[", key, "]");
-    if (value.size() > IngestLimits::kMaxAttributeValueBytes) {
-      out.push_back({field, absl::StrFormat("is %d bytes; the limit is %d", value.size(),
-                                            IngestLimits::kMaxAttributeValueBytes)});
-    } else if (!IsValidUtf8(value)) {
-      out.push_back({field, "is not valid UTF-8"});
-    } else if (value.find('\0') != std::string::npos) {
-      out.push_back({field, "contains a NUL character"});
+    if (std::optional<std::string> problem =
+            FreeTextProblem(value, IngestLimits::kMaxAttributeValueBytes)) {
+      out.push_back({field, *std::move(problem)});
     }
   }
 }
 
 void CheckTimes(const SurveyResponse& r, absl::Time now, std::vector<FieldViolation>& out) {
-  const absl::Time latest = now + IngestLimits::kMaxClockSkew;
   if (!r.interaction_time) {
     out.push_back({"interaction_time", "is required"});
-  } else if (*r.interaction_time < IngestLimits::EarliestInteractionTime()) {
-    out.push_back({"interaction_time", "is before 2000-01-01T00:00:00Z"});
-  } else if (*r.interaction_time > latest) {
-    out.push_back({"interaction_time", "is more than 5 minutes in the future"});
+  } else if (std::optional<std::string> problem = TimeProblem(*r.interaction_time, now)) {
+    out.push_back({"interaction_time", *std::move(problem)});
   }
   if (!r.response_time) {
     out.push_back({"response_time", "is required"});
-  } else if (*r.response_time > latest) {
-    out.push_back({"response_time", "is more than 5 minutes in the future"});
+  } else if (std::optional<std::string> problem = TimeProblem(*r.response_time, now)) {
+    out.push_back({"response_time", *std::move(problem)});
   } else if (r.interaction_time && *r.response_time < *r.interaction_time) {
     out.push_back({"response_time", "is before interaction_time"});
   }
 }
 
 }  // namespace
-
-absl::Time IngestLimits::EarliestInteractionTime() {
-  return absl::FromCivil(absl::CivilSecond(2000, 1, 1, 0, 0, 0), absl::UTCTimeZone());
-}
 
 std::vector<FieldViolation> ValidateSurveyResponse(const SurveyResponse& r, absl::Time now) {
   std::vector<FieldViolation> out;

@@ -19,10 +19,8 @@ struct IngestLimits {
   static constexpr size_t kMaxAttributeKeyBytes = 64;
   static constexpr size_t kMaxAttributeValueBytes = 256;
   static constexpr size_t kMaxBatchSize = 1000;
-  static constexpr absl::Duration kMaxClockSkew = absl::Minutes(5);
-  // Interactions before this are refused as almost certainly a unit or
-  // default-value mistake (a zero Timestamp is 1970).
-  static absl::Time EarliestInteractionTime();
+  // Times outside [core::EarliestTime(), now + 5 minutes] are refused
+  // (core/text_rules.h): a 1970 time is almost certainly a zero Timestamp.
 };
 
 // Every reason `response` cannot be stored; empty when it can. `now` is the

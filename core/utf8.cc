@@ -4,8 +4,7 @@
 
 namespace tnps::core {
 
-std::optional<size_t> Utf8CodePoints(absl::string_view text) {
-  size_t count = 0;
+bool ForEachCodePoint(absl::string_view text, absl::FunctionRef<bool(char32_t)> visit) {
   size_t i = 0;
   const size_t n = text.size();
   while (i < n) {
@@ -25,20 +24,31 @@ std::optional<size_t> Utf8CodePoints(absl::string_view text) {
       len = 4;
       cp = b0 & 0x07;
     } else {
-      return std::nullopt;
+      return false;
     }
-    if (i + len > n) return std::nullopt;
+    if (i + len > n) return false;
     for (int k = 1; k < len; ++k) {
       const auto b = static_cast<uint8_t>(text[i + k]);
-      if ((b & 0xC0) != 0x80) return std::nullopt;
+      if ((b & 0xC0) != 0x80) return false;
       cp = (cp << 6) | (b & 0x3F);
     }
     static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
     if (cp < kMinForLength[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return std::nullopt;
+      return false;
     }
+    if (!visit(static_cast<char32_t>(cp))) return false;
     i += len;
-    ++count;
+  }
+  return true;
+}
+
+std::optional<size_t> Utf8CodePoints(absl::string_view text) {
+  size_t count = 0;
+  if (!ForEachCodePoint(text, [&](char32_t) {
+        ++count;
+        return true;
+      })) {
+    return std::nullopt;
   }
   return count;
 }

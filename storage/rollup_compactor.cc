@@ -4,6 +4,8 @@
 #include <pqxx/pqxx>
 #include <string>
 
+#include "core/text_rules.h"
+
 namespace tnps::storage {
 namespace {
 
@@ -126,7 +128,7 @@ void RollupCompactor::Start(CompactorSchedule schedule) {
       absl::StatusOr<int64_t> taken = CompactOnce(schedule.max_changes_per_round);
       if (!taken.ok() && !failing) {
         std::fprintf(stderr, "rollup compaction failed (will retry): %s\n",
-                     std::string(taken.status().message()).c_str());
+                     core::EscapeControls(taken.status().message()).c_str());
       }
       failing = !taken.ok();
       if (taken.ok() && *taken >= schedule.max_changes_per_round) {

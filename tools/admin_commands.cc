@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "core/role.h"
+#include "core/text_rules.h"
 #include "services/common/env_default.h"
 #include "storage/api_key_store.h"
 #include "storage/audit_log.h"
@@ -99,23 +100,6 @@ void PrintNewKey(const storage::IssuedKey& issued, core::Role role, const std::s
   std::printf("%s\n", issued.key.c_str());
 }
 
-// `text` with backslashes doubled and control characters (C0, DEL) written
-// as \xNN, so that a field cannot end a line or a column of the output.
-std::string EscapeControls(absl::string_view text) {
-  std::string out;
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (byte < 0x20 || byte == 0x7f) {
-      absl::StrAppend(&out, "\\x", absl::Hex(byte, absl::kZeroPad2));
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 // The content of a password file; empty for no path.
 absl::StatusOr<std::string> PasswordFrom(const std::string& path) {
   if (path.empty()) return std::string();
@@ -168,14 +152,15 @@ int RunAudit(const Args& args) {
     for (const auto& e : *events) {
       // Text fields come from callers: control characters are escaped so
       // that no field can forge a line or a column.
-      std::printf(
-          "%lld\t%s\t%s\t%s\t%s\t%s\t%s\n", static_cast<long long>(e.seq),
-          TimeText(e.occurred_at, "").c_str(),
-          EscapeControls(e.tenant_name.empty() && e.tenant_id ? absl::StrCat("#", *e.tenant_id)
-                                                              : e.tenant_name)
-              .c_str(),
-          EscapeControls(e.actor).c_str(), EscapeControls(e.action).c_str(),
-          EscapeControls(e.target).c_str(), EscapeControls(e.summary_json).c_str());
+      std::printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\n", static_cast<long long>(e.seq),
+                  TimeText(e.occurred_at, "").c_str(),
+                  core::EscapeControls(e.tenant_name.empty() && e.tenant_id
+                                           ? absl::StrCat("#", *e.tenant_id)
+                                           : e.tenant_name)
+                      .c_str(),
+                  core::EscapeControls(e.actor).c_str(), core::EscapeControls(e.action).c_str(),
+                  core::EscapeControls(e.target).c_str(),
+                  core::EscapeControls(e.summary_json).c_str());
     }
     return kExitOk;
   }

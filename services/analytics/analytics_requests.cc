@@ -1,12 +1,58 @@
 #include "services/analytics/analytics_requests.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include <optional>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "services/common/api_limits.h"
+#include "storage/sha256.h"
 
 namespace tnps::services {
+namespace {
+
+constexpr char kPageTokenVersion[] = "b1:";
+
+// The first 16 hex digits of the SHA-256 of the query (the request without
+// its paging fields) and the token's body.
+std::string QueryDigest(const tnps::v1::GetNpsBreakdownRequest& request, absl::string_view body) {
+  tnps::v1::GetNpsBreakdownRequest query = request;
+  query.clear_page_token();
+  query.clear_page_size();
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream out(&stream);
+    out.SetSerializationDeterministic(true);
+    query.SerializeToCodedStream(&out);
+  }
+  return storage::HexEncode(storage::Sha256(absl::StrCat(bytes, "|", body))).substr(0, 16);
+}
+
+std::optional<size_t> OffsetOfPageToken(const tnps::v1::GetNpsBreakdownRequest& request) {
+  std::string token;
+  if (request.page_token().size() > 100 ||
+      !absl::WebSafeBase64Unescape(request.page_token(), &token)) {
+    return std::nullopt;
+  }
+  const size_t dot = token.rfind('.');
+  if (dot == std::string::npos) return std::nullopt;
+  absl::string_view body = absl::string_view(token).substr(0, dot);
+  size_t offset;
+  if (!absl::ConsumePrefix(&body, kPageTokenVersion) || !absl::SimpleAtoi(body, &offset) ||
+      offset > kMaxBreakdownOffset) {
+    return std::nullopt;
+  }
+  if (token.substr(dot + 1) != QueryDigest(request, token.substr(0, dot))) return std::nullopt;
+  return offset;
+}
+
+}  // namespace
+
 namespace {
 
 std::optional<core::BucketSize> MapBucket(tnps::v1::Bucket bucket) {
@@ -87,10 +133,20 @@ BreakdownOptions CheckBreakdownRequest(const tnps::v1::GetNpsBreakdownRequest& r
   if (options.page_size < 1 || options.page_size > kMaxPageSize) {
     violations.push_back({"page_size", absl::StrCat("must be 1..", kMaxPageSize)});
   }
-  if (!request.page_token().empty() && !absl::SimpleAtoi(request.page_token(), &options.offset)) {
-    violations.push_back({"page_token", "is not a token this service issued"});
+  if (!request.page_token().empty()) {
+    std::optional<size_t> offset = OffsetOfPageToken(request);
+    if (!offset) {
+      violations.push_back({"page_token", "is not a token this service issued for this query"});
+    } else {
+      options.offset = *offset;
+    }
   }
   return options;
+}
+
+std::string BreakdownPageToken(const tnps::v1::GetNpsBreakdownRequest& request, size_t offset) {
+  const std::string body = absl::StrCat(kPageTokenVersion, offset);
+  return absl::WebSafeBase64Escape(absl::StrCat(body, ".", QueryDigest(request, body)));
 }
 
 }  // namespace tnps::services

@@ -38,6 +38,15 @@ struct BreakdownOptions {
 BreakdownOptions CheckBreakdownRequest(const tnps::v1::GetNpsBreakdownRequest& request,
                                        std::vector<core::FieldViolation>& violations);
 
+// The page token that continues `request` at row `offset`: opaque to
+// clients, bound to the request (the same query but for page_size and
+// page_token), so that a token cannot be replayed on another query, edited
+// or forged into an offset of our choosing without being refused.
+std::string BreakdownPageToken(const tnps::v1::GetNpsBreakdownRequest& request, size_t offset);
+
+// The largest offset a token may carry: more rows than any breakdown has.
+inline constexpr size_t kMaxBreakdownOffset = 10'000'000;
+
 }  // namespace tnps::services
 
 #endif  // TNPS_SERVICES_ANALYTICS_ANALYTICS_REQUESTS_H_

@@ -131,7 +131,9 @@ grpc::Status AnalyticsService::HandleGetNpsBreakdown(
       out->set_team_id(ranked.rows[i].team_id);
     }
   }
-  if (end < ranked.rows.size()) response->set_next_page_token(absl::StrCat(end));
+  if (end < ranked.rows.size()) {
+    response->set_next_page_token(BreakdownPageToken(*request, end));
+  }
   return grpc::Status::OK;
 }
 

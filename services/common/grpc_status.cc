@@ -6,6 +6,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "core/text_rules.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -19,7 +20,9 @@ constexpr char kRetryInfoUrl[] = "type.googleapis.com/google.rpc.RetryInfo";
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   if (absl::IsInternal(status) || absl::IsUnknown(status)) {
-    std::fprintf(stderr, "internal error: %s\n", std::string(status.message()).c_str());
+    // Database errors can quote request data: escaped, so that it cannot
+    // forge a log line.
+    std::fprintf(stderr, "internal error: %s\n", core::EscapeControls(status.message()).c_str());
     return grpc::Status(grpc::StatusCode::INTERNAL, "internal error; see the server log");
   }
   const auto code = static_cast<grpc::StatusCode>(status.code());

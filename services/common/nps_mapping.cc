@@ -1,7 +1,9 @@
 #include "services/common/nps_mapping.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/response_validation.h"
 #include "core/survey_response.h"
+#include "core/text_rules.h"
 
 namespace tnps::services {
 namespace {
@@ -13,9 +15,16 @@ void MapIds(const google::protobuf::RepeatedPtrField<std::string>& ids, const st
         {field, absl::StrCat("has ", ids.size(), " ids; the limit is ", kMaxFilterIds)});
     return;
   }
-  for (const std::string& id : ids) {
+  for (int i = 0; i < ids.size(); ++i) {
+    const std::string& id = ids[i];
     if (id.empty()) {
-      violations.push_back({field, "contains an empty id"});
+      violations.push_back({absl::StrCat(field, "[", i, "]"), "is empty"});
+      return;
+    }
+    // The same rules as the ids stored (core/text_rules.h).
+    if (std::optional<std::string> problem =
+            core::IdentifierProblem(id, core::IngestLimits::kMaxIdBytes)) {
+      violations.push_back({absl::StrCat(field, "[", i, "]"), *std::move(problem)});
       return;
     }
   }

@@ -1,6 +1,7 @@
 #include "services/training/training_mapping.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/text_rules.h"
 #include "services/common/nps_mapping.h"
 #include "services/common/proto_time.h"
 
@@ -9,8 +10,9 @@ void CheckId(const std::string& id, const std::string& field,
              std::vector<core::FieldViolation>& violations) {
   if (id.empty()) {
     violations.push_back({field, "is required"});
-  } else if (id.size() > kMaxTrainingIdBytes) {
-    violations.push_back({field, absl::StrCat("is longer than ", kMaxTrainingIdBytes, " bytes")});
+  } else if (std::optional<std::string> problem =
+                 core::IdentifierProblem(id, kMaxTrainingIdBytes)) {
+    violations.push_back({field, *std::move(problem)});
   }
 }
 

@@ -21,10 +21,8 @@ inline constexpr size_t kMaxTrainingIdBytes = 128;
 inline constexpr size_t kMaxNameBytes = 200;
 inline constexpr size_t kMaxDescriptionBytes = 4000;
 inline constexpr int kMaxWindowDays = 366;
-// How far in the future a recorded time may be (clock skew).
-inline constexpr absl::Duration kMaxFutureSkew = absl::Minutes(5);
 
-// An id of 1..128 bytes.
+// An id of 1..128 bytes under the rules of core/text_rules.h.
 void CheckId(const std::string& id, const std::string& field,
              std::vector<core::FieldViolation>& violations);
 

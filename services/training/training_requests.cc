@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "core/text_rules.h"
 #include "services/common/nps_mapping.h"
 #include "services/common/proto_time.h"
 #include "services/training/training_mapping.h"
@@ -24,8 +25,8 @@ void CheckName(const std::string& name, const std::string& field,
                std::vector<core::FieldViolation>& violations) {
   if (name.empty()) {
     violations.push_back({field, "is required"});
-  } else if (name.size() > kMaxNameBytes) {
-    violations.push_back({field, absl::StrCat("is longer than ", kMaxNameBytes, " bytes")});
+  } else if (std::optional<std::string> problem = core::IdentifierProblem(name, kMaxNameBytes)) {
+    violations.push_back({field, *std::move(problem)});
   }
 }
 
@@ -58,11 +59,13 @@ std::vector<storage::RosterAgent> CheckUpsertAgentsRequest(
     if (!seen.insert(a.agent_id()).second) {
       violations.push_back({prefix + "agent_id", "appears twice in the request"});
     }
-    if (a.display_name().size() > kMaxNameBytes) {
-      violations.push_back({prefix + "display_name", "is longer than 200 bytes"});
+    if (std::optional<std::string> problem =
+            core::IdentifierProblem(a.display_name(), kMaxNameBytes)) {
+      violations.push_back({prefix + "display_name", *std::move(problem)});
     }
-    if (a.region().size() > kMaxTrainingIdBytes) {
-      violations.push_back({prefix + "region", "is longer than 128 bytes"});
+    if (std::optional<std::string> problem =
+            core::IdentifierProblem(a.region(), kMaxTrainingIdBytes)) {
+      violations.push_back({prefix + "region", *std::move(problem)});
     }
     std::optional<absl::CivilDay> hire_date;
     if (a.has_hire_date()) {
@@ -78,8 +81,9 @@ storage::Program CheckCreateProgramRequest(const tnps::v1::CreateProgramRequest&
                                            std::vector<core::FieldViolation>& violations) {
   const tnps::v1::Program& p = request.program();
   CheckName(p.name(), "program.name", violations);
-  if (p.description().size() > kMaxDescriptionBytes) {
-    violations.push_back({"program.description", "is longer than 4000 bytes"});
+  if (std::optional<std::string> problem =
+          core::FreeTextProblem(p.description(), kMaxDescriptionBytes)) {
+    violations.push_back({"program.description", *std::move(problem)});
   }
   if (!std::isfinite(p.hours_per_participant()) || p.hours_per_participant() < 0 ||
       p.hours_per_participant() > 10000) {
@@ -148,8 +152,10 @@ absl::Time CheckEnrollAgentsRequest(const tnps::v1::EnrollAgentsRequest& request
   }
   if (!request.has_enroll_time()) return now;
   std::optional<absl::Time> t = MapTimestamp(request.enroll_time(), "enroll_time", violations);
-  if (t && *t > now + kMaxFutureSkew) {
-    violations.push_back({"enroll_time", "is in the future"});
+  if (t) {
+    if (std::optional<std::string> problem = core::TimeProblem(*t, now)) {
+      violations.push_back({"enroll_time", *std::move(problem)});
+    }
   }
   return t.value_or(now);
 }
@@ -174,8 +180,10 @@ std::vector<storage::CompletionRecord> CheckRecordCompletionsRequest(
     } else {
       violations.push_back({prefix + "completion_time", "is required"});
     }
-    if (t && *t > now + kMaxFutureSkew) {
-      violations.push_back({prefix + "completion_time", "is in the future"});
+    if (t) {
+      if (std::optional<std::string> problem = core::TimeProblem(*t, now)) {
+        violations.push_back({prefix + "completion_time", *std::move(problem)});
+      }
     }
     if (t) records.push_back({c.agent_id(), *t});
   }

@@ -381,7 +381,7 @@ TEST_F(AnalyticsE2eTest, BreakdownsEqualARecountAndShrinkSmallAgents) {
   request.set_page_size(4);
   request.set_order(tnps::v1::BREAKDOWN_ORDER_SHRUNK_NPS_DESC);
   std::vector<std::string> seen;
-  std::string token;
+  std::string token, last_token;
   do {
     request.set_page_token(token);
     grpc::ClientContext page_context;
@@ -390,8 +390,33 @@ TEST_F(AnalyticsE2eTest, BreakdownsEqualARecountAndShrinkSmallAgents) {
     EXPECT_EQ(response.suppressed_rows(), 1);
     for (const auto& row : response.rows()) seen.push_back(row.key());
     token = response.next_page_token();
+    if (!token.empty()) last_token = token;
   } while (!token.empty());
   EXPECT_EQ(seen.size(), 10u);
+
+  // Tokens are opaque and bound to their query: an offset written by hand,
+  // one past 2^64, or a real token replayed on another query are refused.
+  ASSERT_FALSE(last_token.empty());
+  const auto page_status = [&](const tnps::v1::GetNpsBreakdownRequest& r) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + read_key_a_);
+    tnps::v1::GetNpsBreakdownResponse ignored;
+    return analytics_->GetNpsBreakdown(&context, r, &ignored);
+  };
+  for (const std::string& forged :
+       std::vector<std::string>{"4", "18446744073709551620", "YjE6NC4w", last_token + "x"}) {
+    request.set_page_token(forged);
+    grpc::Status status = page_status(request);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << forged;
+    EXPECT_THAT(ViolatedFields(status), ElementsAre("page_token")) << forged;
+  }
+  tnps::v1::GetNpsBreakdownRequest other = request;
+  other.set_min_responses(11);
+  other.set_page_token(last_token);
+  EXPECT_EQ(page_status(other).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  request.set_page_token(last_token);
+  request.set_page_size(2);  // the page size may change between pages
+  EXPECT_TRUE(page_status(request).ok());
 
   // Channels are named.
   request.Clear();
