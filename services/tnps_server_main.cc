@@ -268,6 +268,10 @@ int Serve() {
       GRPC_ARG_KEEPALIVE_TIME_MS,
       static_cast<int>(absl::ToInt64Milliseconds(absl::GetFlag(FLAGS_keepalive_time))));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
+  // gRPC sets SO_REUSEPORT by default, so a second server on the same port
+  // would silently share its calls (an old build left running, say): the
+  // second one fails to start instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   grpc::ResourceQuota quota("tnps-server");
   quota.Resize(static_cast<size_t>(absl::GetFlag(FLAGS_grpc_memory_bytes)));
   quota.SetMaxThreads(kSyncServiceThreads);

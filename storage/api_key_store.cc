@@ -4,6 +4,7 @@
 
 #include <pqxx/pqxx>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "core/api_key.h"
 #include "storage/audit_log.h"
@@ -43,7 +44,8 @@ constexpr char kSelectKeySql[] = R"sql(
 SELECT k.tenant_id, encode(k.secret_sha256, 'hex'), k.role, t.time_zone,
        l.calls_per_second, l.call_burst, l.rows_per_second, l.row_burst,
        (extract(epoch FROM k.expires_at) * 1000000)::bigint,
-       k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 hour'
+       k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 hour',
+       encode(t.id_key, 'hex')
 FROM api_keys k JOIN tenants t USING (tenant_id)
 LEFT JOIN tenant_rate_limits l USING (tenant_id)
 WHERE k.key_id = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now()))sql";
@@ -188,6 +190,7 @@ absl::StatusOr<Principal> ApiKeyStore::Authenticate(absl::string_view presented_
         }
         key.principal.expires_at = OptionalTime(r[0][8]);
         key.use_is_stale = r[0][9].as<bool>();
+        key.principal.response_id_key = absl::HexStringToBytes(r[0][10].as<std::string>());
         return key;
       });
   if (!stored.ok()) return stored.status();

@@ -29,6 +29,8 @@ struct Principal {
   std::optional<core::RateLimits> rate_limits;
   // When the key stops being valid, if it expires.
   std::optional<absl::Time> expires_at;
+  // The tenant's key for the response ids it is shown (tenants.id_key).
+  std::string response_id_key;
 };
 
 struct IssuedKey {

@@ -1,5 +1,7 @@
 #include "storage/sha256.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -13,6 +15,15 @@ std::string Sha256(absl::string_view data) {
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
          reinterpret_cast<unsigned char*>(digest.data()));
   return digest;
+}
+
+std::string HmacSha256(absl::string_view key, absl::string_view data) {
+  std::string mac(SHA256_DIGEST_LENGTH, '\0');
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+       reinterpret_cast<unsigned char*>(mac.data()), &length);
+  return mac;
 }
 
 std::string HexEncode(absl::string_view bytes) {

@@ -11,6 +11,9 @@ namespace tnps::storage {
 // The 32-byte digest of `data`.
 std::string Sha256(absl::string_view data);
 
+// HMAC-SHA256 of `data` under `key` (32 bytes).
+std::string HmacSha256(absl::string_view key, absl::string_view data);
+
 // `bytes` as lowercase hexadecimal.
 std::string HexEncode(absl::string_view bytes);
 

@@ -34,6 +34,12 @@ const std::string kProgramColumns =
                  "currency_code, ", Micros("created_at"));
 
 constexpr char kInsertProgram[] = "training_insert_program";
+// Programmes and cohorts are numbered per tenant (migration 0012): the next
+// id is one more than the tenant's largest, taken under this lock so that
+// two creations cannot pick the same. The key is the tenant id, negated, so
+// that it meets no other advisory lock of tnps.
+constexpr char kLockTenantIds[] = "training_lock_tenant_ids";
+constexpr char kLockTenantIdsSql[] = "SELECT pg_advisory_xact_lock(-$1::bigint)";
 constexpr char kListPrograms[] = "training_list_programs";
 constexpr char kGetProgram[] = "training_get_program";
 
@@ -46,8 +52,9 @@ const std::string kCohortColumns = absl::StrCat(
 
 constexpr char kInsertCohort[] = "training_insert_cohort";
 constexpr char kInsertCohortSql[] = R"sql(
-INSERT INTO training_cohorts (tenant_id, program_id, name, planned_start, planned_end)
-VALUES ($1, $2, $3, $4::date, $5::date)
+INSERT INTO training_cohorts (tenant_id, cohort_id, program_id, name, planned_start, planned_end)
+SELECT $1, coalesce(max(cohort_id), 0) + 1, $2::bigint, $3::text, $4::date, $5::date
+FROM training_cohorts WHERE tenant_id = $1
 ON CONFLICT (tenant_id, program_id, name) DO NOTHING
 RETURNING cohort_id)sql";
 constexpr char kListCohorts[] = "training_list_cohorts";
@@ -132,11 +139,15 @@ std::string SampleOf(const std::vector<std::string>& ids) {
 TrainingStore::TrainingStore(ConnectionPool& pool) : pool_(pool) {
   pool_.Prepare(kUpsertAgents, kUpsertAgentsSql);
   pool_.Prepare(kInsertProgram,
-                absl::StrCat("INSERT INTO training_programs (tenant_id, name, description, "
-                             "hours_per_participant, cost_per_hour_micros, currency_code) "
-                             "VALUES ($1, $2, $3, $4, $5, $6) "
+                absl::StrCat("INSERT INTO training_programs (tenant_id, program_id, name, "
+                             "description, hours_per_participant, cost_per_hour_micros, "
+                             "currency_code) "
+                             "SELECT $1, coalesce(max(program_id), 0) + 1, $2::text, $3::text, "
+                             "$4::double precision, $5::bigint, $6::text "
+                             "FROM training_programs WHERE tenant_id = $1 "
                              "ON CONFLICT (tenant_id, name) DO NOTHING RETURNING ",
                              kProgramColumns));
+  pool_.Prepare(kLockTenantIds, kLockTenantIdsSql);
   pool_.Prepare(kListPrograms, absl::StrCat("SELECT ", kProgramColumns,
                                             " FROM training_programs WHERE tenant_id = $1 "
                                             "ORDER BY program_id"));
@@ -207,6 +218,7 @@ absl::StatusOr<RosterWrite> TrainingStore::UpsertAgents(int64_t tenant_id,
 absl::StatusOr<Program> TrainingStore::CreateProgram(int64_t tenant_id, const Program& program) {
   return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<Program> {
     pqxx::work txn(conn);
+    txn.exec_prepared(kLockTenantIds, tenant_id);
     pqxx::result r = txn.exec_prepared(kInsertProgram, tenant_id, program.name, program.description,
                                        program.hours_per_participant, program.cost_per_hour_micros,
                                        program.currency_code);
@@ -250,6 +262,7 @@ absl::StatusOr<Cohort> TrainingStore::CreateCohort(int64_t tenant_id, const Coho
     if (txn.exec_prepared(kGetProgram, tenant_id, cohort.program_id).empty()) {
       return absl::NotFoundError(absl::StrCat("no programme ", cohort.program_id));
     }
+    txn.exec_prepared(kLockTenantIds, tenant_id);
     pqxx::result r =
         txn.exec_prepared(kInsertCohort, tenant_id, cohort.program_id, cohort.name,
                           DateText(cohort.planned_start), DateText(cohort.planned_end));

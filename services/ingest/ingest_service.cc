@@ -13,6 +13,7 @@
 #include "services/common/grpc_status.h"
 #include "services/common/wire_parse.h"
 #include "services/ingest/survey_response_mapping.h"
+#include "storage/sha256.h"
 
 namespace tnps::services {
 namespace {
@@ -70,13 +71,23 @@ void FillViolations(const std::vector<core::FieldViolation>& violations,
   }
 }
 
-core::FieldViolation ConflictViolation(int64_t response_id) {
+// The id a tenant sees for its stored response `id`: a keyed digest with the
+// tenant's own key, so that ids reveal nothing about how many responses
+// other tenants store (the database numbers responses across tenants).
+// Stable: a retry gets the id of the first write.
+std::string PublicResponseId(const storage::Principal& principal, int64_t id) {
+  return storage::HexEncode(storage::HmacSha256(principal.response_id_key, absl::StrCat(id)))
+      .substr(0, 20);
+}
+
+core::FieldViolation ConflictViolation(const std::string& response_id) {
   return {"external_id", absl::StrCat("is already used by response ", response_id,
                                       " with a different payload; nothing was changed")};
 }
 
 // The result of one item: `stored` is null when the item was rejected.
-tnps::v1::ItemResult MakeItemResult(const IngestItem& item, const WriteResult* stored) {
+tnps::v1::ItemResult MakeItemResult(const storage::Principal& principal, const IngestItem& item,
+                                    const WriteResult* stored) {
   tnps::v1::ItemResult out;
   out.set_index(item.index);
   out.set_external_id(item.response.external_id);
@@ -85,7 +96,7 @@ tnps::v1::ItemResult MakeItemResult(const IngestItem& item, const WriteResult* s
     FillViolations(item.violations, out);
     return out;
   }
-  out.set_response_id(absl::StrCat(stored->response_id));
+  out.set_response_id(PublicResponseId(principal, stored->response_id));
   switch (stored->outcome) {
     case WriteOutcome::kAccepted:
       out.set_outcome(tnps::v1::ITEM_OUTCOME_ACCEPTED);
@@ -95,7 +106,7 @@ tnps::v1::ItemResult MakeItemResult(const IngestItem& item, const WriteResult* s
       break;
     case WriteOutcome::kConflict:
       out.set_outcome(tnps::v1::ITEM_OUTCOME_CONFLICT);
-      FillViolations({ConflictViolation(stored->response_id)}, out);
+      FillViolations({ConflictViolation(out.response_id())}, out);
       break;
   }
   return out;
@@ -169,27 +180,28 @@ void IngestService::SubmitAuthenticated(const storage::Principal& principal,
     return refusals_.Finish(reactor, ToGrpcStatus(admitted));
   }
   auto owned = std::make_shared<core::SurveyResponse>(std::move(checked.response));
-  absl::Status queued =
-      writer_.Submit({TenantResponse{principal.tenant_id, owned.get()}},
-                     [owned, reactor, response](absl::StatusOr<std::vector<WriteResult>> results) {
-                       if (!results.ok()) {
-                         reactor->Finish(ToGrpcStatus(results.status()));
-                         return;
-                       }
-                       const WriteResult& stored = results->front();
-                       if (stored.outcome == WriteOutcome::kConflict) {
-                         reactor->Finish(grpc::Status(
-                             grpc::StatusCode::ALREADY_EXISTS,
-                             absl::StrCat("external_id ", owned->external_id, " ",
-                                          ConflictViolation(stored.response_id).description)));
-                         return;
-                       }
-                       tnps::v1::SubmitResponseResponse out;
-                       out.set_response_id(absl::StrCat(stored.response_id));
-                       out.set_duplicate(stored.outcome == WriteOutcome::kDuplicate);
-                       *response = MessageToByteBuffer(out);
-                       reactor->Finish(grpc::Status::OK);
-                     });
+  absl::Status queued = writer_.Submit(
+      {TenantResponse{principal.tenant_id, owned.get()}},
+      [owned, reactor, response, principal](absl::StatusOr<std::vector<WriteResult>> results) {
+        if (!results.ok()) {
+          reactor->Finish(ToGrpcStatus(results.status()));
+          return;
+        }
+        const WriteResult& stored = results->front();
+        if (stored.outcome == WriteOutcome::kConflict) {
+          reactor->Finish(grpc::Status(
+              grpc::StatusCode::ALREADY_EXISTS,
+              absl::StrCat(
+                  "external_id ", owned->external_id, " ",
+                  ConflictViolation(PublicResponseId(principal, stored.response_id)).description)));
+          return;
+        }
+        tnps::v1::SubmitResponseResponse out;
+        out.set_response_id(PublicResponseId(principal, stored.response_id));
+        out.set_duplicate(stored.outcome == WriteOutcome::kDuplicate);
+        *response = MessageToByteBuffer(out);
+        reactor->Finish(grpc::Status::OK);
+      });
   if (!queued.ok()) refusals_.Finish(reactor, ToGrpcStatus(queued));
 }
 
@@ -227,12 +239,12 @@ void IngestService::SubmitAllAuthenticated(const storage::Principal& principal,
   for (const IngestItem& item : *items) {
     if (item.violations.empty()) valid.push_back({principal.tenant_id, &item.response});
   }
-  auto reply = [items, reactor, response](const std::vector<WriteResult>& stored) {
+  auto reply = [principal, items, reactor, response](const std::vector<WriteResult>& stored) {
     tnps::v1::SubmitResponsesResponse out;
     size_t next_stored = 0;
     for (const IngestItem& item : *items) {
       const WriteResult* result = item.violations.empty() ? &stored[next_stored++] : nullptr;
-      *out.add_results() = MakeItemResult(item, result);
+      *out.add_results() = MakeItemResult(principal, item, result);
       Tally(out.results().rbegin()->outcome(), out);
     }
     *response = MessageToByteBuffer(out);
@@ -381,9 +393,9 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
   // Admits the held message if the key's row rate allows, and says whether
   // to read the next; else holds it and sets when to try again.
   bool AdmitHeldLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    const int64_t valid =
-        std::count_if(held_->begin(), held_->end(),
-                      [](const IngestItem& item) { return item.violations.empty(); });
+    const int64_t valid = std::count_if(held_->begin(), held_->end(), [](const IngestItem& item) {
+      return item.violations.empty();
+    });
     const absl::Duration wait = service_.limiter_.TakeRows(principal_, valid);
     if (wait > absl::ZeroDuration()) {
       resume_at_ = now + wait;
@@ -396,7 +408,7 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
       if (item.violations.empty()) {
         pending_.push_back(std::move(item));
       } else {
-        RecordLocked(MakeItemResult(item, nullptr));
+        RecordLocked(MakeItemResult(principal_, item, nullptr));
       }
     }
     return AfterConsumeLocked();
@@ -451,7 +463,7 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
       --in_flight_;
       if (results.ok()) {
         for (size_t i = 0; i < batch.size(); ++i)
-          RecordLocked(MakeItemResult(batch[i], &(*results)[i]));
+          RecordLocked(MakeItemResult(principal_, batch[i], &(*results)[i]));
       } else if (!error_) {
         error_ = ToGrpcStatus(results.status());
       }

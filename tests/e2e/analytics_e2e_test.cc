@@ -200,6 +200,8 @@ class AnalyticsE2eTest : public IngestFixture {
   }
 
   // A programme with one cohort of these (ingested) agents; its id.
+  int programs_ = 0;
+
   int64_t CreateCohort(const std::string& admin_key, const std::vector<std::string>& agents) {
     const auto call = [&](auto method, const auto& request, auto* response) {
       grpc::ClientContext c;
@@ -208,7 +210,7 @@ class AnalyticsE2eTest : public IngestFixture {
       EXPECT_TRUE(status.ok()) << status.error_message();
     };
     tnps::v1::CreateProgramRequest program;
-    program.mutable_program()->set_name("Empathy");
+    program.mutable_program()->set_name(absl::StrCat("Empathy ", ++programs_));
     program.mutable_program()->set_currency_code("EUR");
     tnps::v1::CreateProgramResponse created;
     call(&tnps::v1::TrainingService::Stub::CreateProgram, program, &created);
@@ -589,9 +591,13 @@ TEST_F(AnalyticsE2eTest, ACohortFilterCountsItsEnrolledAgentsOnly) {
   EXPECT_NEAR(compared.delta().delta(), core::CompareIndependent(others, enrolled).delta, 1e-9);
   EXPECT_EQ(compared.overlapping_responses(), 0);
 
-  // Another tenant's cohort, or none at all, is not found.
+  // Cohorts are numbered per tenant: the other tenant's first is 1 too,
+  // and its second, which this tenant does not have, is not found here.
   ASSERT_TRUE(Submit(ingest_key_b_, ValidResponse("b-1", 3)).ok());
+  ASSERT_TRUE(Submit(ingest_key_b_, ValidResponse("b-2", 3)).ok());
+  EXPECT_EQ(CreateCohort(admin_key_b_, {"agent-1"}), cohort);
   const int64_t other_tenants = CreateCohort(admin_key_b_, {"agent-1"});
+  EXPECT_EQ(other_tenants, cohort + 1);
   for (const int64_t id : {other_tenants, int64_t{987654}}) {
     request.mutable_filter()->clear_agent_ids();
     request.mutable_filter()->set_cohort_id(id);

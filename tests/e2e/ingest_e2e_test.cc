@@ -11,9 +11,11 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
+#include "storage/sha256.h"
 #include "tests/e2e/ingest_fixture.h"
 
 namespace tnps::testing {
@@ -354,6 +356,34 @@ TEST_F(IngestE2eTest, RollupsEqualARecountAfterMixedUnaryBatchAndStreamLoad) {
                 absl::StrCat("SELECT sum(promoters + passives + detractors) FROM ", kRollupCounts)),
             3000);
   EXPECT_EQ(db_->QueryInt(kRollupMismatchSql), 0);
+}
+
+TEST_F(IngestE2eTest, ResponseIdsRevealNothingAboutOtherTenants) {
+  // The database numbers responses across tenants; each tenant sees a keyed
+  // digest of the number under a key of its own, stable under retries.
+  tnps::v1::SubmitResponseResponse a1, b1, a2, retry;
+  ASSERT_TRUE(Submit(ingest_key_a_, ValidResponse("a-1"), &a1).ok());
+  ASSERT_TRUE(Submit(ingest_key_b_, ValidResponse("b-1"), &b1).ok());
+  ASSERT_TRUE(Submit(ingest_key_a_, ValidResponse("a-2"), &a2).ok());
+  ASSERT_TRUE(Submit(ingest_key_a_, ValidResponse("a-1"), &retry).ok());
+  EXPECT_TRUE(retry.duplicate());
+  EXPECT_EQ(retry.response_id(), a1.response_id());
+  for (const auto* r : {&a1, &b1, &a2}) {
+    EXPECT_EQ(r->response_id().size(), 20u) << r->response_id();
+    EXPECT_EQ(r->response_id().find_first_not_of("0123456789abcdef"), std::string::npos);
+  }
+  const auto expected = [&](int64_t tenant, const std::string& external_id) {
+    const std::string key = absl::HexStringToBytes(db_->QueryText(
+        absl::StrCat("SELECT encode(id_key, 'hex') FROM tenants WHERE tenant_id = ", tenant)));
+    const int64_t id = db_->QueryInt(
+        absl::StrCat("SELECT response_id FROM responses WHERE external_id = '", external_id, "'"));
+    return storage::HexEncode(storage::HmacSha256(key, absl::StrCat(id))).substr(0, 20);
+  };
+  EXPECT_EQ(a1.response_id(), expected(tenant_a_, "a-1"));
+  EXPECT_EQ(b1.response_id(), expected(tenant_b_, "b-1"));
+  EXPECT_EQ(a2.response_id(), expected(tenant_a_, "a-2"));
+  // Different tenants' keys differ.
+  EXPECT_EQ(db_->QueryInt("SELECT count(DISTINCT id_key) FROM tenants"), 2);
 }
 
 TEST_F(IngestE2eTest, HealthServiceReportsServing) {

@@ -63,6 +63,13 @@ int64_t TestDatabase::QueryInt(const std::string& sql) const {
   return row[0].is_null() ? 0 : row[0].as<int64_t>();
 }
 
+std::string TestDatabase::QueryText(const std::string& sql) const {
+  pqxx::connection conn(superuser_url_);
+  pqxx::nontransaction txn(conn);
+  pqxx::row row = txn.exec1(sql);
+  return row[0].is_null() ? "" : row[0].as<std::string>();
+}
+
 void TestDatabase::Exec(const std::string& sql) const {
   pqxx::connection conn(superuser_url_);
   pqxx::nontransaction(conn).exec0(sql);

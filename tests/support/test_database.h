@@ -31,6 +31,8 @@ class TestDatabase {
   // Runs a query that returns one integer (e.g. a count) on this database,
   // as the superuser: for checks and fault injection, not code under test.
   int64_t QueryInt(const std::string& sql) const;
+  // The same for a query that returns one text value ("" for NULL).
+  std::string QueryText(const std::string& sql) const;
   // Runs statements on this database, as the superuser.
   void Exec(const std::string& sql) const;
 
