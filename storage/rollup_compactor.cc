@@ -9,9 +9,9 @@
 namespace tnps::storage {
 namespace {
 
-// Serializes compaction rounds across servers, so that a round computed from
-// an older snapshot never overwrites a newer one. ("tnps" in ASCII.)
-constexpr int64_t kCompactionLock = 0x746e7073;
+// kCompactionLock (rollup_compactor.h) serializes compaction rounds across
+// servers, so that a round computed from an older snapshot never overwrites
+// a newer one.
 
 constexpr char kLock[] = "rollup_compaction_lock";
 constexpr char kCompact[] = "rollup_compact";

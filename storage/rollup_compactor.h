@@ -19,6 +19,10 @@
 
 namespace tnps::storage {
 
+// The advisory lock a compaction round holds: whoever must not race a
+// round (deleting a tenant) takes it too. ("tnps" in ASCII.)
+inline constexpr int64_t kCompactionLock = 0x746e7073;
+
 struct CompactorSchedule {
   // The pause between rounds once the backlog is worked off.
   absl::Duration idle_period = absl::Seconds(5);

@@ -7,6 +7,7 @@
 #include "core/time_zone_name.h"
 #include "storage/audit_log.h"
 #include "storage/pg_text.h"
+#include "storage/rollup_compactor.h"
 
 namespace tnps::storage {
 namespace {
@@ -90,6 +91,92 @@ absl::StatusOr<std::vector<Tenant>> TenantStore::List() {
     pqxx::read_transaction txn(conn);
     for (const auto& row : txn.exec_prepared(kSelectTenants)) tenants.push_back(TenantFromRow(row));
     return tenants;
+  });
+}
+
+namespace {
+
+// Children first, so that every foreign key is satisfied at each step.
+constexpr const char* kTenantTables[] = {"training_completion_log",
+                                         "training_enrollments",
+                                         "training_cohorts",
+                                         "training_programs",
+                                         "rollup_changes",
+                                         "rollup_agent_days",
+                                         "rollup_agent_weeks",
+                                         "rollup_team_days",
+                                         "rollup_tenant_days",
+                                         "daily_rollups",
+                                         "responses",
+                                         "agents",
+                                         "api_keys",
+                                         "tenant_rate_limits",
+                                         "reporting_roles"};
+
+std::vector<std::pair<std::string, int64_t>> CountRows(pqxx::transaction_base& txn,
+                                                       int64_t tenant_id) {
+  std::vector<std::pair<std::string, int64_t>> counts;
+  for (const char* table : kTenantTables) {
+    counts.emplace_back(table, txn.exec_params1(absl::StrCat("SELECT count(*) FROM ", table,
+                                                             " WHERE tenant_id = $1"),
+                                                tenant_id)[0]
+                                   .as<int64_t>());
+  }
+  return counts;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> TenantStore::Contents(
+    absl::string_view name) {
+  return pool_.Run([&](pqxx::connection_base& conn)
+                       -> absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> {
+    pqxx::read_transaction txn(conn);
+    const pqxx::result tenant =
+        txn.exec_params("SELECT tenant_id FROM tenants WHERE name = $1", std::string(name));
+    if (tenant.empty()) return absl::NotFoundError(absl::StrCat("no tenant named ", name));
+    return CountRows(txn, tenant[0][0].as<int64_t>());
+  });
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> TenantStore::Delete(
+    absl::string_view name) {
+  return pool_.Run([&](pqxx::connection_base& conn)
+                       -> absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> {
+    pqxx::work txn(conn);
+    // No compaction round may add rollups of the tenant after they are
+    // deleted; and the row lock waits for the tenant's writes in flight
+    // (their foreign-key checks hold a share lock on it) and holds back new
+    // ones, so that every row of the tenant is committed before the deletes
+    // read it.
+    txn.exec_params("SELECT pg_advisory_xact_lock($1)", kCompactionLock);
+    const pqxx::result tenant = txn.exec_params(
+        "SELECT tenant_id FROM tenants WHERE name = $1 FOR UPDATE", std::string(name));
+    if (tenant.empty()) return absl::NotFoundError(absl::StrCat("no tenant named ", name));
+    const int64_t tenant_id = tenant[0][0].as<int64_t>();
+    const std::vector<std::pair<std::string, int64_t>> counts = CountRows(txn, tenant_id);
+    for (const auto& row :
+         txn.exec_params("SELECT r.role_name FROM reporting_roles r WHERE r.tenant_id = $1 "
+                         "AND EXISTS (SELECT 1 FROM pg_auth_members m "
+                         "JOIN pg_roles member ON member.oid = m.member "
+                         "JOIN pg_roles grp ON grp.oid = m.roleid "
+                         "WHERE member.rolname = r.role_name AND grp.rolname = 'tnps_reporting') "
+                         "ORDER BY r.role_name",
+                         tenant_id)) {
+      txn.exec_params("SELECT tnps_admin.drop_reporting_role($1)", row[0].as<std::string>());
+    }
+    for (const char* table : kTenantTables) {
+      txn.exec_params0(absl::StrCat("DELETE FROM ", table, " WHERE tenant_id = $1"), tenant_id);
+    }
+    txn.exec_params0("DELETE FROM tenants WHERE tenant_id = $1", tenant_id);
+    std::vector<std::pair<std::string, std::string>> summary;
+    for (const auto& [table, count] : counts) summary.emplace_back(table, absl::StrCat(count));
+    AppendAudit(txn, {.tenant_id = tenant_id,
+                      .action = "tenant.delete",
+                      .target = std::string(name),
+                      .summary_json = JsonObjectText(summary)});
+    txn.commit();
+    return counts;
   });
 }
 

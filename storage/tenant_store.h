@@ -29,6 +29,18 @@ class TenantStore {
   absl::StatusOr<Tenant> FindByName(absl::string_view name);
   absl::StatusOr<std::vector<Tenant>> List();
 
+  // Rows of each table that belong to the tenant, by table name: what
+  // Delete would remove. NOT_FOUND if there is no such tenant.
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> Contents(absl::string_view name);
+
+  // Removes the tenant and everything of it (responses, rollups, agents,
+  // training records, keys, rate limits, BI logins) in one transaction,
+  // and records the deletion, with the counts, in the audit trail (which
+  // keeps the tenant's earlier events). Waits for writes of the tenant in
+  // flight; writes that arrive meanwhile fail. Returns what Contents
+  // returned. NOT_FOUND if there is no such tenant.
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> Delete(absl::string_view name);
+
  private:
   ConnectionPool& pool_;
 };

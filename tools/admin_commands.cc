@@ -27,6 +27,7 @@
 ABSL_DECLARE_FLAG(std::string, database_url);
 ABSL_DECLARE_FLAG(std::string, time_zone);
 ABSL_DECLARE_FLAG(std::string, tenant);
+ABSL_DECLARE_FLAG(std::string, confirm);
 ABSL_DECLARE_FLAG(std::string, role);
 ABSL_DECLARE_FLAG(std::string, expires_in);
 ABSL_DECLARE_FLAG(absl::Duration, grace);
@@ -231,7 +232,29 @@ int RunTenant(const Args& args) {
     }
     return kExitOk;
   }
-  return Usage("tenant create NAME [--time-zone ZONE] | tenant list");
+  if (args.size() == 2 && args[0] == "delete") {
+    // Deleting needs the name twice: once to say which, once to confirm.
+    const std::string& name = args[1];
+    const bool confirmed = absl::GetFlag(FLAGS_confirm) == name;
+    absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> contents =
+        confirmed ? tenants.Delete(name) : tenants.Contents(name);
+    if (!contents.ok()) return Fail(contents.status());
+    std::printf("tenant %s %s:\n", name.c_str(), confirmed ? "deleted" : "holds");
+    for (const auto& [table, count] : *contents) {
+      std::printf("  %-24s %lld\n", table.c_str(), static_cast<long long>(count));
+    }
+    if (!confirmed) {
+      std::fprintf(stderr,
+                   "tnpsctl: nothing deleted; to delete all of this for good, run again with "
+                   "--confirm %s\n",
+                   name.c_str());
+      return kExitUsage;
+    }
+    return kExitOk;
+  }
+  return Usage(
+      "tenant create NAME [--time-zone ZONE] | tenant list | tenant delete NAME "
+      "[--confirm NAME]");
 }
 
 int RunKey(const Args& args) {

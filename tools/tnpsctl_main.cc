@@ -37,6 +37,8 @@ ABSL_FLAG(std::string, tls_client_key_file, EnvDefault("TNPS_TLS_CLIENT_KEY_FILE
           "PEM private key of --tls_client_cert_file (env TNPS_TLS_CLIENT_KEY_FILE)");
 ABSL_FLAG(std::string, time_zone, "UTC", "IANA time zone of a new tenant");
 ABSL_FLAG(std::string, tenant, "", "tenant name");
+ABSL_FLAG(std::string, confirm, "",
+          "tenant delete: the tenant's name again, to confirm deleting all of its data");
 ABSL_FLAG(std::string, role, "", "role of a new key: ingest, read or admin");
 ABSL_FLAG(std::string, expires_in, "",
           "key create / key rotate: the new key expires after this long (e.g. 90d, 720h); "
@@ -81,6 +83,8 @@ constexpr char kUsage[] = R"(tnpsctl COMMAND [ARGS] [FLAGS]
   migrate [up | status | down VERSION]       apply or inspect schema migrations
   tenant create NAME [--time-zone ZONE]      create a tenant (default zone UTC)
   tenant list
+  tenant delete NAME [--confirm NAME]        show what a tenant holds; with --confirm,
+                                             delete all of it (keys, data, BI logins)
   key create --tenant NAME --role ROLE [--expires-in 90d]
                                              issue an API key (printed once)
   key rotate KEY_ID [--grace 24h] [--expires-in 90d]
