@@ -14,6 +14,7 @@
 #include "absl/flags/usage.h"
 #include "absl/time/time.h"
 #include "services/analytics/analytics_service.h"
+#include "services/common/access_log.h"
 #include "services/common/authenticator.h"
 #include "services/common/call_executor.h"
 #include "services/common/database_health.h"
@@ -98,6 +99,9 @@ ABSL_FLAG(absl::Duration, refusal_delay, EnvDefault("TNPS_REFUSAL_DELAY", absl::
           "refusals (no valid key, over a rate limit, a full queue) are answered after this "
           "long, so that a client retrying at once cannot flood the server (env "
           "TNPS_REFUSAL_DELAY)");
+ABSL_FLAG(bool, access_log, EnvDefault("TNPS_ACCESS_LOG", false),
+          "write one line per call to the log: method, peer, tenant, key id, code, latency, "
+          "rows (env TNPS_ACCESS_LOG)");
 ABSL_FLAG(bool, migrate_on_start, EnvDefault("TNPS_MIGRATE_ON_START", false),
           "apply pending schema migrations before serving (env TNPS_MIGRATE_ON_START)");
 ABSL_FLAG(int, max_message_bytes, EnvDefault("TNPS_MAX_MESSAGE_BYTES", 4 << 20),
@@ -272,6 +276,11 @@ int Serve() {
   // would silently share its calls (an old build left running, say): the
   // second one fails to start instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  if (absl::GetFlag(FLAGS_access_log)) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> logs;
+    logs.push_back(std::make_unique<tnps::services::AccessLogFactory>(authenticator, stderr));
+    builder.experimental().SetInterceptorCreators(std::move(logs));
+  }
   grpc::ResourceQuota quota("tnps-server");
   quota.Resize(static_cast<size_t>(absl::GetFlag(FLAGS_grpc_memory_bytes)));
   quota.SetMaxThreads(kSyncServiceThreads);

@@ -76,6 +76,13 @@ void Authenticator::Authenticate(const grpc::ServerContextBase& context, core::R
   }
 }
 
+std::optional<int64_t> Authenticator::TenantOfKeyId(absl::string_view key_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = tenant_of_key_id_.find(key_id);
+  if (it == tenant_of_key_id_.end()) return std::nullopt;
+  return it->second;
+}
+
 Authenticator::CacheEntry Authenticator::FromCache(const std::string& key) {
   if (cache_ttl_ <= absl::ZeroDuration()) return {};
   absl::MutexLock lock(&mu_);
@@ -100,6 +107,8 @@ absl::StatusOr<storage::Principal> Authenticator::Lookup(const std::string& key,
   if (principal.ok() && cache_ttl_ > absl::ZeroDuration()) {
     absl::MutexLock lock(&mu_);
     if (cache_.size() >= kMaxCachedKeys) cache_.clear();
+    if (tenant_of_key_id_.size() >= kMaxCachedKeys) tenant_of_key_id_.clear();
+    tenant_of_key_id_[principal->key_id] = principal->tenant_id;
     // Never trusted past the key's own expiry.
     cache_[key] = {*principal, std::min(now + cache_ttl_,
                                         principal->expires_at.value_or(absl::InfiniteFuture()))};

@@ -41,6 +41,9 @@ class Authenticator {
   // a `lookups` thread after the database answered.
   void Authenticate(const grpc::ServerContextBase& context, core::Role needed, Done done);
 
+  // The tenant of a key id this server has verified, for the access log.
+  std::optional<int64_t> TenantOfKeyId(absl::string_view key_id);
+
  private:
   struct Cached {
     storage::Principal principal;
@@ -66,6 +69,7 @@ class Authenticator {
   RateLimiter& limiter_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, int64_t> tenant_of_key_id_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace tnps::services

@@ -101,13 +101,20 @@ ServerProcess::ServerProcess(const std::string& database_url,
   }
   // Keep draining so that the server never blocks on a full pipe; forward
   // what it says to the test's own stderr.
-  drain_ = std::thread([fd = stderr_fd_] {
+  drain_ = std::thread([this, fd = stderr_fd_] {
     char buffer[4096];
     ssize_t n;
     while ((n = read(fd, buffer, sizeof buffer)) > 0) {
       fwrite(buffer, 1, static_cast<size_t>(n), stderr);
+      std::lock_guard<std::mutex> lock(log_mu_);
+      if (log_.size() < (16 << 20)) log_.append(buffer, static_cast<size_t>(n));
     }
   });
+}
+
+std::string ServerProcess::Log() const {
+  std::lock_guard<std::mutex> lock(log_mu_);
+  return log_;
 }
 
 ServerProcess::~ServerProcess() {

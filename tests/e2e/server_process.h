@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,6 +32,9 @@ class ServerProcess {
   void Kill9();
   pid_t pid() const { return pid_; }
 
+  // What the server has written to its stderr so far (after startup).
+  std::string Log() const;
+
  private:
   void Reap();
 
@@ -38,6 +42,8 @@ class ServerProcess {
   int stderr_fd_ = -1;
   std::string address_;
   std::thread drain_;
+  mutable std::mutex log_mu_;
+  std::string log_;
 };
 
 // Runs a program to completion; returns its exit code and what it printed.
