@@ -26,11 +26,11 @@ struct Principal {
   std::string key_id;
   core::Role role = core::Role::kRead;
   // The tenant's own rate limits; nullopt: the server's defaults.
-  std::optional<core::RateLimits> rate_limits;
+  std::optional<core::RateLimits> rate_limits = std::nullopt;
   // When the key stops being valid, if it expires.
-  std::optional<absl::Time> expires_at;
+  std::optional<absl::Time> expires_at = std::nullopt;
   // The tenant's key for the response ids it is shown (tenants.id_key).
-  std::string response_id_key;
+  std::string response_id_key = {};
 };
 
 struct IssuedKey {

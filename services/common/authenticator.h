@@ -54,7 +54,7 @@ class Authenticator {
   absl::StatusOr<storage::Principal> Admit(storage::Principal principal, core::Role needed);
   struct CacheEntry {
     // Set while the entry is within its TTL.
-    std::optional<storage::Principal> fresh;
+    std::optional<storage::Principal> fresh = std::nullopt;
     // Whether the key was verified before, even if its entry has expired.
     bool known = false;
   };

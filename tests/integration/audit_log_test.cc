@@ -126,8 +126,8 @@ TEST_F(AuditLogTest, EventsAreAppendOnly) {
       return true;
     }
   };
-  for (const std::string& sql : {"UPDATE audit_events SET actor = 'x'", "DELETE FROM audit_events",
-                                 "TRUNCATE audit_events"}) {
+  for (const char* sql : {"UPDATE audit_events SET actor = 'x'", "DELETE FROM audit_events",
+                          "TRUNCATE audit_events"}) {
     EXPECT_TRUE(refused(db_.url(), sql)) << "runtime role: " << sql;
     EXPECT_TRUE(refused(db_.owner_url(), sql)) << "owner: " << sql;
   }

@@ -41,14 +41,18 @@ class TenantDeleteTest : public ::testing::Test {
     }
     ASSERT_TRUE(responses_.Write(items).ok());
     ASSERT_TRUE(compactor_.CompactOnce(3).ok());
-    absl::StatusOr<Program> program = training_.CreateProgram(
-        tenant->tenant_id, {.name = "Empathy", .hours_per_participant = 4, .currency_code = "EUR"});
+    Program wanted_program;
+    wanted_program.name = "Empathy";
+    wanted_program.hours_per_participant = 4;
+    wanted_program.currency_code = "EUR";
+    absl::StatusOr<Program> program = training_.CreateProgram(tenant->tenant_id, wanted_program);
     ASSERT_TRUE(program.ok()) << program.status();
-    absl::StatusOr<Cohort> cohort =
-        training_.CreateCohort(tenant->tenant_id, {.program_id = program->program_id,
-                                                   .name = "Wave 1",
-                                                   .planned_start = absl::CivilDay(2026, 3, 2),
-                                                   .planned_end = absl::CivilDay(2026, 3, 3)});
+    Cohort wanted_cohort;
+    wanted_cohort.program_id = program->program_id;
+    wanted_cohort.name = "Wave 1";
+    wanted_cohort.planned_start = absl::CivilDay(2026, 3, 2);
+    wanted_cohort.planned_end = absl::CivilDay(2026, 3, 3);
+    absl::StatusOr<Cohort> cohort = training_.CreateCohort(tenant->tenant_id, wanted_cohort);
     ASSERT_TRUE(cohort.ok()) << cohort.status();
     const absl::Time enrolled =
         absl::FromCivil(absl::CivilSecond(2026, 3, 2, 9, 0, 0), absl::UTCTimeZone());
@@ -113,9 +117,13 @@ TEST_F(TenantDeleteTest, RemovesEverythingOfOneTenantAndNothingOfAnother) {
   ASSERT_TRUE(deleted.ok()) << deleted.status();
   EXPECT_EQ(*deleted, *preview);
   for (const auto& [table, count] : *deleted) {
-    if (table == "responses") EXPECT_EQ(count, 20);
-    if (table == "api_keys") EXPECT_EQ(count, 1);
-    if (table == "training_completion_log") EXPECT_EQ(count, 1);
+    if (table == "responses") {
+      EXPECT_EQ(count, 20);
+    } else if (table == "api_keys") {
+      EXPECT_EQ(count, 1);
+    } else if (table == "training_completion_log") {
+      EXPECT_EQ(count, 1);
+    }
   }
 
   EXPECT_EQ(RowsOf(doomed), 0);
