@@ -462,8 +462,18 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
       absl::MutexLock lock(&mu_);
       --in_flight_;
       if (results.ok()) {
-        for (size_t i = 0; i < batch.size(); ++i)
-          RecordLocked(MakeItemResult(principal_, batch[i], &(*results)[i]));
+        for (size_t i = 0; i < batch.size(); ++i) {
+          // Stored rows are only counted: their ids are not reported, so
+          // none is computed.
+          const WriteOutcome outcome = (*results)[i].outcome;
+          if (outcome == WriteOutcome::kAccepted) {
+            Tally(tnps::v1::ITEM_OUTCOME_ACCEPTED, summary_);
+          } else if (outcome == WriteOutcome::kDuplicate) {
+            Tally(tnps::v1::ITEM_OUTCOME_DUPLICATE, summary_);
+          } else {
+            RecordLocked(MakeItemResult(principal_, batch[i], &(*results)[i]));
+          }
+        }
       } else if (!error_) {
         error_ = ToGrpcStatus(results.status());
       }
