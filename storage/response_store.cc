@@ -32,10 +32,13 @@ constexpr char kInsertResponses[] = "responses_insert";
 const std::string kInsertResponsesSql = absl::StrCat(R"sql(
 WITH input AS (SELECT * FROM )sql",
                                                      kInputRows, R"sql(),
+-- The agents of the write this server has not seen yet, each once, with
+-- the team of its first response.
 new_agents AS (
   INSERT INTO agents (tenant_id, agent_id, team_id)
-  SELECT DISTINCT ON (tenant_id, agent_id) tenant_id, agent_id, team_id
-  FROM input ORDER BY tenant_id, agent_id, ord
+  SELECT tenant_id, agent_id, team_id
+  FROM unnest($13::bigint[], $14::text[], $15::text[]) AS a(tenant_id, agent_id, team_id)
+  ORDER BY tenant_id, agent_id
   ON CONFLICT (tenant_id, agent_id) DO NOTHING
 ),
 inserted AS (
@@ -116,6 +119,13 @@ pqxx::result ExecWithArrays(pqxx::work& txn, const char* statement, const Respon
                            a.interaction_time, a.response_time, a.attributes);
 }
 
+// Agents to create, as the three array parameters of the insert.
+struct AgentArrays {
+  std::string tenant_id, agent_id, team_id;
+};
+
+constexpr size_t kMaxKnownAgents = 500000;
+
 using Key = std::pair<int64_t, absl::string_view>;
 
 }  // namespace
@@ -142,12 +152,38 @@ absl::StatusOr<std::vector<WriteResult>> ResponseStore::Write(
     }
   }
   const ResponseArrays first_arrays = BuildArrays(items, first);
+  // Agents not known to exist, each with the team of its first response.
+  std::vector<std::pair<int64_t, std::string>> new_agents;
+  AgentArrays agent_arrays;
+  {
+    PgArrayLiteral tenant_ids, agent_ids, team_ids;
+    absl::flat_hash_set<std::pair<int64_t, absl::string_view>> listed;
+    absl::MutexLock lock(&agents_mu_);
+    for (size_t index : first) {
+      const int64_t tenant = items[index].tenant_id;
+      const core::SurveyResponse& r = *items[index].response;
+      if (known_agents_.contains(std::pair<int64_t, std::string>{tenant, r.agent_id}) ||
+          !listed.insert({tenant, r.agent_id}).second) {
+        continue;
+      }
+      new_agents.emplace_back(tenant, r.agent_id);
+      tenant_ids.Add(static_cast<long long>(tenant));
+      agent_ids.Add(r.agent_id);
+      team_ids.Add(r.team_id);
+    }
+    agent_arrays = {std::move(tenant_ids).Finish(), std::move(agent_ids).Finish(),
+                    std::move(team_ids).Finish()};
+  }
 
   absl::StatusOr<std::vector<WriteResult>> written = pool_.Run([&](pqxx::connection_base& conn) {
     std::vector<WriteResult> results(items.size(), {WriteOutcome::kAccepted, 0});
     pqxx::work txn(conn);
     absl::flat_hash_map<Key, int64_t> inserted;
-    const pqxx::result rows = ExecWithArrays(txn, kInsertResponses, first_arrays);
+    const ResponseArrays& a = first_arrays;
+    const pqxx::result rows = txn.exec_prepared(
+        kInsertResponses, a.tenant_id, a.external_id, a.interaction_id, a.agent_id, a.team_id,
+        a.channel, a.customer_ref, a.score, a.comment, a.interaction_time, a.response_time,
+        a.attributes, agent_arrays.tenant_id, agent_arrays.agent_id, agent_arrays.team_id);
     for (const auto& row : rows) {
       inserted.emplace(Key{row[0].as<int64_t>(), row[1].c_str()}, row[2].as<int64_t>());
     }
@@ -171,6 +207,12 @@ absl::StatusOr<std::vector<WriteResult>> ResponseStore::Write(
     return results;
   });
   if (!written.ok()) return written.status();
+  {
+    // Committed: every agent of the write exists now.
+    absl::MutexLock lock(&agents_mu_);
+    if (known_agents_.size() + new_agents.size() > kMaxKnownAgents) known_agents_.clear();
+    for (auto& agent : new_agents) known_agents_.insert(std::move(agent));
+  }
   for (const WriteResult& result : *written) {
     if (result.response_id == 0) {
       return absl::InternalError("a submitted response was neither stored nor found");

@@ -1,12 +1,18 @@
-// Survey responses and their daily rollups: written together, in one
+// Survey responses, their agents on first sight and their change rows (the
+// rollups' input, storage/rollup_compactor.h): written together, in one
 // transaction, idempotently by (tenant, external_id).
 #ifndef TNPS_STORAGE_RESPONSE_STORE_H_
 #define TNPS_STORAGE_RESPONSE_STORE_H_
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "core/survey_response.h"
 #include "storage/connection_pool.h"
@@ -40,13 +46,18 @@ class ResponseStore {
   explicit ResponseStore(ConnectionPool& pool);
 
   // Stores `items` (of any tenants) in one transaction with their agents and
-  // rollups; one result per item, in order. Items repeating an external_id
+  // change rows; one result per item, in order. Items repeating an external_id
   // within the call are judged against the first. Returns only after the
   // transaction committed.
   absl::StatusOr<std::vector<WriteResult>> Write(absl::Span<const TenantResponse> items);
 
  private:
   ConnectionPool& pool_;
+  // Agents known to exist (agents are never deleted but with their tenant,
+  // whose id is never reused), so that a write asks PostgreSQL to create
+  // only the others. Bounded: emptied when full.
+  absl::Mutex agents_mu_;
+  absl::flat_hash_set<std::pair<int64_t, std::string>> known_agents_ ABSL_GUARDED_BY(agents_mu_);
 };
 
 }  // namespace tnps::storage

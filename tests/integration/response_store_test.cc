@@ -80,6 +80,22 @@ TEST_F(ResponseStoreTest, StoresResponsesAgentsAndRollups) {
   EXPECT_EQ(db_.QueryInt(kRollupMismatchSql), 0);
 }
 
+TEST_F(ResponseStoreTest, AgentsAreCreatedOncePerTenantWhateverTheServerRemembers) {
+  // This store remembers a1 of tenant a after the first write; tenant b's
+  // a1 is another agent, and a second store (another server) that has not
+  // seen a1 finds it stored.
+  ASSERT_TRUE(Write(tenant_a_, {Response("e1", 9, "a1")}).ok());
+  ASSERT_TRUE(Write(tenant_a_, {Response("e2", 9, "a1")}).ok());
+  ASSERT_TRUE(Write(tenant_b_, {Response("e1", 9, "a1")}).ok());
+  ResponseStore other_server(pool_);
+  const core::SurveyResponse r = Response("e3", 9, "a1");
+  std::vector<TenantResponse> items = {{tenant_a_, &r}};
+  ASSERT_TRUE(other_server.Write(items).ok());
+  EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM agents WHERE agent_id = 'a1'"), 2);
+  EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM responses"), 4);
+  EXPECT_EQ(db_.QueryInt(kRollupMismatchSql), 0);
+}
+
 TEST_F(ResponseStoreTest, LocalDayFollowsTheTenantsTimeZone) {
   // 23:30 UTC on 1 March is already 2 March in Zurich, still 1 March in New York.
   const absl::Time late =
