@@ -45,6 +45,17 @@ void CheckAttributes(const SurveyResponse& r, std::vector<FieldViolation>& out) 
   }
 }
 
+void CheckComment(const std::string& comment, std::vector<FieldViolation>& out) {
+  if (std::optional<size_t> length = Utf8CodePoints(comment); !length) {
+    out.push_back({"comment", "is not valid UTF-8"});
+  } else if (comment.find('\0') != std::string::npos) {
+    out.push_back({"comment", "contains a NUL character"});
+  } else if (*length > IngestLimits::kMaxCommentCodePoints) {
+    out.push_back({"comment", absl::StrFormat("is %d characters; the limit is %d", *length,
+                                              IngestLimits::kMaxCommentCodePoints)});
+  }
+}
+
 void CheckTimes(const SurveyResponse& r, absl::Time now, std::vector<FieldViolation>& out) {
   if (!r.interaction_time) {
     out.push_back({"interaction_time", "is required"});
@@ -82,17 +93,16 @@ std::vector<FieldViolation> ValidateSurveyResponse(const SurveyResponse& r, absl
     out.push_back({"score", absl::StrCat("is ", *r.score, "; it must be 0..10")});
   }
 
-  if (std::optional<size_t> length = Utf8CodePoints(r.comment); !length) {
-    out.push_back({"comment", "is not valid UTF-8"});
-  } else if (r.comment.find('\0') != std::string::npos) {
-    out.push_back({"comment", "contains a NUL character"});
-  } else if (*length > IngestLimits::kMaxCommentCodePoints) {
-    out.push_back({"comment", absl::StrFormat("is %d characters; the limit is %d", *length,
-                                              IngestLimits::kMaxCommentCodePoints)});
-  }
-
+  CheckComment(r.comment, out);
   CheckTimes(r, now, out);
   CheckAttributes(r, out);
+  return out;
+}
+
+std::vector<FieldViolation> ValidateAmendment(const SurveyResponse& amended) {
+  std::vector<FieldViolation> out;
+  CheckComment(amended.comment, out);
+  CheckAttributes(amended, out);
   return out;
 }
 

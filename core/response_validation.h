@@ -27,6 +27,11 @@ struct IngestLimits {
 // server's clock, against which future timestamps are judged.
 std::vector<FieldViolation> ValidateSurveyResponse(const SurveyResponse& response, absl::Time now);
 
+// The reasons the comment and attributes of `amended` (the only fields an
+// amendment may change) cannot replace the stored ones; the other fields
+// are not looked at.
+std::vector<FieldViolation> ValidateAmendment(const SurveyResponse& amended);
+
 // Brings a response to the form it is stored in: timestamps truncated to
 // microseconds (PostgreSQL's precision) and attributes sorted by key, so that
 // a retried payload compares equal to the stored one.

@@ -1,5 +1,5 @@
-// tnps-server: IngestService, AnalyticsService and TrainingService in one
-// process, the local default and the test target.
+// tnps-server: IngestService, AnalyticsService, TrainingService and
+// ResponseService in one process, the local default and the test target.
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -21,13 +21,16 @@
 #include "services/common/env_default.h"
 #include "services/common/server_credentials.h"
 #include "services/ingest/ingest_service.h"
+#include "services/responses/response_service.h"
 #include "services/training/training_service.h"
 #include "storage/analytics_store.h"
 #include "storage/api_key_store.h"
 #include "storage/connection_pool.h"
 #include "storage/migration_runner.h"
+#include "storage/response_records.h"
 #include "storage/response_store.h"
 #include "storage/response_writer.h"
+#include "storage/retention.h"
 #include "storage/rollup_compactor.h"
 #include "storage/training_store.h"
 
@@ -125,6 +128,16 @@ ABSL_FLAG(absl::Duration, compact_interval, EnvDefault("TNPS_COMPACT_INTERVAL", 
           "how often the rollups catch up with new responses when idle; queries are "
           "exact either way, adding the change rows not yet compacted (env "
           "TNPS_COMPACT_INTERVAL)");
+ABSL_FLAG(int, max_exports, EnvDefault("TNPS_MAX_EXPORTS", 4),
+          "ExportResponses calls open at once; beyond, a new one is answered RESOURCE_EXHAUSTED "
+          "(env TNPS_MAX_EXPORTS)");
+ABSL_FLAG(absl::Duration, retention_interval,
+          EnvDefault("TNPS_RETENTION_INTERVAL", absl::Minutes(1)),
+          "how often retention policies (tnpsctl retention) are applied and export marks kept "
+          "(env TNPS_RETENTION_INTERVAL)");
+ABSL_FLAG(double, retention_busy_share, EnvDefault("TNPS_RETENTION_BUSY_SHARE", 0.25),
+          "while retention has a backlog, the share of the time it works in batches of 1,000 "
+          "responses; the rest is left to ingest (env TNPS_RETENTION_BUSY_SHARE)");
 ABSL_FLAG(double, compact_busy_share, EnvDefault("TNPS_COMPACT_BUSY_SHARE", 0.25),
           "while the rollups lag behind, the share of the time the compactor works; "
           "the rest is left to ingest (env TNPS_COMPACT_BUSY_SHARE)");
@@ -143,8 +156,8 @@ constexpr tnps::services::FairExecutorOptions kKeyLookups = {
 // Refusals waiting for --refusal_delay; beyond, they go out at once.
 constexpr size_t kMaxDelayedRefusals = 20000;
 
-// Connections of the compactor and the health check.
-constexpr int kBackgroundConnections = 2;
+// Connections of the compactor, the health check and retention.
+constexpr int kBackgroundConnections = 3;
 
 int Serve() {
   const std::string database_url = absl::GetFlag(FLAGS_database_url);
@@ -182,6 +195,15 @@ int Serve() {
   if (!(absl::GetFlag(FLAGS_compact_busy_share) > 0 &&
         absl::GetFlag(FLAGS_compact_busy_share) <= 1)) {
     std::fprintf(stderr, "tnps-server: --compact_busy_share must be in (0, 1]\n");
+    return 2;
+  }
+  if (!(absl::GetFlag(FLAGS_retention_busy_share) > 0 &&
+        absl::GetFlag(FLAGS_retention_busy_share) <= 1) ||
+      absl::GetFlag(FLAGS_retention_interval) <= absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_max_exports) < 1) {
+    std::fprintf(stderr,
+                 "tnps-server: --retention_busy_share must be in (0, 1], "
+                 "--retention_interval and --max_exports positive\n");
     return 2;
   }
   if (absl::GetFlag(FLAGS_stream_idle_timeout) <= absl::ZeroDuration()) {
@@ -227,6 +249,8 @@ int Serve() {
   tnps::storage::AnalyticsStore analytics_store(read_pool);
   tnps::storage::TrainingStore training_store(read_pool);
   tnps::storage::RollupCompactor compactor(background_pool);
+  tnps::storage::ResponseRecords records(read_pool);
+  tnps::storage::RetentionWorker retention(background_pool);
 
   tnps::storage::ResponseWriter writer(
       responses, {.writer_threads = absl::GetFlag(FLAGS_write_threads),
@@ -253,6 +277,10 @@ int Serve() {
       {.stream_idle_timeout = absl::GetFlag(FLAGS_stream_idle_timeout)});
   tnps::services::AnalyticsService analytics(analytics_store, read_calls);
   tnps::services::TrainingService training(training_store, analytics_store, read_calls);
+  tnps::services::ResponseService response_records(
+      records, read_calls, authenticator, reads, refusals,
+      {.max_exports = absl::GetFlag(FLAGS_max_exports),
+       .export_stall_timeout = absl::GetFlag(FLAGS_stream_idle_timeout)});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -288,6 +316,7 @@ int Serve() {
   builder.RegisterService(&ingest);
   builder.RegisterService(&analytics);
   builder.RegisterService(&training);
+  builder.RegisterService(&response_records);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     std::fprintf(stderr, "tnps-server: cannot listen on %s\n", listen.c_str());
@@ -300,6 +329,8 @@ int Serve() {
                                         absl::Seconds(2));
   compactor.Start({.idle_period = absl::GetFlag(FLAGS_compact_interval),
                    .busy_share = absl::GetFlag(FLAGS_compact_busy_share)});
+  retention.Start({.period = absl::GetFlag(FLAGS_retention_interval),
+                   .busy_share = absl::GetFlag(FLAGS_retention_busy_share)});
 
   // Blocked in main() before any thread started, so only this wait sees them.
   sigset_t signals;

@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "storage/pg_text.h"
+#include "storage/response_counting.h"
 
 namespace tnps::storage {
 namespace {
@@ -21,13 +22,13 @@ constexpr char kInputRows[] = R"sql(
                        customer_ref, score, comment, interaction_time, response_time,
                        attributes, ord))sql";
 
-// Agents on first sight, the responses, and the counts of exactly the rows
-// inserted (conflicting rows are skipped and counted nowhere) as one change
-// row per daily_rollups cell, for the compactor (storage/rollup_compactor.h)
-// to add to every rollup table. Appending takes no lock another writer
-// waits on. Rows and agents are visited in a fixed order so that concurrent
-// writers lock them in the same order. The category thresholds are those
-// of core/nps_category.h.
+// Agents on first sight, and the responses whose external_id is neither
+// stored nor suppressed (storage/response_records.h), with their counts
+// where they are counted (storage/response_counting.h): conflicting rows
+// are skipped and counted nowhere. Appending change rows takes no lock
+// another writer waits on. Rows and agents are visited in a fixed order so
+// that concurrent writers lock them in the same order. Runs after the
+// tenants' counting locks are taken.
 constexpr char kInsertResponses[] = "responses_insert";
 const std::string kInsertResponsesSql = absl::StrCat(R"sql(
 WITH input AS (SELECT * FROM )sql",
@@ -49,36 +50,48 @@ inserted AS (
          i.customer_ref, i.score, i.comment, i.interaction_time, i.response_time,
          (i.interaction_time AT TIME ZONE t.time_zone)::date, i.attributes
   FROM input i JOIN tenants t USING (tenant_id)
+  WHERE NOT EXISTS (
+    SELECT 1 FROM suppressed_external_ids s
+    WHERE s.tenant_id = i.tenant_id
+      AND s.external_id_digest = sha256(t.id_key || convert_to(i.external_id, 'UTF8')))
   ORDER BY i.tenant_id, i.external_id
   ON CONFLICT (tenant_id, external_id) DO NOTHING
   RETURNING tenant_id, external_id, response_id, local_day, agent_id, team_id, channel, score
-),
--- The counts of the rows inserted, per cell of daily_rollups.
-changed AS (
-  INSERT INTO rollup_changes (tenant_id, local_day, agent_id, team_id, channel,
-                              promoters, passives, detractors)
-  SELECT tenant_id, local_day, agent_id, team_id, channel,
-         count(*) FILTER (WHERE score >= 9),
-         count(*) FILTER (WHERE score BETWEEN 7 AND 8),
-         count(*) FILTER (WHERE score <= 6)
-  FROM inserted
-  GROUP BY tenant_id, local_day, agent_id, team_id, channel
-)
+))sql",
+                                                     MoveCountsCtes("inserted", +1), R"sql(
 SELECT tenant_id, external_id, response_id FROM inserted)sql");
 
-// For rows whose external_id is already stored: the stored id, and whether
-// the stored payload equals the submitted one.
+// For rows whose external_id is already stored: the stored id, and which
+// fields of the stored payload differ from the submitted one (in
+// kPayloadFields order).
 constexpr char kCompareResponses[] = "responses_compare";
 const std::string kCompareResponsesSql = absl::StrCat(R"sql(
 SELECT i.ord, r.response_id,
-       r.interaction_id = i.interaction_id AND r.agent_id = i.agent_id AND
-       r.team_id = i.team_id AND r.channel = i.channel AND r.customer_ref = i.customer_ref AND
-       r.score = i.score AND r.comment = i.comment AND
-       r.interaction_time = i.interaction_time AND r.response_time = i.response_time AND
-       r.attributes = i.attributes
+       r.interaction_id <> i.interaction_id, r.agent_id <> i.agent_id, r.team_id <> i.team_id,
+       r.channel <> i.channel, r.customer_ref <> i.customer_ref, r.score <> i.score,
+       r.comment <> i.comment, r.interaction_time <> i.interaction_time,
+       r.response_time <> i.response_time, r.attributes <> i.attributes
 FROM )sql",
                                                       kInputRows, R"sql(
 JOIN responses r ON r.tenant_id = i.tenant_id AND r.external_id = i.external_id)sql");
+
+constexpr const char* kPayloadFields[] = {
+    "interaction_id", "agent_id", "team_id",          "channel",       "customer_ref",
+    "score",          "comment",  "interaction_time", "response_time", "attributes"};
+
+// Of rows neither stored nor found: those whose external_id is suppressed.
+constexpr char kSuppressedResponses[] = "responses_suppressed";
+const std::string kSuppressedResponsesSql = absl::StrCat(R"sql(
+SELECT i.ord FROM )sql",
+                                                         kInputRows, R"sql(
+JOIN tenants t USING (tenant_id)
+WHERE EXISTS (
+  SELECT 1 FROM suppressed_external_ids s
+  WHERE s.tenant_id = i.tenant_id
+    AND s.external_id_digest = sha256(t.id_key || convert_to(i.external_id, 'UTF8')))
+)sql");
+
+constexpr char kLockCounting[] = "responses_lock_counting";
 
 // The twelve array parameters for a subset of the items.
 struct ResponseArrays {
@@ -133,6 +146,8 @@ using Key = std::pair<int64_t, absl::string_view>;
 ResponseStore::ResponseStore(ConnectionPool& pool) : pool_(pool) {
   pool_.Prepare(kInsertResponses, kInsertResponsesSql);
   pool_.Prepare(kCompareResponses, kCompareResponsesSql);
+  pool_.Prepare(kSuppressedResponses, kSuppressedResponsesSql);
+  pool_.Prepare(kLockCounting, kShareCountingLocksSql);
 }
 
 absl::StatusOr<std::vector<WriteResult>> ResponseStore::Write(
@@ -176,8 +191,9 @@ absl::StatusOr<std::vector<WriteResult>> ResponseStore::Write(
   }
 
   absl::StatusOr<std::vector<WriteResult>> written = pool_.Run([&](pqxx::connection_base& conn) {
-    std::vector<WriteResult> results(items.size(), {WriteOutcome::kAccepted, 0});
+    std::vector<WriteResult> results(items.size(), {WriteOutcome::kAccepted, 0, {}});
     pqxx::work txn(conn);
+    txn.exec_prepared(kLockCounting, first_arrays.tenant_id);
     absl::flat_hash_map<Key, int64_t> inserted;
     const ResponseArrays& a = first_arrays;
     const pqxx::result rows = txn.exec_prepared(
@@ -193,14 +209,30 @@ absl::StatusOr<std::vector<WriteResult>> ResponseStore::Write(
       if (it == inserted.end()) {
         compare.push_back(i);
       } else {
-        results[i] = {WriteOutcome::kAccepted, it->second};
+        results[i] = {WriteOutcome::kAccepted, it->second, {}};
       }
     }
     if (!compare.empty()) {
       for (const auto& row : ExecWithArrays(txn, kCompareResponses, BuildArrays(items, compare))) {
         const size_t index = compare[row[0].as<size_t>() - 1];
-        results[index] = {row[2].as<bool>() ? WriteOutcome::kDuplicate : WriteOutcome::kConflict,
-                          row[1].as<int64_t>()};
+        WriteResult& result = results[index];
+        result = {WriteOutcome::kDuplicate, row[1].as<int64_t>(), {}};
+        for (size_t f = 0; f < std::size(kPayloadFields); ++f) {
+          if (row[static_cast<int>(2 + f)].as<bool>()) {
+            result.differing_fields.push_back(kPayloadFields[f]);
+          }
+        }
+        if (!result.differing_fields.empty()) result.outcome = WriteOutcome::kConflict;
+      }
+      std::vector<size_t> missing;
+      for (size_t i : compare) {
+        if (results[i].response_id == 0) missing.push_back(i);
+      }
+      if (!missing.empty()) {
+        for (const auto& row :
+             ExecWithArrays(txn, kSuppressedResponses, BuildArrays(items, missing))) {
+          results[missing[row[0].as<size_t>() - 1]].outcome = WriteOutcome::kSuppressed;
+        }
       }
     }
     txn.commit();
@@ -214,7 +246,7 @@ absl::StatusOr<std::vector<WriteResult>> ResponseStore::Write(
     for (auto& agent : new_agents) known_agents_.insert(std::move(agent));
   }
   for (const WriteResult& result : *written) {
-    if (result.response_id == 0) {
+    if (result.response_id == 0 && result.outcome != WriteOutcome::kSuppressed) {
       return absl::InternalError("a submitted response was neither stored nor found");
     }
   }

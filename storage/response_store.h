@@ -1,6 +1,7 @@
 // Survey responses, their agents on first sight and their change rows (the
 // rollups' input, storage/rollup_compactor.h): written together, in one
-// transaction, idempotently by (tenant, external_id).
+// transaction, idempotently by (tenant, external_id), under the tenants'
+// counting locks (storage/response_counting.h).
 #ifndef TNPS_STORAGE_RESPONSE_STORE_H_
 #define TNPS_STORAGE_RESPONSE_STORE_H_
 
@@ -33,12 +34,18 @@ enum class WriteOutcome {
   kDuplicate,
   // The external_id is stored with a different payload; nothing changed.
   kConflict,
+  // The external_id was erased with suppression; nothing stored.
+  kSuppressed,
 };
 
 struct WriteResult {
   WriteOutcome outcome;
-  // The stored response's id (for a conflict, the one already stored).
+  // The stored response's id (for a conflict, the one already stored); 0
+  // when suppressed.
   int64_t response_id;
+  // For a conflict, the payload fields (as named in tnps.v1.SurveyResponse)
+  // whose stored value differs.
+  std::vector<std::string> differing_fields;
 };
 
 class ResponseStore {

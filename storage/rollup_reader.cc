@@ -94,7 +94,8 @@ class StatementBuilder {
     }
     return absl::StrCat(
         "SELECT k1, k2, b::text, sum(promoters), sum(passives), sum(detractors) FROM (",
-        absl::StrJoin(branches_, " UNION ALL "), ") u GROUP BY k1, k2, b");
+        absl::StrJoin(branches_, " UNION ALL "),
+        ") u GROUP BY k1, k2, b HAVING sum(promoters + passives + detractors) <> 0");
   }
 
   const std::vector<std::string>& params() const { return params_; }
@@ -279,6 +280,8 @@ absl::StatusOr<std::vector<RollupRow>> ReadRollups(ConnectionPool& pool, const R
         rows[it->second].counts += counts_of(row);
       }
     }
+    // Cells whose responses were all erased or excluded.
+    std::erase_if(rows, [](const RollupRow& r) { return r.counts.responses() == 0; });
     return rows;
   });
 }

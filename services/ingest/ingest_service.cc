@@ -9,11 +9,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/response_validation.h"
 #include "services/common/grpc_status.h"
+#include "services/common/tenant_tokens.h"
 #include "services/common/wire_parse.h"
 #include "services/ingest/survey_response_mapping.h"
-#include "storage/sha256.h"
 
 namespace tnps::services {
 namespace {
@@ -71,18 +72,21 @@ void FillViolations(const std::vector<core::FieldViolation>& violations,
   }
 }
 
-// The id a tenant sees for its stored response `id`: a keyed digest with the
-// tenant's own key, so that ids reveal nothing about how many responses
-// other tenants store (the database numbers responses across tenants).
-// Stable: a retry gets the id of the first write.
-std::string PublicResponseId(const storage::Principal& principal, int64_t id) {
-  return storage::HexEncode(storage::HmacSha256(principal.response_id_key, absl::StrCat(id)))
-      .substr(0, 20);
+// Names the fields that differ, so that a client that rebuilt its message
+// on retry (fresh timestamps, say) sees why it was refused.
+core::FieldViolation ConflictViolation(const std::string& response_id,
+                                       const std::vector<std::string>& differing_fields) {
+  return {"external_id",
+          absl::StrCat("is already used by response ", response_id,
+                       " with a different payload (differing fields: ",
+                       absl::StrJoin(differing_fields, ", "),
+                       "); nothing was changed. Retry with the bytes first sent; amend the "
+                       "comment or attributes with ResponseService.AmendResponse")};
 }
 
-core::FieldViolation ConflictViolation(const std::string& response_id) {
-  return {"external_id", absl::StrCat("is already used by response ", response_id,
-                                      " with a different payload; nothing was changed")};
+core::FieldViolation SuppressedViolation() {
+  return {"external_id",
+          "was erased with suppress_resubmission at the tenant's request; nothing was stored"};
 }
 
 // The result of one item: `stored` is null when the item was rejected.
@@ -96,6 +100,11 @@ tnps::v1::ItemResult MakeItemResult(const storage::Principal& principal, const I
     FillViolations(item.violations, out);
     return out;
   }
+  if (stored->outcome == WriteOutcome::kSuppressed) {
+    out.set_outcome(tnps::v1::ITEM_OUTCOME_SUPPRESSED);
+    FillViolations({SuppressedViolation()}, out);
+    return out;
+  }
   out.set_response_id(PublicResponseId(principal, stored->response_id));
   switch (stored->outcome) {
     case WriteOutcome::kAccepted:
@@ -106,7 +115,9 @@ tnps::v1::ItemResult MakeItemResult(const storage::Principal& principal, const I
       break;
     case WriteOutcome::kConflict:
       out.set_outcome(tnps::v1::ITEM_OUTCOME_CONFLICT);
-      FillViolations({ConflictViolation(out.response_id())}, out);
+      FillViolations({ConflictViolation(out.response_id(), stored->differing_fields)}, out);
+      break;
+    case WriteOutcome::kSuppressed:
       break;
   }
   return out;
@@ -188,12 +199,19 @@ void IngestService::SubmitAuthenticated(const storage::Principal& principal,
           return;
         }
         const WriteResult& stored = results->front();
+        if (stored.outcome == WriteOutcome::kSuppressed) {
+          reactor->Finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                       absl::StrCat("external_id ", owned->external_id, " ",
+                                                    SuppressedViolation().description)));
+          return;
+        }
         if (stored.outcome == WriteOutcome::kConflict) {
           reactor->Finish(grpc::Status(
               grpc::StatusCode::ALREADY_EXISTS,
-              absl::StrCat(
-                  "external_id ", owned->external_id, " ",
-                  ConflictViolation(PublicResponseId(principal, stored.response_id)).description)));
+              absl::StrCat("external_id ", owned->external_id, " ",
+                           ConflictViolation(PublicResponseId(principal, stored.response_id),
+                                             stored.differing_fields)
+                               .description)));
           return;
         }
         tnps::v1::SubmitResponseResponse out;

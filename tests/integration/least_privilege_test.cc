@@ -61,9 +61,18 @@ TEST_F(LeastPrivilegeTest, RuntimeRoleCannotEscalateReadSecretsOrChangeTheSchema
   EXPECT_EQ(Try(app, "CREATE SCHEMA mine"), "denied");
   EXPECT_EQ(Try(app, "CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS 'SELECT 1'"),
             "denied");
-  // Rows it never changes: stored responses, keys, tenants.
+  // Rows it never changes: the facts of stored responses (it may erase
+  // them, amend their comment and attributes, redact and exclude them),
+  // keys, tenants, suppressions, retention policies.
   EXPECT_EQ(Try(app, "UPDATE responses SET score = 0"), "denied");
-  EXPECT_EQ(Try(app, "DELETE FROM responses"), "denied");
+  EXPECT_EQ(Try(app, "UPDATE responses SET agent_id = 'x'"), "denied");
+  EXPECT_EQ(Try(app, "UPDATE responses SET interaction_time = now()"), "denied");
+  EXPECT_EQ(Try(app, "TRUNCATE responses"), "denied");
+  EXPECT_EQ(Try(app, "DELETE FROM suppressed_external_ids"), "denied");
+  EXPECT_EQ(Try(app, "UPDATE retention_policies SET delete_after_days = 1"), "denied");
+  EXPECT_EQ(Try(app, "INSERT INTO retention_policies (tenant_id, delete_after_days) VALUES (1, 1)"),
+            "denied");
+  EXPECT_EQ(Try(app, "UPDATE response_tombstones SET reason = 'erasure'"), "denied");
   EXPECT_EQ(Try(app, "TRUNCATE daily_rollups"), "denied");
   EXPECT_EQ(Try(app, "INSERT INTO tenants (name, time_zone) VALUES ('x', 'UTC')"), "denied");
   EXPECT_EQ(Try(app, "UPDATE api_keys SET revoked_at = NULL"), "denied");
@@ -71,6 +80,8 @@ TEST_F(LeastPrivilegeTest, RuntimeRoleCannotEscalateReadSecretsOrChangeTheSchema
   // What it is there for still works.
   EXPECT_EQ(Try(app, "SELECT count(*) FROM responses"), "ok");
   EXPECT_EQ(Try(app, "SELECT count(*) FROM rollup_changes"), "ok");
+  EXPECT_EQ(Try(app, "UPDATE responses SET comment = comment WHERE false"), "ok");
+  EXPECT_EQ(Try(app, "DELETE FROM responses WHERE false"), "ok");
 }
 
 TEST_F(LeastPrivilegeTest, OwnerRoleHasNoCreateRoleAndTheRoleFunctionsStayInTheirLane) {

@@ -59,17 +59,25 @@ inline constexpr char kRollupCounts[] = R"sql(
    UNION ALL SELECT promoters, passives, detractors FROM rollup_changes) counts)sql";
 
 // Counts the rollup cells (daily_rollups plus the pending change rows) that
-// differ from a recount of the responses table
-// (with each local day recomputed from interaction_time and the tenant's
-// zone); 0 when the rollups are exact.
+// differ from a recount of the responses that count (neither excluded nor
+// of an excluded agent), with each local day recomputed from
+// interaction_time and the tenant's zone, and the cells of
+// excluded_agent_counts that differ from a recount of the responses of
+// excluded agents; 0 when both are exact.
 inline constexpr char kRollupMismatchSql[] = R"sql(
-WITH recount AS (
+WITH responses_counted AS (
   SELECT r.tenant_id, (r.interaction_time AT TIME ZONE t.time_zone)::date AS local_day,
-         r.agent_id, r.team_id, r.channel,
-         count(*) FILTER (WHERE r.score >= 9) AS promoters,
-         count(*) FILTER (WHERE r.score BETWEEN 7 AND 8) AS passives,
-         count(*) FILTER (WHERE r.score <= 6) AS detractors
+         r.agent_id, r.team_id, r.channel, r.score,
+         EXISTS (SELECT 1 FROM excluded_agents e
+                 WHERE e.tenant_id = r.tenant_id AND e.agent_id = r.agent_id) AS agent_excluded
   FROM responses r JOIN tenants t USING (tenant_id)
+  WHERE NOT r.excluded
+), recount AS (
+  SELECT tenant_id, local_day, agent_id, team_id, channel,
+         count(*) FILTER (WHERE score >= 9) AS promoters,
+         count(*) FILTER (WHERE score BETWEEN 7 AND 8) AS passives,
+         count(*) FILTER (WHERE score <= 6) AS detractors
+  FROM responses_counted WHERE NOT agent_excluded
   GROUP BY 1, 2, 3, 4, 5
 ), rollup AS (
   SELECT tenant_id, local_day, agent_id, team_id, channel,
@@ -80,10 +88,24 @@ WITH recount AS (
         SELECT tenant_id, local_day, agent_id, team_id, channel, promoters, passives, detractors
         FROM rollup_changes) u
   GROUP BY 1, 2, 3, 4, 5
-  HAVING sum(promoters + passives + detractors) > 0
+  HAVING sum(promoters + passives + detractors) <> 0
+), excluded_recount AS (
+  SELECT tenant_id, local_day, agent_id, team_id, channel,
+         count(*) FILTER (WHERE score >= 9) AS promoters,
+         count(*) FILTER (WHERE score BETWEEN 7 AND 8) AS passives,
+         count(*) FILTER (WHERE score <= 6) AS detractors
+  FROM responses_counted WHERE agent_excluded
+  GROUP BY 1, 2, 3, 4, 5
+), excluded_kept AS (
+  SELECT tenant_id, local_day, agent_id, team_id, channel, promoters, passives, detractors
+  FROM excluded_agent_counts WHERE promoters + passives + detractors <> 0
 )
 SELECT (SELECT count(*) FROM (SELECT * FROM recount EXCEPT SELECT * FROM rollup) a) +
-       (SELECT count(*) FROM (SELECT * FROM rollup EXCEPT SELECT * FROM recount) b))sql";
+       (SELECT count(*) FROM (SELECT * FROM rollup EXCEPT SELECT * FROM recount) b) +
+       (SELECT count(*) FROM (SELECT * FROM excluded_recount EXCEPT
+                              SELECT * FROM excluded_kept) c) +
+       (SELECT count(*) FROM (SELECT * FROM excluded_kept EXCEPT
+                              SELECT * FROM excluded_recount) d))sql";
 
 }  // namespace tnps::testing
 
