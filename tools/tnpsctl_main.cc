@@ -104,6 +104,17 @@ constexpr char kUsage[] = R"(tnpsctl COMMAND [ARGS] [FLAGS]
       --rows-per-second X --row-burst N      limits per API key of the tenant
   rate-limit show --tenant NAME | rate-limit clear --tenant NAME
                                              (docs/operations.md)
+  erase --tenant NAME (--customer-ref REF | EXTERNAL_ID...) [--suppress]
+      [--reference TICKET]                   delete a customer's responses and correct
+                                             every rollup (docs/data-rights.md)
+  exclude agent AGENT_ID --tenant NAME --reason TEXT
+  exclude responses EXTERNAL_ID... --tenant NAME --reason TEXT
+  include agent AGENT_ID | include responses EXTERNAL_ID... --tenant NAME
+  exclusions list --tenant NAME              leave test traffic or agents out of
+                                             every figure, without deleting
+  retention set --tenant NAME [--redact-after 180d [--redact-attributes]]
+      [--delete-after 730d]                  redact or delete old responses
+  retention show --tenant NAME | retention clear --tenant NAME
   did --input F.csv --unit C --period C --group C --outcome C [--control
       not-yet-treated|never-treated] [--format table|json]
                                              staggered DiD (docs/training-impact.md)
@@ -173,6 +184,11 @@ int main(int argc, char** argv) {
   if (command == "import") return tnps::tools::RunImport(rest);
   if (command == "reporting-role") return tnps::tools::RunReportingRole(rest);
   if (command == "rate-limit") return tnps::tools::RunRateLimit(rest);
+  if (command == "erase") return tnps::tools::RunErase(rest);
+  if (command == "exclude" || command == "include" || command == "exclusions") {
+    return tnps::tools::RunExclusion(command, rest);
+  }
+  if (command == "retention") return tnps::tools::RunRetention(rest);
   if (command == "did") return tnps::tools::RunDid(rest);
   if (command == "demo") return tnps::tools::RunDemo(rest);
   if (command == "report") return tnps::tools::RunReport(rest);

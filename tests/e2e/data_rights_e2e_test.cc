@@ -665,3 +665,82 @@ TEST_F(DataRightsE2eTest, ExclusionsLeaveTestTrafficOutOfEveryFigure) {
 
 }  // namespace
 }  // namespace tnps::testing
+
+namespace tnps::testing {
+namespace {
+
+// The operator's commands, with the owner's connection string in the
+// environment (never on the command line).
+class TnpsctlDataRightsTest : public DataRightsE2eTest {
+ protected:
+  CommandResult Tnpsctl(std::vector<std::string> args) {
+    args.insert(args.begin(), TNPSCTL_BIN);
+    return RunCommand(args, {"TNPS_DATABASE_URL=" + db_->owner_url()});
+  }
+};
+
+TEST_F(TnpsctlDataRightsTest, EraseExcludeAndRetentionFromTheCommandLine) {
+  std::vector<tnps::v1::SurveyResponse> rs;
+  for (int i = 0; i < 12; ++i) {
+    tnps::v1::SurveyResponse r = ValidResponse(absl::StrCat("c-", i), i % 11);
+    r.set_customer_ref(i < 4 ? "cust-gone" : "cust-kept");
+    r.set_agent_id(i % 2 == 0 ? "agent-even" : "agent-odd");
+    rs.push_back(r);
+  }
+  SubmitAll(ingest_key_a_, rs);
+
+  CommandResult erase = Tnpsctl({"erase", "--tenant=tenant-a", "--customer-ref=cust-gone",
+                                 "--reference=DSR-9", "--suppress"});
+  ASSERT_EQ(erase.exit_code, 0) << erase.stderr_text;
+  EXPECT_THAT(erase.stdout_text, HasSubstr("4 response(s) erased"));
+  EXPECT_EQ(ResponseCount(), 8);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM audit_events WHERE action = 'responses.erase' "
+                          "AND actor LIKE 'tnpsctl:%'"),
+            1);
+  // Usage errors exit 2 and erase nothing.
+  EXPECT_EQ(Tnpsctl({"erase", "--tenant=tenant-a"}).exit_code, 2);
+  EXPECT_EQ(Tnpsctl({"erase", "--tenant=tenant-a", "--customer-ref=x", "c-5"}).exit_code, 2);
+  EXPECT_EQ(Tnpsctl({"erase", "--tenant=nope", "c-5"}).exit_code, 1);
+  EXPECT_EQ(ResponseCount(), 8);
+  CommandResult by_id = Tnpsctl({"erase", "--tenant=tenant-a", "c-5", "c-404"});
+  ASSERT_EQ(by_id.exit_code, 0) << by_id.stderr_text;
+  EXPECT_THAT(by_id.stdout_text, HasSubstr("1 response(s) erased, 1 external id(s) not found"));
+
+  EXPECT_EQ(Tnpsctl({"exclude", "agent", "agent-odd", "--tenant=tenant-a"}).exit_code, 2);
+  CommandResult exclude =
+      Tnpsctl({"exclude", "agent", "agent-odd", "--tenant=tenant-a", "--reason=on leave"});
+  ASSERT_EQ(exclude.exit_code, 0) << exclude.stderr_text;
+  CommandResult listed = Tnpsctl({"exclusions", "list", "--tenant=tenant-a"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.stderr_text;
+  EXPECT_THAT(listed.stdout_text, HasSubstr("agent-odd"));
+  EXPECT_THAT(listed.stdout_text, HasSubstr("on leave"));
+  EXPECT_EQ(db_->QueryInt(kRollupMismatchSql), 0);
+  EXPECT_EQ(db_->QueryInt("SELECT sum(promoters + passives + detractors) FROM " +
+                          std::string(kRollupCounts)),
+            4);
+  ASSERT_EQ(Tnpsctl({"include", "agent", "agent-odd", "--tenant=tenant-a"}).exit_code, 0);
+  EXPECT_EQ(db_->QueryInt("SELECT sum(promoters + passives + detractors) FROM " +
+                          std::string(kRollupCounts)),
+            7);
+
+  EXPECT_EQ(
+      Tnpsctl({"retention", "set", "--tenant=tenant-a", "--redact-after=30d", "--delete-after=10d"})
+          .exit_code,
+      2);
+  CommandResult set = Tnpsctl({"retention", "set", "--tenant=tenant-a", "--redact-after=180d",
+                               "--redact-attributes", "--delete-after=730d"});
+  ASSERT_EQ(set.exit_code, 0) << set.stderr_text;
+  CommandResult shown = Tnpsctl({"retention", "show", "--tenant=tenant-a"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.stderr_text;
+  EXPECT_THAT(shown.stdout_text,
+              HasSubstr("comment and customer_ref and attributes dropped after 180 days; "
+                        "responses deleted after 730 days"));
+  ASSERT_EQ(Tnpsctl({"retention", "clear", "--tenant=tenant-a"}).exit_code, 0);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM retention_policies"), 0);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM audit_events WHERE action IN ('retention.set', "
+                          "'retention.clear', 'agent.exclude', 'agent.include')"),
+            4);
+}
+
+}  // namespace
+}  // namespace tnps::testing
