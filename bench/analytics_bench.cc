@@ -16,6 +16,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "bench/synthetic_tenant.h"
 #include "core/role.h"
 #include "storage/api_key_store.h"
 #include "storage/connection_pool.h"
@@ -33,71 +34,7 @@ ABSL_FLAG(bool, training, false,
 
 namespace {
 
-// Two years of interactions, ending 2026-10-31.
-constexpr char kFirstInstant[] = "2024-11-01 00:00:00+00";
-constexpr int kDays = 730;
-
-void Load(const std::string& url, int64_t tenant_id, int64_t responses) {
-  pqxx::connection conn(url);
-  const absl::Time start = absl::Now();
-  {
-    pqxx::work txn(conn);
-    txn.exec_params0(
-        "INSERT INTO agents (tenant_id, agent_id, team_id) SELECT $1, 'agent-' || a, 'team-' || "
-        "(a % 50) FROM generate_series(0, 999) a",
-        tenant_id);
-    txn.commit();
-  }
-  constexpr int64_t kChunk = 1000000;
-  for (int64_t from = 1; from <= responses; from += kChunk) {
-    const int64_t to = std::min(responses, from + kChunk - 1);
-    pqxx::work txn(conn);
-    // Scores skewed as real TNPS answers are; agents differ a little.
-    txn.exec_params0(absl::StrCat(R"sql(
-INSERT INTO responses (tenant_id, external_id, interaction_id, agent_id, team_id, channel,
-                       score, interaction_time, response_time, local_day)
-SELECT $1, 'r' || i, 'c' || i, 'agent-' || a, 'team-' || (a % 50), 1 + i % 3,
-       (ARRAY[0, 3, 5, 6, 7, 7, 8, 8, 9, 9, 9, 10, 10, 10, 10])
-         [1 + (abs(hashint8(i)) + a % 3) % 15],
-       ts, ts + interval '30 minutes', (ts AT TIME ZONE 'Europe/Zurich')::date
-FROM generate_series($2::bigint, $3::bigint) i,
-     LATERAL (SELECT (i * 7919) % 1000 AS a,
-                     timestamptz ')sql",
-                                  kFirstInstant, R"sql(' +
-                       (i * )sql",
-                                  kDays, R"sql(::bigint * 86400 / $4) * interval '1 second' AS ts) g
-)sql"),
-                     tenant_id, from, to, responses);
-    txn.commit();
-    std::fprintf(stderr, "\r  loaded %lld / %lld responses", static_cast<long long>(to),
-                 static_cast<long long>(responses));
-  }
-  {
-    pqxx::work txn(conn);
-    // As ingest does: every cell's counts as a change row, for the server's
-    // compactor to add to every rollup table.
-    txn.exec_params0(R"sql(
-INSERT INTO rollup_changes (tenant_id, local_day, agent_id, team_id, channel,
-                            promoters, passives, detractors)
-SELECT tenant_id, local_day, agent_id, team_id, channel,
-       count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score BETWEEN 7 AND 8),
-       count(*) FILTER (WHERE score <= 6)
-FROM responses WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5
-ORDER BY 2, 3, 4, 5)sql",
-                     tenant_id);
-    txn.commit();
-  }
-  const absl::Time compaction_start = absl::Now();
-  while (pqxx::nontransaction(conn).exec1("SELECT count(*) FROM rollup_changes")[0].as<int64_t>() >
-         0) {
-    absl::SleepFor(absl::Milliseconds(200));
-  }
-  std::fprintf(stderr, "\n  rollups compacted by the server in %.1f s\n",
-               absl::ToDoubleSeconds(absl::Now() - compaction_start));
-  pqxx::nontransaction(conn).exec0("VACUUM ANALYZE");
-  std::fprintf(stderr, "  load, rollups and VACUUM ANALYZE: %.0f s\n",
-               absl::ToDoubleSeconds(absl::Now() - start));
-}
+constexpr int kDays = tnps::bench::kSyntheticDays;
 
 tnps::v1::NpsFilter LastDays(int days) {
   // The data end on 2026-10-31 (local).
@@ -211,7 +148,7 @@ int main(int argc, char** argv) {
   if (!tenant.ok() || !key.ok() || !admin.ok()) return 1;
   if (load) {
     std::fprintf(stderr, "generating %lld responses\n", static_cast<long long>(responses));
-    Load(url, tenant->tenant_id, responses);
+    tnps::bench::LoadSyntheticTenant(url, tenant->tenant_id, responses, {});
   }
 
   auto channel =

@@ -33,6 +33,9 @@ ABSL_FLAG(int, rows, 200000, "rows for the COPY, stream and batch phases");
 ABSL_FLAG(int, unary_requests, 60000, "SubmitResponse calls in the unary phase");
 ABSL_FLAG(int, unary_in_flight, 64, "concurrent SubmitResponse calls");
 ABSL_FLAG(int, batch_clients, 4, "concurrent SubmitResponses clients");
+ABSL_FLAG(bool, unary_only, false,
+          "run the SubmitResponse phase alone (bench/run_data_rights_bench.sh times ingest while "
+          "retention works)");
 
 namespace {
 
@@ -255,6 +258,10 @@ int main(int argc, char** argv) {
   const std::string url = absl::GetFlag(FLAGS_database_url);
   const int rows = absl::GetFlag(FLAGS_rows);
   tnps::storage::ConnectionPool pool({.database_url = url, .size = 2});
+  if (absl::GetFlag(FLAGS_unary_only)) {
+    UnaryPhase(pool, absl::GetFlag(FLAGS_unary_requests), absl::GetFlag(FLAGS_unary_in_flight));
+    return 0;
+  }
   const double copy = CopyPhase(url, rows);
   const double stream = StreamPhase(pool, rows);
   std::printf("%-34s %.0f%% of raw COPY (target >= 60%%)\n", "  stream/COPY", 100 * stream / copy);

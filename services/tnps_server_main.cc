@@ -135,9 +135,12 @@ ABSL_FLAG(absl::Duration, retention_interval,
           EnvDefault("TNPS_RETENTION_INTERVAL", absl::Minutes(1)),
           "how often retention policies (tnpsctl retention) are applied and export marks kept "
           "(env TNPS_RETENTION_INTERVAL)");
-ABSL_FLAG(double, retention_busy_share, EnvDefault("TNPS_RETENTION_BUSY_SHARE", 0.25),
-          "while retention has a backlog, the share of the time it works in batches of 1,000 "
-          "responses; the rest is left to ingest (env TNPS_RETENTION_BUSY_SHARE)");
+ABSL_FLAG(double, retention_busy_share, EnvDefault("TNPS_RETENTION_BUSY_SHARE", 0.1),
+          "while retention has a backlog, the share of the time it works; the rest is left to "
+          "ingest (env TNPS_RETENTION_BUSY_SHARE)");
+ABSL_FLAG(int, retention_batch_rows, EnvDefault("TNPS_RETENTION_BATCH_ROWS", 500),
+          "responses retention redacts or deletes per transaction (env "
+          "TNPS_RETENTION_BATCH_ROWS)");
 ABSL_FLAG(double, compact_busy_share, EnvDefault("TNPS_COMPACT_BUSY_SHARE", 0.25),
           "while the rollups lag behind, the share of the time the compactor works; "
           "the rest is left to ingest (env TNPS_COMPACT_BUSY_SHARE)");
@@ -200,10 +203,10 @@ int Serve() {
   if (!(absl::GetFlag(FLAGS_retention_busy_share) > 0 &&
         absl::GetFlag(FLAGS_retention_busy_share) <= 1) ||
       absl::GetFlag(FLAGS_retention_interval) <= absl::ZeroDuration() ||
-      absl::GetFlag(FLAGS_max_exports) < 1) {
+      absl::GetFlag(FLAGS_max_exports) < 1 || absl::GetFlag(FLAGS_retention_batch_rows) < 1) {
     std::fprintf(stderr,
                  "tnps-server: --retention_busy_share must be in (0, 1], "
-                 "--retention_interval and --max_exports positive\n");
+                 "--retention_interval, --retention_batch_rows and --max_exports positive\n");
     return 2;
   }
   if (absl::GetFlag(FLAGS_stream_idle_timeout) <= absl::ZeroDuration()) {
@@ -330,6 +333,7 @@ int Serve() {
   compactor.Start({.idle_period = absl::GetFlag(FLAGS_compact_interval),
                    .busy_share = absl::GetFlag(FLAGS_compact_busy_share)});
   retention.Start({.period = absl::GetFlag(FLAGS_retention_interval),
+                   .batch_rows = absl::GetFlag(FLAGS_retention_batch_rows),
                    .busy_share = absl::GetFlag(FLAGS_retention_busy_share)});
 
   // Blocked in main() before any thread started, so only this wait sees them.

@@ -273,13 +273,14 @@ absl::StatusOr<ExportPage> ResponseRecords::Export(int64_t tenant_id, const Expo
       absl::StrAppend(&sql, " ORDER BY r.response_id LIMIT ", limit_param(), "::integer");
       break;
     case ExportPhase::kChanged:
+      // NULLS FIRST as in the index, which then yields the rows in order.
       sql = absl::StrCat("SELECT", kColumns, " WHERE r.tenant_id = ", tenant,
                          " AND (r.changed_xid, r.response_id) > (", after_xid_param(), "::xid8, ",
                          after_id_param(), "::bigint)", xid_window("r.changed_xid"));
       if (since.kind == ExportSince::Kind::kTime) {
         absl::StrAppend(&sql, " AND r.changed_at >= ", since_time_param(), "::timestamptz");
       }
-      absl::StrAppend(&sql, " ORDER BY r.changed_xid, r.response_id LIMIT ", limit_param(),
+      absl::StrAppend(&sql, " ORDER BY r.changed_xid NULLS FIRST, r.response_id LIMIT ", limit_param(),
                       "::integer");
       break;
     case ExportPhase::kRemovals:

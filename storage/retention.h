@@ -49,9 +49,9 @@ struct RetentionRound {
 
 struct RetentionSchedule {
   absl::Duration period = absl::Minutes(1);
-  int batch_rows = 1000;
+  int batch_rows = 500;
   // While a backlog remains, the share of the time spent in batches.
-  double busy_share = 0.25;
+  double busy_share = 0.1;
 };
 
 // Policies, set by operators (tnpsctl retention) as the schema owner.
