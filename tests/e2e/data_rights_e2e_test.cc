@@ -673,6 +673,10 @@ namespace {
 // environment (never on the command line).
 class TnpsctlDataRightsTest : public DataRightsE2eTest {
  protected:
+  std::vector<std::string> ServerFlags() const override {
+    return {"--auth_cache_ttl=0s", "--retention_interval=200ms"};
+  }
+
   CommandResult Tnpsctl(std::vector<std::string> args) {
     args.insert(args.begin(), TNPSCTL_BIN);
     return RunCommand(args, {"TNPS_DATABASE_URL=" + db_->owner_url()});
@@ -740,6 +744,51 @@ TEST_F(TnpsctlDataRightsTest, EraseExcludeAndRetentionFromTheCommandLine) {
   EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM audit_events WHERE action IN ('retention.set', "
                           "'retention.clear', 'agent.exclude', 'agent.include')"),
             4);
+}
+
+// The server applies a policy set by tnpsctl on its own, and says so.
+TEST_F(TnpsctlDataRightsTest, TheServerAppliesARetentionPolicy) {
+  std::vector<tnps::v1::SurveyResponse> rs;
+  for (int i = 0; i < 30; ++i) {
+    tnps::v1::SurveyResponse r = ValidResponse(absl::StrCat("old-", i), i % 11);
+    const absl::Time when = absl::Now() - absl::Hours(24) * (i < 20 ? 400 : 10);
+    SetTime(when, r.mutable_interaction_time());
+    SetTime(when + absl::Minutes(5), r.mutable_response_time());
+    rs.push_back(r);
+  }
+  SubmitAll(ingest_key_a_, rs);
+  const int64_t counted_before =
+      db_->QueryInt("SELECT sum(promoters + passives + detractors) FROM " +
+                    std::string(kRollupCounts));
+  CommandResult set = Tnpsctl({"retention", "set", "--tenant=tenant-a", "--redact-after=365d"});
+  ASSERT_EQ(set.exit_code, 0) << set.stderr_text;
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < deadline &&
+         db_->QueryInt("SELECT count(*) FROM responses WHERE redacted_at IS NOT NULL") < 20) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM responses WHERE redacted_at IS NOT NULL AND "
+                          "comment = '' AND customer_ref = '' AND attributes <> '{}'"),
+            20);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM responses WHERE redacted_at IS NULL AND "
+                          "comment <> '' AND customer_ref <> ''"),
+            10);
+  // Scores stay: no figure moves.
+  EXPECT_EQ(db_->QueryInt("SELECT sum(promoters + passives + detractors) FROM " +
+                          std::string(kRollupCounts)),
+            counted_before);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM audit_events WHERE action = 'retention.apply' "
+                          "AND actor = 'server:retention' AND summary->>'redacted' = '20'"),
+            1);
+  CommandResult shown = Tnpsctl({"retention", "show", "--tenant=tenant-a"});
+  EXPECT_THAT(shown.stdout_text, HasSubstr("redacted so far: 20"));
+  grpc::Status status;
+  tnps::v1::GetResponseResponse read = Get(admin_key_a_, "old-3", &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(read.response().has_redaction_time());
+  EXPECT_EQ(read.response().response().comment(), "");
+  EXPECT_EQ(read.response().response().score(), 3);
+  EXPECT_EQ(read.response().version(), 2);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "absl/time/civil_time.h"
 #include "tests/e2e/ingest_fixture.h"
 #include "tnps/v1/analytics_service.pb.h"
+#include "tnps/v1/response_service.pb.h"
 #include "tnps/v1/training_service.pb.h"
 
 namespace tnps::testing {
@@ -156,6 +157,64 @@ std::vector<Target> Targets(const tnps::v1::SurveyResponse& base) {
                        },
                        absl::StrCat("filter.", field, "[0]"), Target::kRead});
   }
+  targets.push_back({"GetResponse", "/tnps.v1.ResponseService/GetResponse",
+                     [](const std::string& value) {
+                       auto request = std::make_unique<tnps::v1::GetResponseRequest>();
+                       request->set_external_id(value);
+                       return request;
+                     },
+                     "external_id", Target::kRead});
+  targets.push_back({"ListResponses", "/tnps.v1.ResponseService/ListResponses",
+                     [](const std::string& value) {
+                       auto request = std::make_unique<tnps::v1::ListResponsesRequest>();
+                       tnps::v1::NpsFilter* f = request->mutable_filter();
+                       *f->mutable_start_date() = ProtoDate(absl::CivilDay(2026, 1, 1));
+                       *f->mutable_end_date() = ProtoDate(absl::CivilDay(2026, 1, 31));
+                       f->add_team_ids(value);
+                       return request;
+                     },
+                     "filter.team_ids[0]", Target::kRead});
+  targets.push_back({"AmendResponse", "/tnps.v1.ResponseService/AmendResponse",
+                     [](const std::string& value) {
+                       auto request = std::make_unique<tnps::v1::AmendResponseRequest>();
+                       request->set_external_id(value);
+                       request->mutable_response()->set_comment("fine");
+                       request->mutable_update_mask()->add_paths("comment");
+                       return request;
+                     },
+                     "external_id", Target::kIngest});
+  targets.push_back({"EraseResponses", "/tnps.v1.ResponseService/EraseResponses",
+                     [](const std::string& value) {
+                       auto request = std::make_unique<tnps::v1::EraseResponsesRequest>();
+                       request->set_customer_ref(value);
+                       return request;
+                     },
+                     "customer_ref", Target::kAdmin});
+  targets.push_back({"EraseResponses", "/tnps.v1.ResponseService/EraseResponses",
+                     [](const std::string& value) {
+                       auto request = std::make_unique<tnps::v1::EraseResponsesRequest>();
+                       request->add_external_ids(value);
+                       return request;
+                     },
+                     "external_ids[0]", Target::kAdmin});
+  targets.push_back({"SetAgentExclusion", "/tnps.v1.ResponseService/SetAgentExclusion",
+                     [](const std::string& value) {
+                       auto request = std::make_unique<tnps::v1::SetAgentExclusionRequest>();
+                       request->set_agent_id(value);
+                       request->set_excluded(true);
+                       request->set_reason("test traffic");
+                       return request;
+                     },
+                     "agent_id", Target::kAdmin});
+  targets.push_back({"SetResponseExclusion", "/tnps.v1.ResponseService/SetResponseExclusion",
+                     [](const std::string& value) {
+                       auto request = std::make_unique<tnps::v1::SetResponseExclusionRequest>();
+                       request->add_external_ids(value);
+                       request->set_excluded(true);
+                       request->set_reason("test traffic");
+                       return request;
+                     },
+                     "external_ids[0]", Target::kAdmin});
   return targets;
 }
 

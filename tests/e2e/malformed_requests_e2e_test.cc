@@ -17,16 +17,26 @@ namespace {
 const std::string kGarbage("\x08\x96", 2);
 
 const std::vector<std::string> kReadMethods = {
-    "/tnps.v1.AnalyticsService/GetNps",          "/tnps.v1.AnalyticsService/GetNpsTrend",
-    "/tnps.v1.AnalyticsService/GetNpsBreakdown", "/tnps.v1.AnalyticsService/CompareNps",
-    "/tnps.v1.TrainingService/ListPrograms",     "/tnps.v1.TrainingService/ListCohorts",
-    "/tnps.v1.TrainingService/GetCohort",        "/tnps.v1.TrainingService/GetCohortUplift",
-    "/tnps.v1.TrainingService/GetProgramImpact", "/tnps.v1.TrainingService/PlanCohort",
+    "/tnps.v1.AnalyticsService/GetNps",
+    "/tnps.v1.AnalyticsService/GetNpsTrend",
+    "/tnps.v1.AnalyticsService/GetNpsBreakdown",
+    "/tnps.v1.AnalyticsService/CompareNps",
+    "/tnps.v1.TrainingService/ListPrograms",
+    "/tnps.v1.TrainingService/ListCohorts",
+    "/tnps.v1.TrainingService/GetCohort",
+    "/tnps.v1.TrainingService/GetCohortUplift",
+    "/tnps.v1.TrainingService/GetProgramImpact",
+    "/tnps.v1.TrainingService/PlanCohort",
+    "/tnps.v1.ResponseService/GetResponse",
+    "/tnps.v1.ResponseService/ListResponses",
+    "/tnps.v1.ResponseService/ListAgentExclusions",
 };
 const std::vector<std::string> kAdminMethods = {
-    "/tnps.v1.TrainingService/UpsertAgents",   "/tnps.v1.TrainingService/CreateProgram",
-    "/tnps.v1.TrainingService/CreateCohort",   "/tnps.v1.TrainingService/EnrollAgents",
-    "/tnps.v1.TrainingService/RecordCompletions",
+    "/tnps.v1.TrainingService/UpsertAgents",         "/tnps.v1.TrainingService/CreateProgram",
+    "/tnps.v1.TrainingService/CreateCohort",         "/tnps.v1.TrainingService/EnrollAgents",
+    "/tnps.v1.TrainingService/RecordCompletions",    "/tnps.v1.ResponseService/AmendResponse",
+    "/tnps.v1.ResponseService/EraseResponses",       "/tnps.v1.ResponseService/SetAgentExclusion",
+    "/tnps.v1.ResponseService/SetResponseExclusion",
 };
 
 TEST_F(IngestFixture, GarbageIsInvalidArgumentOnEveryReadAndTrainingRpc) {
