@@ -74,6 +74,16 @@ done AS (
 SELECT count(*), (extract(epoch FROM max(interaction_time)) * 1000000)::bigint FROM done)sql");
 }
 
+// The lock between a tenant's retention batches (shared) and a change of
+// its policy (exclusive). ("tnpt" in ASCII, beside the counting lock's
+// "tnps".)
+void LockPolicy(pqxx::transaction_base& txn, int64_t tenant_id, bool exclusive) {
+  txn.exec_params(
+      absl::StrCat("SELECT ", exclusive ? "pg_advisory_xact_lock" : "pg_advisory_xact_lock_shared",
+                   "(1953394804, mod($1::bigint, 2147483647)::integer)"),
+      tenant_id);
+}
+
 // Responses interacted in [{FROM}, {TO}), oldest first.
 constexpr char kDueRange[] =
     "interaction_time >= {FROM}::timestamptz AND interaction_time < {TO}::timestamptz";
@@ -90,6 +100,8 @@ absl::Status RetentionPolicies::Set(int64_t tenant_id,
                                     const std::optional<RetentionPolicy>& policy) {
   absl::StatusOr<bool> done = pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<bool> {
     pqxx::work txn(conn);
+    // Waits for the batch under the old policy that may be running.
+    LockPolicy(txn, tenant_id, /*exclusive=*/true);
     // A new policy starts over: responses already passed by the old one may
     // be due under this one.
     txn.exec_params("DELETE FROM retention_progress WHERE tenant_id = $1", tenant_id);
@@ -180,8 +192,12 @@ bool RetentionWorker::Pause(absl::Duration batch, const RetentionSchedule& sched
 }
 
 absl::Status RetentionWorker::ApplyPolicy(int64_t tenant_id, const RetentionPolicy& policy,
+                                          const std::string& policy_version,
                                           const RetentionSchedule& schedule, absl::Time now,
                                           RetentionRound& round) {
+  // Set when an operator changes or removes the policy during the round:
+  // the round ends for the tenant, and the next applies the new policy.
+  bool superseded = false;
   struct Start {
     std::string round_xmin;
     std::optional<std::string> swept_xmin;
@@ -221,6 +237,15 @@ absl::Status RetentionWorker::ApplyPolicy(int64_t tenant_id, const RetentionPoli
       absl::StatusOr<std::pair<int64_t, bool>> batch =
           pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<std::pair<int64_t, bool>> {
             pqxx::work txn(conn);
+            // The policy this round applies, unchanged until the batch
+            // commits (RetentionPolicies::Set takes the lock exclusively).
+            LockPolicy(txn, tenant_id, /*exclusive=*/false);
+            const pqxx::result current = txn.exec_params(
+                "SELECT updated_at::text FROM retention_policies WHERE tenant_id = $1", tenant_id);
+            if (current.empty() || current[0][0].as<std::string>() != policy_version) {
+              superseded = true;
+              return std::pair<int64_t, bool>{0, true};
+            }
             if (!redact) LockCounting(txn, tenant_id, /*exclusive=*/false);
             const pqxx::row r =
                 redact ? txn.exec_params1(sql, tenant_id, schedule.batch_rows,
@@ -256,7 +281,7 @@ absl::Status RetentionWorker::ApplyPolicy(int64_t tenant_id, const RetentionPoli
           });
       if (!batch.ok()) return batch.status();
       total += batch->first;
-      if (batch->second) break;
+      if (batch->second || superseded) break;
       if (!Pause(absl::Now() - began, schedule)) break;
     }
     return total;
@@ -274,7 +299,7 @@ absl::Status RetentionWorker::ApplyPolicy(int64_t tenant_id, const RetentionPoli
     absl::StatusOr<int64_t> due = run_batches(range_sql, from, cutoff, redact, &through);
     if (!due.ok()) return due.status();
     int64_t total = *due;
-    if (start->swept_xmin && previous_through) {
+    if (start->swept_xmin && previous_through && !superseded) {
       const std::string late_sql =
           redact ? RedactSql(kLateRange, kLateOrder) : DeleteSql(kLateRange, kLateOrder);
       absl::StatusOr<int64_t> late =
@@ -291,12 +316,14 @@ absl::Status RetentionWorker::ApplyPolicy(int64_t tenant_id, const RetentionPoli
     if (!n.ok()) return n.status();
     deleted = *n;
   }
-  if (policy.redact_after_days) {
+  if (policy.redact_after_days && !superseded) {
     absl::StatusOr<int64_t> n = apply(true, *policy.redact_after_days, start->redacted_through);
     if (!n.ok()) return n.status();
     redacted = *n;
   }
-  if (stop_.HasBeenNotified()) return absl::OkStatus();
+  round.redacted += redacted;
+  round.deleted += deleted;
+  if (stop_.HasBeenNotified() || superseded) return absl::OkStatus();
   absl::StatusOr<bool> finished =
       pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<bool> {
         pqxx::work txn(conn);
@@ -315,25 +342,31 @@ absl::Status RetentionWorker::ApplyPolicy(int64_t tenant_id, const RetentionPoli
         txn.commit();
         return true;
       });
-  if (!finished.ok()) return finished.status();
-  round.redacted += redacted;
-  round.deleted += deleted;
-  return absl::OkStatus();
+  return finished.status();
 }
 
 absl::StatusOr<RetentionRound> RetentionWorker::RunOnce(const RetentionSchedule& schedule,
                                                         absl::Time now) {
   ScopedAuditActor actor("server:retention");
   RetentionRound round;
-  using Policies = std::vector<std::pair<int64_t, RetentionPolicy>>;
+  struct Applied {
+    int64_t tenant_id;
+    RetentionPolicy policy;
+    // updated_at as text: a batch that finds another stops the round.
+    std::string version;
+  };
+  using Policies = std::vector<Applied>;
   absl::StatusOr<Policies> policies =
       pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<Policies> {
         pqxx::work txn(conn);
         // A mark a minute, for exports that start at a time; and forget what
-        // no export may ask for any more.
+        // no export may ask for any more. The mark's time is read after the
+        // statement's snapshot is taken, so a transaction that starts at or
+        // after it (and stamps its changes with its start) gets an xid at
+        // least the mark's.
         txn.exec(
             "INSERT INTO xid_marks (marked_at, oldest_xid) "
-            "SELECT now(), pg_snapshot_xmin(pg_current_snapshot()) "
+            "SELECT clock_timestamp(), pg_snapshot_xmin(pg_current_snapshot()) "
             "WHERE NOT EXISTS (SELECT 1 FROM xid_marks WHERE marked_at > now() - interval '50 "
             "seconds') ON CONFLICT DO NOTHING");
         txn.exec_params("DELETE FROM xid_marks WHERE marked_at < now() - make_interval(days => $1)",
@@ -347,21 +380,21 @@ absl::StatusOr<RetentionRound> RetentionWorker::RunOnce(const RetentionSchedule&
                 .as<int64_t>();
         Policies out;
         for (const auto& row :
-             txn.exec("SELECT tenant_id, redact_after_days, redact_attributes, delete_after_days "
-                      "FROM retention_policies ORDER BY tenant_id")) {
+             txn.exec("SELECT tenant_id, redact_after_days, redact_attributes, delete_after_days, "
+                      "updated_at::text FROM retention_policies ORDER BY tenant_id")) {
           RetentionPolicy p;
           if (!row[1].is_null()) p.redact_after_days = row[1].as<int>();
           p.redact_attributes = row[2].as<bool>();
           if (!row[3].is_null()) p.delete_after_days = row[3].as<int>();
-          out.emplace_back(row[0].as<int64_t>(), p);
+          out.push_back({row[0].as<int64_t>(), p, row[4].as<std::string>()});
         }
         txn.commit();
         return out;
       });
   if (!policies.ok()) return policies.status();
-  for (const auto& [tenant_id, policy] : *policies) {
+  for (const Applied& p : *policies) {
     if (stop_.HasBeenNotified()) break;
-    if (absl::Status applied = ApplyPolicy(tenant_id, policy, schedule, now, round);
+    if (absl::Status applied = ApplyPolicy(p.tenant_id, p.policy, p.version, schedule, now, round);
         !applied.ok()) {
       return applied;
     }

@@ -83,10 +83,11 @@ class RetentionWorker {
   void Start(RetentionSchedule schedule);
 
  private:
-  // Redacts or deletes one tenant's due responses.
+  // Redacts or deletes one tenant's due responses under `policy`, as long
+  // as the tenant's policy is still the one last updated at `version`.
   absl::Status ApplyPolicy(int64_t tenant_id, const RetentionPolicy& policy,
-                           const RetentionSchedule& schedule, absl::Time now,
-                           RetentionRound& round);
+                           const std::string& policy_version, const RetentionSchedule& schedule,
+                           absl::Time now, RetentionRound& round);
   // Waits out the pause after a batch that took `batch`; false if stopping.
   bool Pause(absl::Duration batch, const RetentionSchedule& schedule);
 

@@ -348,6 +348,14 @@ TEST_F(DataRightsTest, ExportsReturnEachResponseOnceAndThenExactlyWhatChanged) {
   EXPECT_EQ(std::set<int64_t>(all.responses.begin(), all.responses.end()).size(), 600u);
   EXPECT_TRUE(all.removals.empty());
 
+  // A mark of the oldest running transaction (the server's retention
+  // worker makes one a minute), then a time: what changes after the time
+  // is what an export `changed_since` it returns.
+  ASSERT_TRUE(RetentionWorker(pool_).RunOnce({}).ok());
+  ASSERT_EQ(db_.QueryInt("SELECT count(*) FROM xid_marks"), 1);
+  absl::SleepFor(absl::Milliseconds(20));
+  const absl::Time since = absl::Now();
+  absl::SleepFor(absl::Milliseconds(20));
   // Changes after the export began: an amendment, an exclusion, an
   // erasure, a new response.
   ASSERT_TRUE(records_.Amend({.tenant_id = tenant_, .external_id = "r5", .comment = "more"}).ok());
@@ -365,6 +373,11 @@ TEST_F(DataRightsTest, ExportsReturnEachResponseOnceAndThenExactlyWhatChanged) {
   EXPECT_EQ(std::set<int64_t>(changes.responses.begin(), changes.responses.end()),
             (std::set<int64_t>{id_of("r5"), id_of("r6"), id_of("fresh")}));
   EXPECT_EQ(changes.removals.size(), 2u);
+  const Exported by_time =
+      ExportAll(records_, tenant_, {.kind = ExportSince::Kind::kTime, .time = since}, second, 2);
+  EXPECT_EQ(std::set<int64_t>(by_time.responses.begin(), by_time.responses.end()),
+            (std::set<int64_t>{id_of("r5"), id_of("r6"), id_of("fresh")}));
+  EXPECT_EQ(by_time.removals.size(), 2u);
   // Nothing since the second.
   const Exported none =
       ExportAll(records_, tenant_, {.kind = ExportSince::Kind::kSnapshot, .snapshot = second},
@@ -434,6 +447,41 @@ TEST_F(DataRightsTest, RetentionRedactsAndDeletesInBatchesAndCatchesLateArrivals
   EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM response_tombstones WHERE reason = 'retention'"),
             due_delete + 1);
   EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM audit_events WHERE action = 'retention.apply'"), 2);
+}
+
+// An operator's new policy takes effect at the worker's next batch, not at
+// the end of a long backlog under the old one.
+TEST_F(DataRightsTest, ANewRetentionPolicyStopsTheRoundOfTheOldOne) {
+  WriteTwoYears();
+  RetentionPolicies policies(owner_pool_);
+  ASSERT_TRUE(policies.Set(tenant_, RetentionPolicy{.delete_after_days = 90}).ok());
+  const int64_t due = db_.QueryInt(absl::StrCat(
+      "SELECT count(*) FROM responses WHERE tenant_id = ", tenant_, " AND interaction_time < '",
+      absl::FormatTime(absl::Now() - absl::Hours(24) * 90), "'::timestamptz"));
+  ASSERT_GT(due, 400);
+  {
+    // Batches of 5 at 1% of the time: a backlog of minutes.
+    RetentionWorker worker(pool_);
+    worker.Start({.period = absl::Hours(1), .batch_rows = 5, .busy_share = 0.01});
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline &&
+           db_.QueryInt("SELECT count(*) FROM response_tombstones") == 0) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    ASSERT_TRUE(policies.Set(tenant_, RetentionPolicy{.redact_after_days = 30}).ok());
+    // The worker's next batch sees the change and ends its round; the
+    // destructor stops the thread.
+    absl::SleepFor(absl::Seconds(1));
+  }
+  const int64_t deleted = db_.QueryInt("SELECT count(*) FROM response_tombstones");
+  EXPECT_GT(deleted, 0);
+  EXPECT_LT(deleted, due);
+  EXPECT_EQ(Mismatches(), 0);
+  absl::StatusOr<RetentionRound> round = RetentionWorker(pool_).RunOnce({});
+  ASSERT_TRUE(round.ok()) << round.status();
+  EXPECT_EQ(round->deleted, 0);
+  EXPECT_GT(round->redacted, 0);
+  EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM response_tombstones"), deleted);
 }
 
 }  // namespace
