@@ -157,6 +157,10 @@ absl::StatusOr<std::vector<StoredResponse>> ResponseRecords::List(const Response
                     "tenant_id = ",
                     tenant, " AND cohort_id = ", params.Add(absl::StrCat(cohort)), "::bigint)");
   }
+  if (!query.customer_ref.empty()) {
+    absl::StrAppend(&sql, " AND r.customer_ref = ", params.Add(query.customer_ref),
+                    " AND r.customer_ref <> ''");
+  }
   if (query.response_from) {
     absl::StrAppend(&sql,
                     " AND r.response_time >= ", params.Add(TimestampText(*query.response_from)),
@@ -280,8 +284,8 @@ absl::StatusOr<ExportPage> ResponseRecords::Export(int64_t tenant_id, const Expo
       if (since.kind == ExportSince::Kind::kTime) {
         absl::StrAppend(&sql, " AND r.changed_at >= ", since_time_param(), "::timestamptz");
       }
-      absl::StrAppend(&sql, " ORDER BY r.changed_xid NULLS FIRST, r.response_id LIMIT ", limit_param(),
-                      "::integer");
+      absl::StrAppend(&sql, " ORDER BY r.changed_xid NULLS FIRST, r.response_id LIMIT ",
+                      limit_param(), "::integer");
       break;
     case ExportPhase::kRemovals:
       sql = absl::StrCat(

@@ -47,6 +47,8 @@ struct ResponseListQuery {
   RollupFilter filter;
   int min_score = 0;
   int max_score = 10;
+  // Only this customer's responses, when not empty.
+  std::string customer_ref;
   // response_time in [response_from, response_before).
   std::optional<absl::Time> response_from;
   std::optional<absl::Time> response_before;

@@ -156,6 +156,13 @@ std::optional<storage::ResponseListQuery> MapListRequest(
   } else if (query.max_score < query.min_score) {
     violations.push_back({"max_score", "is below min_score"});
   }
+  if (!request.customer_ref().empty()) {
+    if (std::optional<std::string> problem =
+            core::IdentifierProblem(request.customer_ref(), core::IngestLimits::kMaxIdBytes)) {
+      violations.push_back({"customer_ref", *std::move(problem)});
+    }
+    query.customer_ref = request.customer_ref();
+  }
   if (request.has_response_start_time()) {
     query.response_from =
         MapTimestamp(request.response_start_time(), "response_start_time", violations);

@@ -263,6 +263,10 @@ grpc::Status ResponseService::HandleGetResponse(const storage::Principal& princi
 grpc::Status ResponseService::HandleListResponses(const storage::Principal& principal,
                                                   const tnps::v1::ListResponsesRequest* request,
                                                   tnps::v1::ListResponsesResponse* response) {
+  if (!request->customer_ref().empty() && !core::RoleGrants(principal.role, core::Role::kAdmin)) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        "listing by customer_ref needs an API key with role admin");
+  }
   std::vector<core::FieldViolation> violations;
   std::optional<storage::ResponseListQuery> query = MapListRequest(principal, *request, violations);
   if (!violations.empty()) return InvalidArgument("", violations);

@@ -449,6 +449,19 @@ TEST_F(DataRightsE2eTest, ListingPagesByACursorThatOnlyItsQueryAndTenantCanUse) 
   edited.set_page_token("bDE6MTc2MDAwMDAwMDAwMDAwMDoxMjM0.0000");
   status = responses_->ListResponses(Context(read_key_a_).get(), edited, &out);
   EXPECT_EQ(ViolatedFields(status), std::vector<std::string>{"page_token"});
+  // A data subject's access request: their responses, for admin keys only.
+  tnps::v1::ListResponsesRequest subject;
+  *subject.mutable_filter() = request.filter();
+  subject.set_customer_ref("cust-42");
+  subject.set_page_size(1000);
+  status = responses_->ListResponses(Context(read_key_a_).get(), subject, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(responses_->ListResponses(Context(admin_key_a_).get(), subject, &out).ok());
+  EXPECT_EQ(out.responses_size(), 250);
+  EXPECT_EQ(out.responses(0).response().customer_ref(), "cust-42");
+  subject.set_customer_ref("cust-nobody");
+  ASSERT_TRUE(responses_->ListResponses(Context(admin_key_a_).get(), subject, &out).ok());
+  EXPECT_EQ(out.responses_size(), 0);
   tnps::v1::ListResponsesRequest no_range;
   status = responses_->ListResponses(Context(read_key_a_).get(), no_range, &out);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -757,9 +770,8 @@ TEST_F(TnpsctlDataRightsTest, TheServerAppliesARetentionPolicy) {
     rs.push_back(r);
   }
   SubmitAll(ingest_key_a_, rs);
-  const int64_t counted_before =
-      db_->QueryInt("SELECT sum(promoters + passives + detractors) FROM " +
-                    std::string(kRollupCounts));
+  const int64_t counted_before = db_->QueryInt(
+      "SELECT sum(promoters + passives + detractors) FROM " + std::string(kRollupCounts));
   CommandResult set = Tnpsctl({"retention", "set", "--tenant=tenant-a", "--redact-after=365d"});
   ASSERT_EQ(set.exit_code, 0) << set.stderr_text;
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
