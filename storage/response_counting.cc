@@ -54,4 +54,14 @@ $S_to_excluded AS (
       {{"$S", source}, {"$N", sign < 0 ? "-1" : "1"}});
 }
 
+std::string RemovedResponsesCtes(absl::string_view reason) {
+  return absl::StrCat(",\ngone_counted AS (SELECT * FROM gone WHERE NOT excluded)",
+                      MoveCountsCtes("gone_counted", -1), R"sql(,
+gone_recorded AS (
+  INSERT INTO response_tombstones (tenant_id, response_id, reason)
+  SELECT tenant_id, response_id, ')sql",
+                      reason, R"sql(' FROM gone
+))sql");
+}
+
 }  // namespace tnps::storage

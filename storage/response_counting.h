@@ -40,6 +40,13 @@ void LockCounting(pqxx::transaction_base& txn, int64_t tenant_id, bool exclusive
 // that are not excluded themselves. The CTEs' names start with `source`.
 std::string MoveCountsCtes(absl::string_view source, int sign);
 
+// CTEs (each starting with ",") to follow a CTE `gone` of deleted responses
+// (columns tenant_id, response_id, local_day, agent_id, team_id, channel,
+// score, excluded): their counts taken away where they were counted, and a
+// removal record with `reason` ("erasure" or "retention") for each, for
+// incremental exports.
+std::string RemovedResponsesCtes(absl::string_view reason);
+
 }  // namespace tnps::storage
 
 #endif  // TNPS_STORAGE_RESPONSE_COUNTING_H_

@@ -386,13 +386,8 @@ WITH gone AS (
                                        selector, R"sql(
   RETURNING r.tenant_id, r.response_id, r.external_id, r.local_day, r.agent_id, r.team_id,
             r.channel, r.score, r.excluded
-),
-counted AS (SELECT * FROM gone WHERE NOT excluded))sql",
-                                       MoveCountsCtes("counted", -1), R"sql(,
-tombstones AS (
-  INSERT INTO response_tombstones (tenant_id, response_id, reason)
-  SELECT tenant_id, response_id, 'erasure' FROM gone
-),
+))sql",
+                                       RemovedResponsesCtes("erasure"), R"sql(,
 suppressed AS (
   INSERT INTO suppressed_external_ids (tenant_id, external_id_digest)
   SELECT t.tenant_id, sha256(t.id_key || convert_to(x.external_id, 'UTF8'))

@@ -43,13 +43,8 @@ gone AS (
   WHERE r.tenant_id = $1 AND r.response_id = b.response_id
   RETURNING r.tenant_id, r.response_id, r.local_day, r.agent_id, r.team_id, r.channel,
             r.score, r.excluded, r.interaction_time
-),
-counted AS (SELECT * FROM gone WHERE NOT excluded))sql",
-      MoveCountsCtes("counted", -1), R"sql(,
-removals AS (
-  INSERT INTO response_tombstones (tenant_id, response_id, reason)
-  SELECT tenant_id, response_id, 'retention' FROM gone
-)
+))sql",
+      RemovedResponsesCtes("retention"), R"sql(
 SELECT count(*), (extract(epoch FROM max(interaction_time)) * 1000000)::bigint FROM gone)sql");
 }
 
