@@ -70,8 +70,10 @@ struct ExportSince {
     kTime,
   };
   Kind kind = Kind::kEverything;
-  std::string snapshot;
-  absl::Time time;
+  // Default initializers, so that designated initializers may leave any out
+  // (-Wmissing-field-initializers).
+  std::string snapshot = {};
+  absl::Time time = {};
 };
 
 // An export reads in phases, each in a fixed order: responses stored before
@@ -104,11 +106,11 @@ struct ExportPage {
 
 struct AmendRequest {
   int64_t tenant_id = 0;
-  std::string external_id;
-  std::optional<std::string> comment;
+  std::string external_id = {};
+  std::optional<std::string> comment = {};
   // Sorted by key, keys unique.
-  std::optional<std::vector<std::pair<std::string, std::string>>> attributes;
-  std::optional<int64_t> expected_version;
+  std::optional<std::vector<std::pair<std::string, std::string>>> attributes = {};
+  std::optional<int64_t> expected_version = {};
 };
 
 struct AmendResult {
@@ -119,11 +121,11 @@ struct AmendResult {
 struct EraseRequest {
   int64_t tenant_id = 0;
   // Exactly one of the two.
-  std::string customer_ref;
-  std::vector<std::string> external_ids;
+  std::string customer_ref = {};
+  std::vector<std::string> external_ids = {};
   bool suppress_resubmission = false;
   // For the audit trail.
-  std::string request_reference;
+  std::string request_reference = {};
 };
 
 struct EraseResult {

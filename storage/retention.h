@@ -29,9 +29,9 @@ inline constexpr int kRemovalRecordDays = 90;
 
 struct RetentionPolicy {
   // By interaction time.
-  std::optional<int> redact_after_days;
+  std::optional<int> redact_after_days = {};
   bool redact_attributes = false;
-  std::optional<int> delete_after_days;
+  std::optional<int> delete_after_days = {};
 };
 
 struct RetentionProgress {

@@ -193,9 +193,26 @@ int RunExclusion(const std::string& verb, const Args& args) {
           absl::FormatTime("%Y-%m-%d %H:%M UTC", a.excluded_at, absl::UTCTimeZone()).c_str(),
           core::EscapeControls(a.excluded_by).c_str(), core::EscapeControls(a.reason).c_str());
     }
-    std::printf(
-        "(responses excluded one by one: ResponseService.ListResponses with "
-        "EXCLUSION_FILTER_EXCLUDED)\n");
+    // Responses excluded one by one, oldest interaction first.
+    storage::ResponseListQuery query;
+    query.filter = {.tenant_id = *tenant,
+                    .days = {absl::CivilDay(2000, 1, 1), absl::CivilDay(2100, 1, 1)}};
+    query.exclusion = storage::ExclusionFilter::kExcludedItself;
+    query.newest_first = false;
+    query.limit = 1000;
+    absl::StatusOr<std::vector<storage::StoredResponse>> responses = records.List(query);
+    if (!responses.ok()) return Fail(responses.status());
+    std::printf("\n%-24s %-22s %s\n", "RESPONSE (external id)", "CHANGED", "REASON");
+    for (const auto& r : *responses) {
+      std::printf("%-24s %-22s %s\n", core::EscapeControls(r.response.external_id).c_str(),
+                  absl::FormatTime("%Y-%m-%d %H:%M UTC", r.changed_at, absl::UTCTimeZone()).c_str(),
+                  core::EscapeControls(r.exclusion_reason).c_str());
+    }
+    if (responses->size() == 1000) {
+      std::printf(
+          "(the first 1,000; ResponseService.ListResponses with "
+          "EXCLUSION_FILTER_EXCLUDED pages through all)\n");
+    }
     return kExitOk;
   }
   const bool excluded = verb == "exclude";

@@ -194,22 +194,25 @@ class ResponseService::ExportReactor final : public grpc::ServerWriteReactor<grp
 
   // Writes the next message, reads the next page, or finishes.
   void SendNext() {
-    bool fetch = false, finish = false;
+    const grpc::ByteBuffer* next = nullptr;
+    bool done = false;
     {
       absl::MutexLock lock(&mu_);
       if (!queue_.empty()) {
         write_started_ = absl::Now();
-        StartWrite(&queue_.front());
-        return;
+        // Stays in place until OnWriteDone pops it.
+        next = &queue_.front();
       }
-      if (done_) {
-        finish = true;
-      } else {
-        fetch = true;
-      }
+      done = done_;
     }
-    if (finish) FinishOnce(grpc::Status::OK);
-    if (fetch) Fetch();
+    // Outside the lock: gRPC may run OnWriteDone before StartWrite returns.
+    if (next != nullptr) {
+      StartWrite(next);
+    } else if (done) {
+      FinishOnce(grpc::Status::OK);
+    } else {
+      Fetch();
+    }
   }
 
   void FinishOnce(grpc::Status status) {

@@ -731,6 +731,14 @@ TEST_F(TnpsctlDataRightsTest, EraseExcludeAndRetentionFromTheCommandLine) {
   ASSERT_EQ(listed.exit_code, 0) << listed.stderr_text;
   EXPECT_THAT(listed.stdout_text, HasSubstr("agent-odd"));
   EXPECT_THAT(listed.stdout_text, HasSubstr("on leave"));
+  ASSERT_EQ(Tnpsctl({"exclude", "responses", "c-6", "c-8", "--tenant=tenant-a",
+                     "--reason=integration probe"})
+                .exit_code,
+            0);
+  listed = Tnpsctl({"exclusions", "list", "--tenant=tenant-a"});
+  EXPECT_THAT(listed.stdout_text, HasSubstr("c-6"));
+  EXPECT_THAT(listed.stdout_text, HasSubstr("integration probe"));
+  ASSERT_EQ(Tnpsctl({"include", "responses", "c-6", "c-8", "--tenant=tenant-a"}).exit_code, 0);
   EXPECT_EQ(db_->QueryInt(kRollupMismatchSql), 0);
   EXPECT_EQ(db_->QueryInt("SELECT sum(promoters + passives + detractors) FROM " +
                           std::string(kRollupCounts)),
