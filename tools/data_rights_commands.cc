@@ -306,16 +306,19 @@ int RunRetention(const Args& args) {
     std::printf("tenant %s: no retention policy; responses are kept until erased\n", name.c_str());
     return kExitOk;
   }
-  const auto when = [](const std::optional<absl::Time>& t) {
+  const auto time = [](const std::optional<absl::Time>& t) {
     return t ? absl::FormatTime("%Y-%m-%d %H:%M UTC", *t, absl::UTCTimeZone())
              : std::string("not yet");
   };
+  // How far a pass has come, by interaction time.
+  const auto upto = [&](const std::optional<absl::Time>& t) {
+    return t ? absl::StrCat(", every interaction before ", time(t), " done") : std::string();
+  };
   std::printf(
-      "tenant %s: %s\nlast round: %s; redacted so far: %lld (interactions before %s done); "
-      "deleted so far: %lld (interactions before %s done)\n",
-      name.c_str(), describe(**current).c_str(), when(progress->last_round_at).c_str(),
-      static_cast<long long>(progress->redacted_total), when(progress->redacted_through).c_str(),
-      static_cast<long long>(progress->deleted_total), when(progress->deleted_through).c_str());
+      "tenant %s: %s\nlast round: %s; redacted so far: %lld%s; deleted so far: %lld%s\n",
+      name.c_str(), describe(**current).c_str(), time(progress->last_round_at).c_str(),
+      static_cast<long long>(progress->redacted_total), upto(progress->redacted_through).c_str(),
+      static_cast<long long>(progress->deleted_total), upto(progress->deleted_through).c_str());
   return kExitOk;
 }
 
