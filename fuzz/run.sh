@@ -8,8 +8,8 @@
 #
 #   fuzz/run.sh [SECONDS] [TARGET...]     (default 60 s, every target)
 #
-# Targets: ingest_request analytics_request training_request response_request csv_import
-# did_panel.
+# Targets: ingest_request analytics_request training_request response_request
+# alert_request csv_import did_panel.
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
@@ -17,7 +17,8 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(ingest_request analytics_request training_request response_request csv_import did_panel)
+  targets=(ingest_request analytics_request training_request response_request alert_request
+    csv_import did_panel)
 fi
 build="${TNPS_FUZZ_BUILD_DIR:-build-fuzz}"
 corpus_root="${TNPS_FUZZ_CORPUS_DIR:-.fuzz-corpus}"

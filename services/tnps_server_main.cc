@@ -13,6 +13,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/time/time.h"
+#include "services/alerts/alert_service.h"
 #include "services/analytics/analytics_service.h"
 #include "services/common/access_log.h"
 #include "services/common/authenticator.h"
@@ -23,6 +24,7 @@
 #include "services/ingest/ingest_service.h"
 #include "services/responses/response_service.h"
 #include "services/training/training_service.h"
+#include "storage/alert_store.h"
 #include "storage/analytics_store.h"
 #include "storage/api_key_store.h"
 #include "storage/connection_pool.h"
@@ -141,6 +143,9 @@ ABSL_FLAG(double, retention_busy_share, EnvDefault("TNPS_RETENTION_BUSY_SHARE", 
 ABSL_FLAG(int, retention_batch_rows, EnvDefault("TNPS_RETENTION_BATCH_ROWS", 500),
           "responses retention redacts or deletes per transaction (env "
           "TNPS_RETENTION_BATCH_ROWS)");
+ABSL_FLAG(bool, alert_allow_private_targets, EnvDefault("TNPS_ALERT_ALLOW_PRIVATE_TARGETS", false),
+          "accept http:// alert webhook targets (for a receiver on loopback, in tests); "
+          "otherwise only https:// (env TNPS_ALERT_ALLOW_PRIVATE_TARGETS)");
 ABSL_FLAG(double, compact_busy_share, EnvDefault("TNPS_COMPACT_BUSY_SHARE", 0.25),
           "while the rollups lag behind, the share of the time the compactor works; "
           "the rest is left to ingest (env TNPS_COMPACT_BUSY_SHARE)");
@@ -253,6 +258,7 @@ int Serve() {
   tnps::storage::TrainingStore training_store(read_pool);
   tnps::storage::RollupCompactor compactor(background_pool);
   tnps::storage::ResponseRecords records(read_pool);
+  tnps::storage::AlertStore alert_store(read_pool);
   tnps::storage::RetentionWorker retention(background_pool);
 
   tnps::storage::ResponseWriter writer(
@@ -280,6 +286,9 @@ int Serve() {
       {.stream_idle_timeout = absl::GetFlag(FLAGS_stream_idle_timeout)});
   tnps::services::AnalyticsService analytics(analytics_store, read_calls);
   tnps::services::TrainingService training(training_store, analytics_store, read_calls);
+  tnps::services::AlertService alerts(
+      alert_store, read_calls,
+      {.allow_http_targets = absl::GetFlag(FLAGS_alert_allow_private_targets)});
   tnps::services::ResponseService response_records(
       records, read_calls, authenticator, reads, refusals,
       {.max_exports = absl::GetFlag(FLAGS_max_exports),
@@ -320,6 +329,7 @@ int Serve() {
   builder.RegisterService(&analytics);
   builder.RegisterService(&training);
   builder.RegisterService(&response_records);
+  builder.RegisterService(&alerts);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     std::fprintf(stderr, "tnps-server: cannot listen on %s\n", listen.c_str());

@@ -97,7 +97,9 @@ absl::StatusOr<std::vector<Tenant>> TenantStore::List() {
 namespace {
 
 // Children first, so that every foreign key is satisfied at each step.
-constexpr const char* kTenantTables[] = {"training_completion_log",
+constexpr const char* kTenantTables[] = {"alert_events",
+                                         "alert_subscriptions",
+                                         "training_completion_log",
                                          "training_enrollments",
                                          "training_cohorts",
                                          "training_programs",

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "tests/e2e/ingest_fixture.h"
+#include "tnps/v1/alert_service.pb.h"
 #include "tnps/v1/analytics_service.pb.h"
 #include "tnps/v1/response_service.pb.h"
 #include "tnps/v1/training_service.pb.h"
@@ -215,6 +216,29 @@ std::vector<Target> Targets(const tnps::v1::SurveyResponse& base) {
                        return request;
                      },
                      "external_ids[0]", Target::kAdmin});
+  targets.push_back({"CreateSubscription", "/tnps.v1.AlertService/CreateSubscription",
+                     [](const std::string& value) {
+                       auto request = std::make_unique<tnps::v1::CreateSubscriptionRequest>();
+                       tnps::v1::Subscription* s = request->mutable_subscription();
+                       s->set_name(value);
+                       s->add_event_types(tnps::v1::ALERT_EVENT_TYPE_RESPONSE_CREATED);
+                       s->set_url("https://crm.example.com/hook");
+                       request->set_secret(std::string(40, 'k'));
+                       return request;
+                     },
+                     "subscription.name", Target::kAdmin});
+  targets.push_back({"CreateSubscription", "/tnps.v1.AlertService/CreateSubscription",
+                     [](const std::string& value) {
+                       auto request = std::make_unique<tnps::v1::CreateSubscriptionRequest>();
+                       tnps::v1::Subscription* s = request->mutable_subscription();
+                       s->set_name("detractors");
+                       s->add_event_types(tnps::v1::ALERT_EVENT_TYPE_RESPONSE_CREATED);
+                       s->mutable_filter()->add_agent_ids(value);
+                       s->set_url("https://crm.example.com/hook");
+                       request->set_secret(std::string(40, 'k'));
+                       return request;
+                     },
+                     "subscription.filter.agent_ids[0]", Target::kAdmin});
   return targets;
 }
 

@@ -32,11 +32,20 @@ const std::vector<std::string> kReadMethods = {
     "/tnps.v1.ResponseService/ListAgentExclusions",
 };
 const std::vector<std::string> kAdminMethods = {
-    "/tnps.v1.TrainingService/UpsertAgents",         "/tnps.v1.TrainingService/CreateProgram",
-    "/tnps.v1.TrainingService/CreateCohort",         "/tnps.v1.TrainingService/EnrollAgents",
-    "/tnps.v1.TrainingService/RecordCompletions",    "/tnps.v1.ResponseService/AmendResponse",
-    "/tnps.v1.ResponseService/EraseResponses",       "/tnps.v1.ResponseService/SetAgentExclusion",
+    "/tnps.v1.TrainingService/UpsertAgents",
+    "/tnps.v1.TrainingService/CreateProgram",
+    "/tnps.v1.TrainingService/CreateCohort",
+    "/tnps.v1.TrainingService/EnrollAgents",
+    "/tnps.v1.TrainingService/RecordCompletions",
+    "/tnps.v1.ResponseService/AmendResponse",
+    "/tnps.v1.ResponseService/EraseResponses",
+    "/tnps.v1.ResponseService/SetAgentExclusion",
     "/tnps.v1.ResponseService/SetResponseExclusion",
+    "/tnps.v1.AlertService/CreateSubscription",
+    "/tnps.v1.AlertService/PauseSubscription",
+    "/tnps.v1.AlertService/ResumeSubscription",
+    "/tnps.v1.AlertService/DeleteSubscription",
+    "/tnps.v1.AlertService/RotateSubscriptionSecret",
 };
 
 TEST_F(IngestFixture, GarbageIsInvalidArgumentOnEveryReadAndTrainingRpc) {

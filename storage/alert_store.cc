@@ -1,0 +1,202 @@
+#include "storage/alert_store.h"
+
+#include <algorithm>
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "storage/audit_log.h"
+#include "storage/pg_text.h"
+
+namespace tnps::storage {
+namespace {
+
+constexpr char kColumns[] = R"sql(
+  subscription_id, name, event_types, min_score, max_score, agent_ids, team_ids, channels,
+  attribute_keys, attribute_values, url, include_customer_ref, paused,
+  (extract(epoch FROM created_at) * 1000000)::bigint)sql";
+
+std::vector<std::string> TextArrayOf(const pqxx::field& f) {
+  std::vector<std::string> out;
+  pqxx::array_parser parser = f.as_array();
+  for (auto [juncture, value] = parser.get_next(); juncture != pqxx::array_parser::done;
+       std::tie(juncture, value) = parser.get_next()) {
+    if (juncture == pqxx::array_parser::string_value) out.push_back(std::move(value));
+  }
+  return out;
+}
+
+AlertSubscription SubscriptionFromRow(const pqxx::row& row) {
+  AlertSubscription s;
+  s.subscription_id = row[0].as<int64_t>();
+  s.name = row[1].as<std::string>();
+  s.event_types = TextArrayOf(row[2]);
+  s.min_score = row[3].as<int>();
+  s.max_score = row[4].as<int>();
+  s.agent_ids = TextArrayOf(row[5]);
+  s.team_ids = TextArrayOf(row[6]);
+  for (const std::string& c : TextArrayOf(row[7])) s.channels.push_back(std::stoi(c));
+  const std::vector<std::string> keys = TextArrayOf(row[8]);
+  const std::vector<std::string> values = TextArrayOf(row[9]);
+  for (size_t i = 0; i < keys.size() && i < values.size(); ++i) {
+    if (s.attributes.empty() || s.attributes.back().first != keys[i]) {
+      s.attributes.push_back({keys[i], {}});
+    }
+    s.attributes.back().second.push_back(values[i]);
+  }
+  s.url = row[10].as<std::string>();
+  s.include_customer_ref = row[11].as<bool>();
+  s.paused = row[12].as<bool>();
+  s.created_at = absl::FromUnixMicros(row[13].as<int64_t>());
+  return s;
+}
+
+std::string TextArray(const std::vector<std::string>& values) {
+  PgArrayLiteral array;
+  for (const auto& v : values) array.Add(v);
+  return std::move(array).Finish();
+}
+
+// What the audit trail says about a subscription: never its secret.
+std::string SummaryOf(const AlertSubscription& s) {
+  return JsonObjectText({{"name", s.name},
+                         {"url", s.url},
+                         {"event_types", absl::StrJoin(s.event_types, ",")},
+                         {"scores", absl::StrCat(s.min_score, "..", s.max_score)},
+                         {"include_customer_ref", s.include_customer_ref ? "true" : "false"}});
+}
+
+absl::Status NotFound(int64_t subscription_id) {
+  return absl::NotFoundError(absl::StrCat("no alert subscription ", subscription_id));
+}
+
+}  // namespace
+
+AlertStore::AlertStore(ConnectionPool& pool) : pool_(pool) {}
+
+absl::StatusOr<AlertSubscription> AlertStore::Create(int64_t tenant_id,
+                                                     const AlertSubscription& wanted,
+                                                     const std::string& secret) {
+  std::vector<std::string> keys, values;
+  for (const auto& [key, allowed] : wanted.attributes) {
+    for (const std::string& v : allowed) {
+      keys.push_back(key);
+      values.push_back(v);
+    }
+  }
+  PgArrayLiteral channels;
+  for (int c : wanted.channels) channels.Add(static_cast<long long>(c));
+  const std::string channel_array = std::move(channels).Finish();
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<AlertSubscription> {
+    pqxx::work txn(conn);
+    // Numbered per tenant under the tenant's lock, as programmes are.
+    txn.exec_params("SELECT pg_advisory_xact_lock(-$1::bigint)", tenant_id);
+    if (!txn.exec_params("SELECT 1 FROM alert_subscriptions WHERE tenant_id = $1 AND name = $2",
+                         tenant_id, wanted.name)
+             .empty()) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("an alert subscription named ", wanted.name, " exists"));
+    }
+    const pqxx::row row = txn.exec_params1(
+        absl::StrCat(R"sql(
+INSERT INTO alert_subscriptions (tenant_id, subscription_id, name, event_types, min_score,
+                                 max_score, agent_ids, team_ids, channels, attribute_keys,
+                                 attribute_values, url, include_customer_ref, secret)
+SELECT $1, coalesce(max(subscription_id), 0) + 1, $2, $3::text[], $4, $5, $6::text[],
+       $7::text[], $8::smallint[], $9::text[], $10::text[], $11, $12, $13
+FROM alert_subscriptions WHERE tenant_id = $1
+RETURNING)sql",
+                     kColumns),
+        tenant_id, wanted.name, TextArray(wanted.event_types), wanted.min_score, wanted.max_score,
+        TextArray(wanted.agent_ids), TextArray(wanted.team_ids), channel_array, TextArray(keys),
+        TextArray(values), wanted.url, wanted.include_customer_ref, secret);
+    AlertSubscription created = SubscriptionFromRow(row);
+    AppendAudit(txn, {.tenant_id = tenant_id,
+                      .action = "alert_subscription.create",
+                      .target = absl::StrCat(created.subscription_id),
+                      .summary_json = SummaryOf(created)});
+    txn.commit();
+    return created;
+  });
+}
+
+absl::StatusOr<std::vector<AlertSubscription>> AlertStore::List(int64_t tenant_id) {
+  return pool_.Run(
+      [&](pqxx::connection_base& conn) -> absl::StatusOr<std::vector<AlertSubscription>> {
+        pqxx::read_transaction txn(conn);
+        std::vector<AlertSubscription> out;
+        for (const auto& row :
+             txn.exec_params(absl::StrCat("SELECT", kColumns,
+                                          " FROM alert_subscriptions WHERE tenant_id = $1 "
+                                          "ORDER BY subscription_id"),
+                             tenant_id)) {
+          out.push_back(SubscriptionFromRow(row));
+        }
+        return out;
+      });
+}
+
+absl::StatusOr<AlertSubscription> AlertStore::SetPaused(int64_t tenant_id, int64_t subscription_id,
+                                                        bool paused) {
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<AlertSubscription> {
+    pqxx::work txn(conn);
+    const pqxx::result rows = txn.exec_params(
+        absl::StrCat("UPDATE alert_subscriptions SET paused = $3 WHERE tenant_id = $1 AND "
+                     "subscription_id = $2 RETURNING",
+                     kColumns),
+        tenant_id, subscription_id, paused);
+    if (rows.empty()) return NotFound(subscription_id);
+    AlertSubscription s = SubscriptionFromRow(rows[0]);
+    AppendAudit(txn, {.tenant_id = tenant_id,
+                      .action = paused ? "alert_subscription.pause" : "alert_subscription.resume",
+                      .target = absl::StrCat(subscription_id)});
+    txn.commit();
+    return s;
+  });
+}
+
+absl::Status AlertStore::Delete(int64_t tenant_id, int64_t subscription_id) {
+  absl::StatusOr<bool> deleted =
+      pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<bool> {
+        pqxx::work txn(conn);
+        const pqxx::result rows = txn.exec_params(
+            "DELETE FROM alert_subscriptions WHERE tenant_id = $1 AND subscription_id = $2 "
+            "RETURNING name",
+            tenant_id, subscription_id);
+        if (rows.empty()) return NotFound(subscription_id);
+        AppendAudit(txn,
+                    {.tenant_id = tenant_id,
+                     .action = "alert_subscription.delete",
+                     .target = absl::StrCat(subscription_id),
+                     .summary_json = JsonObjectText({{"name", rows[0][0].as<std::string>()}})});
+        txn.commit();
+        return true;
+      });
+  return deleted.status();
+}
+
+absl::StatusOr<AlertSubscription> AlertStore::RotateSecret(int64_t tenant_id,
+                                                           int64_t subscription_id,
+                                                           const std::string& secret,
+                                                           absl::Duration overlap) {
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<AlertSubscription> {
+    pqxx::work txn(conn);
+    const pqxx::result rows = txn.exec_params(
+        absl::StrCat("UPDATE alert_subscriptions SET previous_secret = secret, secret = $3, "
+                     "previous_secret_until = now() + $4::bigint * interval '1 microsecond' "
+                     "WHERE tenant_id = $1 AND subscription_id = $2 RETURNING",
+                     kColumns),
+        tenant_id, subscription_id, secret, absl::ToInt64Microseconds(overlap));
+    if (rows.empty()) return NotFound(subscription_id);
+    AlertSubscription s = SubscriptionFromRow(rows[0]);
+    AppendAudit(txn, {.tenant_id = tenant_id,
+                      .action = "alert_subscription.rotate_secret",
+                      .target = absl::StrCat(subscription_id),
+                      .summary_json = JsonObjectText(
+                          {{"previous_secret_overlap", absl::FormatDuration(overlap)}})});
+    txn.commit();
+    return s;
+  });
+}
+
+}  // namespace tnps::storage
