@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "storage/audit_log.h"
 #include "storage/pg_text.h"
 
@@ -71,6 +72,29 @@ absl::Status NotFound(int64_t subscription_id) {
 }
 
 }  // namespace
+
+std::string RaiseAlertEventsCte(absl::string_view source, absl::string_view event_type) {
+  // A subscription's attribute filter: for every key it lists, the
+  // response's attribute has one of the values listed with that key.
+  return absl::StrReplaceAll(R"sql(,
+$S_alerts AS (
+  INSERT INTO alert_events (tenant_id, subscription_id, event_type, response_id)
+  SELECT n.tenant_id, s.subscription_id, '$T', n.response_id
+  FROM $S n JOIN alert_subscriptions s ON s.tenant_id = n.tenant_id
+  WHERE '$T' = ANY (s.event_types)
+    AND n.score BETWEEN s.min_score AND s.max_score
+    AND (cardinality(s.agent_ids) = 0 OR n.agent_id = ANY (s.agent_ids))
+    AND (cardinality(s.team_ids) = 0 OR n.team_id = ANY (s.team_ids))
+    AND (cardinality(s.channels) = 0 OR n.channel = ANY (s.channels))
+    AND NOT EXISTS (
+      SELECT 1 FROM unnest(s.attribute_keys) AS k(key)
+      WHERE NOT EXISTS (
+        SELECT 1 FROM unnest(s.attribute_keys, s.attribute_values) AS p(key, value)
+        WHERE p.key = k.key AND p.value = n.attributes ->> k.key))
+  ORDER BY n.tenant_id, s.subscription_id, n.response_id
+))sql",
+                             {{"$S", source}, {"$T", event_type}});
+}
 
 AlertStore::AlertStore(ConnectionPool& pool) : pool_(pool) {}
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "storage/connection_pool.h"
 
@@ -33,6 +34,15 @@ struct AlertSubscription {
   bool paused = false;
   absl::Time created_at = {};
 };
+
+// A CTE (starting with ",") to follow a CTE `source` of responses
+// (columns tenant_id, response_id, agent_id, team_id, channel, score,
+// attributes) that writes an alert event of `event_type`
+// ("response.created" or "response.updated") for every subscription of
+// their tenant each matches, paused or not, in the statement's
+// transaction: the outbox the delivery worker reads. Named
+// `<source>_alerts`.
+std::string RaiseAlertEventsCte(absl::string_view source, absl::string_view event_type);
 
 class AlertStore {
  public:

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "storage/alert_store.h"
 #include "storage/audit_log.h"
 #include "storage/pg_text.h"
 #include "storage/response_counting.h"
@@ -339,16 +340,23 @@ absl::StatusOr<AmendResult> ResponseRecords::Amend(const AmendRequest& request) 
       request.expected_version ? absl::StrCat(*request.expected_version) : std::string();
   return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<AmendResult> {
     pqxx::work txn(conn);
+    // An amendment raises response.updated for the subscriptions the
+    // amended response matches.
     const pqxx::result updated = txn.exec_params(
-        R"sql(
-UPDATE responses r
-SET comment = CASE WHEN $3 THEN $4 ELSE r.comment END,
-    attributes = CASE WHEN $5 THEN $6::jsonb ELSE r.attributes END,
-    version = r.version + 1, changed_at = now(), changed_xid = pg_current_xact_id()
-WHERE r.tenant_id = $1 AND r.external_id = $2
-  AND (($3 AND r.comment <> $4) OR ($5 AND r.attributes <> $6::jsonb))
-  AND (NULLIF($7, '') IS NULL OR r.version = NULLIF($7, '')::bigint)
-RETURNING r.response_id)sql",
+        absl::StrCat(R"sql(
+WITH amended AS (
+  UPDATE responses r
+  SET comment = CASE WHEN $3 THEN $4 ELSE r.comment END,
+      attributes = CASE WHEN $5 THEN $6::jsonb ELSE r.attributes END,
+      version = r.version + 1, changed_at = now(), changed_xid = pg_current_xact_id()
+  WHERE r.tenant_id = $1 AND r.external_id = $2
+    AND (($3 AND r.comment <> $4) OR ($5 AND r.attributes <> $6::jsonb))
+    AND (NULLIF($7, '') IS NULL OR r.version = NULLIF($7, '')::bigint)
+  RETURNING r.tenant_id, r.response_id, r.agent_id, r.team_id, r.channel, r.score,
+            r.attributes
+))sql",
+                     RaiseAlertEventsCte("amended", "response.updated"), R"sql(
+SELECT response_id FROM amended)sql"),
         request.tenant_id, request.external_id, request.comment.has_value(),
         request.comment.value_or(""), request.attributes.has_value(), attributes, expected);
     const pqxx::result rows = txn.exec_params(

@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "storage/alert_store.h"
 #include "storage/pg_text.h"
 #include "storage/response_counting.h"
 
@@ -30,9 +31,10 @@ constexpr char kInputRows[] = R"sql(
 // that concurrent writers lock them in the same order. Runs after the
 // tenants' counting locks are taken.
 constexpr char kInsertResponses[] = "responses_insert";
-const std::string kInsertResponsesSql = absl::StrCat(R"sql(
+const std::string kInsertResponsesSql = absl::StrCat(
+    R"sql(
 WITH input AS (SELECT * FROM )sql",
-                                                     kInputRows, R"sql(),
+    kInputRows, R"sql(),
 -- The agents of the write this server has not seen yet, each once, with
 -- the team of its first response.
 new_agents AS (
@@ -56,9 +58,11 @@ inserted AS (
       AND s.external_id_digest = sha256(t.id_key || convert_to(i.external_id, 'UTF8')))
   ORDER BY i.tenant_id, i.external_id
   ON CONFLICT (tenant_id, external_id) DO NOTHING
-  RETURNING tenant_id, external_id, response_id, local_day, agent_id, team_id, channel, score
+  RETURNING tenant_id, external_id, response_id, local_day, agent_id, team_id, channel, score,
+            attributes
 ))sql",
-                                                     MoveCountsCtes("inserted", +1), R"sql(
+    MoveCountsCtes("inserted", +1), RaiseAlertEventsCte("inserted", "response.created"),
+    R"sql(
 SELECT tenant_id, external_id, response_id FROM inserted)sql");
 
 // For rows whose external_id is already stored: the stored id, and which

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "storage/connection_pool.h"
+#include "storage/response_records.h"
+#include "storage/response_store.h"
 #include "storage/tenant_store.h"
 #include "tests/support/test_database.h"
 
@@ -38,6 +40,9 @@ class AlertStoreTest : public ::testing::Test {
   ConnectionPool owner_pool_{{.database_url = db_.owner_url(), .size = 1}};
   TenantStore tenants_{owner_pool_};
   AlertStore alerts_{pool_};
+  // Before any query: a connection prepares the statements registered
+  // when it opens.
+  ResponseStore store_{pool_};
   int64_t tenant_a_ = 0;
   int64_t tenant_b_ = 0;
 };
@@ -92,6 +97,68 @@ TEST_F(AlertStoreTest, PauseResumeRotateAndDeleteAreAuditedWithoutTheSecret) {
   EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM audit_events WHERE summary::text LIKE "
                          "'%secret-%'"),
             0);
+}
+
+core::SurveyResponse Response(const std::string& id, int score, int channel,
+                              const std::string& queue) {
+  core::SurveyResponse r;
+  r.external_id = id;
+  r.interaction_id = "call-" + id;
+  r.agent_id = "agent-1";
+  r.team_id = "team-blue";
+  r.channel = channel;
+  r.score = score;
+  r.interaction_time = absl::Now() - absl::Hours(2);
+  r.response_time = absl::Now() - absl::Hours(1);
+  if (!queue.empty()) r.attributes = {{"queue", queue}};
+  return r;
+}
+
+// The outbox: an event per matching subscription, in the response's own
+// transaction, paused subscriptions included; none for the others.
+TEST_F(AlertStoreTest, StoringAndAmendingWriteAnEventPerMatchingSubscription) {
+  ASSERT_TRUE(alerts_.Create(tenant_a_, Detractors("detractors"), std::string(32, 's')).ok());
+  AlertSubscription all{.name = "everything",
+                        .event_types = {"response.created"},
+                        .url = "https://bi.example.com/all"};
+  ASSERT_TRUE(alerts_.Create(tenant_a_, all, std::string(32, 't')).ok());
+  ASSERT_TRUE(alerts_.SetPaused(tenant_a_, 2, true).ok());
+  ASSERT_TRUE(alerts_.Create(tenant_b_, all, std::string(32, 'u')).ok());
+  std::vector<core::SurveyResponse> rs = {
+      Response("match", 3, 1, "billing"),      // detractor, phone, billing: both
+      Response("promoter", 10, 1, "billing"),  // score too high: everything only
+      Response("chat", 2, 3, "billing"),       // channel not listed
+      Response("tech", 2, 2, "tech"),          // attribute value not listed
+      Response("no-queue", 2, 2, "")};         // attribute missing
+  // The detractor subscription also wants the language to be de or fr.
+  rs[0].attributes = {{"language", "de"}, {"queue", "billing"}};
+  std::vector<TenantResponse> items;
+  for (const auto& r : rs) items.push_back({tenant_a_, &r});
+  absl::StatusOr<std::vector<WriteResult>> written = store_.Write(items);
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(db_.QueryText("SELECT string_agg(r.external_id || '>' || e.subscription_id, ',' "
+                          "ORDER BY r.external_id, e.subscription_id) FROM alert_events e "
+                          "JOIN responses r USING (tenant_id, response_id)"),
+            "chat>2,match>1,match>2,no-queue>2,promoter>2,tech>2");
+  EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM alert_events WHERE state = 'pending' AND "
+                         "event_type = 'response.created' AND attempts = 0"),
+            6);
+  // A retry of the same write raises nothing new.
+  ASSERT_TRUE(store_.Write(items).ok());
+  EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM alert_events"), 6);
+
+  // A comment that arrives later: response.updated for the detractor
+  // subscription, which asked for it; nothing when nothing changes.
+  ResponseRecords records(pool_);
+  ASSERT_TRUE(
+      records.Amend({.tenant_id = tenant_a_, .external_id = "match", .comment = "later"}).ok());
+  ASSERT_TRUE(
+      records.Amend({.tenant_id = tenant_a_, .external_id = "match", .comment = "later"}).ok());
+  EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM alert_events WHERE event_type = "
+                         "'response.updated' AND subscription_id = 1"),
+            1);
+  EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM alert_events"), 7);
+  EXPECT_EQ(db_.QueryInt("SELECT count(DISTINCT event_key) FROM alert_events"), 7);
 }
 
 }  // namespace
