@@ -1,13 +1,11 @@
 -- Alerts: subscriptions to responses that someone should act on (a
 -- detractor, most often), and the outbox of their events.
 --
--- An event is to be written in the same transaction as the change that
--- raises it (the response's insert or amendment), so that an acknowledged
--- response that matches a subscription is delivered even if the server
--- dies right after the ack; servers then deliver the pending ones. This
--- migration makes the subscriptions (managed through AlertService) and the
--- outbox table; writing and delivering events is the next step of the
--- alerts work, not built yet.
+-- An event is written in the same statement as the change that raises it
+-- (the response's insert or amendment; storage/alert_store.h,
+-- RaiseAlertEventsCte), so that an acknowledged response that matches a
+-- subscription cannot lose its alert if the server dies right after the
+-- ack; servers deliver the pending ones.
 
 -- Numbered per tenant under the tenant's lock, as programmes are.
 CREATE TABLE alert_subscriptions (
