@@ -52,12 +52,6 @@ AlertSubscription SubscriptionFromRow(const pqxx::row& row) {
   return s;
 }
 
-std::string TextArray(const std::vector<std::string>& values) {
-  PgArrayLiteral array;
-  for (const auto& v : values) array.Add(v);
-  return std::move(array).Finish();
-}
-
 // What the audit trail says about a subscription: never its secret.
 std::string SummaryOf(const AlertSubscription& s) {
   return JsonObjectText({{"name", s.name},
@@ -121,8 +115,8 @@ absl::StatusOr<AlertSubscription> AlertStore::Create(int64_t tenant_id,
       return absl::AlreadyExistsError(
           absl::StrCat("an alert subscription named ", wanted.name, " exists"));
     }
-    const pqxx::row row = txn.exec_params1(
-        absl::StrCat(R"sql(
+    const pqxx::row row =
+        txn.exec_params1(absl::StrCat(R"sql(
 INSERT INTO alert_subscriptions (tenant_id, subscription_id, name, event_types, min_score,
                                  max_score, agent_ids, team_ids, channels, attribute_keys,
                                  attribute_values, url, include_customer_ref, secret)
@@ -130,10 +124,11 @@ SELECT $1, coalesce(max(subscription_id), 0) + 1, $2, $3::text[], $4, $5, $6::te
        $7::text[], $8::smallint[], $9::text[], $10::text[], $11, $12, $13
 FROM alert_subscriptions WHERE tenant_id = $1
 RETURNING)sql",
-                     kColumns),
-        tenant_id, wanted.name, TextArray(wanted.event_types), wanted.min_score, wanted.max_score,
-        TextArray(wanted.agent_ids), TextArray(wanted.team_ids), channel_array, TextArray(keys),
-        TextArray(values), wanted.url, wanted.include_customer_ref, secret);
+                                      kColumns),
+                         tenant_id, wanted.name, TextArrayLiteral(wanted.event_types),
+                         wanted.min_score, wanted.max_score, TextArrayLiteral(wanted.agent_ids),
+                         TextArrayLiteral(wanted.team_ids), channel_array, TextArrayLiteral(keys),
+                         TextArrayLiteral(values), wanted.url, wanted.include_customer_ref, secret);
     AlertSubscription created = SubscriptionFromRow(row);
     AppendAudit(txn, {.tenant_id = tenant_id,
                       .action = "alert_subscription.create",

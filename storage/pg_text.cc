@@ -7,6 +7,12 @@
 
 namespace tnps::storage {
 
+std::string TextArrayLiteral(const std::vector<std::string>& values) {
+  PgArrayLiteral array;
+  for (const auto& v : values) array.Add(v);
+  return std::move(array).Finish();
+}
+
 void PgArrayLiteral::Add(absl::string_view element) {
   if (!empty_) text_.push_back(',');
   empty_ = false;

@@ -30,6 +30,9 @@ class PgArrayLiteral {
 };
 
 // {"k":"v",...} with JSON string escaping; keys in the given order.
+// The array literal of `values`, for a text[] parameter.
+std::string TextArrayLiteral(const std::vector<std::string>& values);
+
 std::string JsonObjectText(const std::vector<std::pair<std::string, std::string>>& entries);
 
 // ISO 8601 in UTC with microseconds, e.g. 2026-03-01T09:30:00.000000Z.

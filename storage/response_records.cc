@@ -79,12 +79,6 @@ std::vector<StoredResponse> StoredResponsesFromResult(const pqxx::result& result
   return out;
 }
 
-std::string TextArray(const std::vector<std::string>& values) {
-  PgArrayLiteral array;
-  for (const auto& v : values) array.Add(v);
-  return std::move(array).Finish();
-}
-
 // Positional parameters of a statement built piece by piece.
 class Params {
  public:
@@ -140,11 +134,12 @@ absl::StatusOr<std::vector<StoredResponse>> ResponseRecords::List(const Response
                     "::smallint AND ", params.Add(absl::StrCat(query.max_score)), "::smallint");
   }
   if (!f.agent_ids.empty()) {
-    absl::StrAppend(&sql, " AND r.agent_id = ANY(", params.Add(TextArray(f.agent_ids)),
+    absl::StrAppend(&sql, " AND r.agent_id = ANY(", params.Add(TextArrayLiteral(f.agent_ids)),
                     "::text[])");
   }
   if (!f.team_ids.empty()) {
-    absl::StrAppend(&sql, " AND r.team_id = ANY(", params.Add(TextArray(f.team_ids)), "::text[])");
+    absl::StrAppend(&sql, " AND r.team_id = ANY(", params.Add(TextArrayLiteral(f.team_ids)),
+                    "::text[])");
   }
   if (!f.channels.empty()) {
     PgArrayLiteral channels;
@@ -409,7 +404,7 @@ SELECT count(*) FROM gone)sql");
   std::vector<std::string> ids = request.external_ids;
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  const std::string selector_value = by_customer ? request.customer_ref : TextArray(ids);
+  const std::string selector_value = by_customer ? request.customer_ref : TextArrayLiteral(ids);
   return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<EraseResult> {
     pqxx::work txn(conn);
     LockCounting(txn, request.tenant_id, /*exclusive=*/false);
@@ -533,7 +528,7 @@ SELECT count(*) FROM changed)sql");
     pqxx::work txn(conn);
     LockCounting(txn, tenant_id, /*exclusive=*/false);
     ResponseExclusionResult result;
-    const std::string array = TextArray(ids);
+    const std::string array = TextArrayLiteral(ids);
     result.changed =
         txn.exec_params1(sql, tenant_id, array, excluded, excluded ? reason : "")[0].as<int64_t>();
     result.not_found =

@@ -55,8 +55,8 @@ class StatementBuilder {
   StatementBuilder(const RollupFilter& filter, RollupBy by, RollupTime time)
       : by_(by), time_(time) {
     params_.push_back(absl::StrCat(filter.tenant_id));
-    if (!filter.agent_ids.empty()) agents_ = Param(ArrayOf(filter.agent_ids));
-    if (!filter.team_ids.empty()) teams_ = Param(ArrayOf(filter.team_ids));
+    if (!filter.agent_ids.empty()) agents_ = Param(TextArrayLiteral(filter.agent_ids));
+    if (!filter.team_ids.empty()) teams_ = Param(TextArrayLiteral(filter.team_ids));
     if (!filter.channels.empty()) {
       PgArrayLiteral channels;
       for (int c : filter.channels) channels.Add(static_cast<long long>(c));
@@ -101,12 +101,6 @@ class StatementBuilder {
   const std::vector<std::string>& params() const { return params_; }
 
  private:
-  static std::string ArrayOf(const std::vector<std::string>& values) {
-    PgArrayLiteral array;
-    for (const auto& v : values) array.Add(v);
-    return std::move(array).Finish();
-  }
-
   std::string Param(std::string value) {
     params_.push_back(std::move(value));
     return absl::StrCat("$", params_.size());

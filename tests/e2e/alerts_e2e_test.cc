@@ -10,12 +10,6 @@
 namespace tnps::testing {
 namespace {
 
-std::unique_ptr<grpc::ClientContext> Context(const std::string& key) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata("authorization", absl::StrCat("Bearer ", key));
-  return context;
-}
-
 tnps::v1::CreateSubscriptionRequest Detractors(const std::string& url) {
   tnps::v1::CreateSubscriptionRequest request;
   tnps::v1::Subscription* s = request.mutable_subscription();

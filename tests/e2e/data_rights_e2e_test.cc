@@ -34,12 +34,6 @@ absl::Time Zurich(CivilDay day, int hour) {
   return absl::FromCivil(absl::CivilHour(day.year(), day.month(), day.day(), hour), zone);
 }
 
-std::unique_ptr<grpc::ClientContext> Context(const std::string& key) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata("authorization", absl::StrCat("Bearer ", key));
-  return context;
-}
-
 class DataRightsE2eTest : public IngestFixture {
  protected:
   void SetUp() override {

@@ -51,6 +51,12 @@ grpc::Status CallRaw(grpc::Channel* channel, const std::string& key, const std::
   return result;
 }
 
+std::unique_ptr<grpc::ClientContext> Context(const std::string& key) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->AddMetadata("authorization", "Bearer " + key);
+  return context;
+}
+
 void IngestFixture::SetUp() {
   db_ = std::make_unique<TestDatabase>();
   pool_ = std::make_unique<storage::ConnectionPool>(

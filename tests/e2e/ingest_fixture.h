@@ -42,6 +42,9 @@ std::string WithInvalidUtf8(const google::protobuf::Message& request,
 grpc::Status CallRaw(grpc::Channel* channel, const std::string& key, const std::string& method,
                      const std::string& bytes, grpc::ByteBuffer* reply);
 
+// A client context carrying `key` as its bearer token.
+std::unique_ptr<grpc::ClientContext> Context(const std::string& key);
+
 class IngestFixture : public ::testing::Test {
  protected:
   void SetUp() override;
