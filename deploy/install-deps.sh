@@ -9,12 +9,14 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpqxx-dev libpq-dev libabsl-dev libgtest-dev libssl-dev zlib1g-dev openssl
+  libcurl4-openssl-dev
   postgresql postgresql-contrib
 )
 if [ "${1:-}" = "--tests" ]; then
   # clang: the thread-safety build; libclang-rt: libFuzzer and the sanitizers
-  # (fuzz/run.sh); chromium: renders the training report.
-  packages+=(clang libclang-rt-14-dev chromium)
+  # (fuzz/run.sh); chromium: renders the training report; python3: the
+  # webhook receiver of the alert tests.
+  packages+=(clang libclang-rt-14-dev chromium python3)
 fi
 
 missing=()

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "core/alert_filter.h"
+#include "core/network_address.h"
 #include "core/webhook_url.h"
 #include "fuzz/request_bytes.h"
 #include "services/alerts/alert_requests.h"
@@ -13,7 +15,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  const uint8_t rpc = data[0] % 2;
+  const uint8_t rpc = data[0] % 4;
   ++data;
   --size;
   std::vector<tnps::core::FieldViolation> violations;
@@ -28,10 +30,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (s) {
         std::string problem;
         auto url = tnps::core::ParseWebhookUrl(s->url, allow_http, &problem);
-        if (!url || (!allow_http && !url->https) || s->min_score > s->max_score) std::abort();
+        if (!url || (!allow_http && !url->https) || s->filter.min_score > s->filter.max_score)
+          std::abort();
       }
     }
     tnps::services::CheckAlertSecret(request.secret(), "secret", violations);
+  } else if (rpc == 2) {
+    // A watch's filter, and whether a response matches it.
+    tnps::v1::WatchResponsesRequest request;
+    if (!tnps::fuzz::Parse(data, size, request)) return 0;
+    auto filter = tnps::services::MapAlertFilter(request.filter(), "filter", violations);
+    if ((filter != std::nullopt) != violations.empty()) std::abort();
+    if (filter) {
+      tnps::core::SurveyResponse response;
+      response.score = size % 11;
+      response.channel = static_cast<int>(size % 5);
+      response.agent_id =
+          request.filter().agent_ids_size() > 0 ? request.filter().agent_ids(0) : "";
+      const bool matches = tnps::core::Matches(*filter, response);
+      if (matches && (*response.score < filter->min_score || *response.score > filter->max_score)) {
+        std::abort();
+      }
+    }
+  } else if (size == 4 || size == 16) {
+    // Any address: a kind or public, never a crash.
+    (void)tnps::core::NonPublicAddressKind(absl::MakeConstSpan(data, size));
   } else {
     // Any bytes as a URL: parsed or refused, never a crash.
     std::string problem;

@@ -13,6 +13,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/time/time.h"
+#include "services/alerts/alert_deliverer.h"
 #include "services/alerts/alert_service.h"
 #include "services/analytics/analytics_service.h"
 #include "services/common/access_log.h"
@@ -24,6 +25,7 @@
 #include "services/ingest/ingest_service.h"
 #include "services/responses/response_service.h"
 #include "services/training/training_service.h"
+#include "storage/alert_outbox.h"
 #include "storage/alert_store.h"
 #include "storage/analytics_store.h"
 #include "storage/api_key_store.h"
@@ -144,8 +146,34 @@ ABSL_FLAG(int, retention_batch_rows, EnvDefault("TNPS_RETENTION_BATCH_ROWS", 500
           "responses retention redacts or deletes per transaction (env "
           "TNPS_RETENTION_BATCH_ROWS)");
 ABSL_FLAG(bool, alert_allow_private_targets, EnvDefault("TNPS_ALERT_ALLOW_PRIVATE_TARGETS", false),
-          "accept http:// alert webhook targets (for a receiver on loopback, in tests); "
-          "otherwise only https:// (env TNPS_ALERT_ALLOW_PRIVATE_TARGETS)");
+          "deliver alert webhooks to loopback, private and link-local addresses too, and accept "
+          "http:// targets (receivers on the operator's own network, tests); otherwise only "
+          "https:// to public addresses (env TNPS_ALERT_ALLOW_PRIVATE_TARGETS)");
+ABSL_FLAG(std::string, alert_ca_file, EnvDefault("TNPS_ALERT_CA_FILE", ""),
+          "PEM CA certificates webhook receivers' certificates must chain to; empty: the "
+          "system's (env TNPS_ALERT_CA_FILE)");
+ABSL_FLAG(absl::Duration, alert_connect_timeout,
+          EnvDefault("TNPS_ALERT_CONNECT_TIMEOUT", absl::Seconds(5)),
+          "how long a webhook delivery may take to connect (env TNPS_ALERT_CONNECT_TIMEOUT)");
+ABSL_FLAG(absl::Duration, alert_timeout, EnvDefault("TNPS_ALERT_TIMEOUT", absl::Seconds(10)),
+          "how long a webhook delivery may take in all (env TNPS_ALERT_TIMEOUT)");
+ABSL_FLAG(absl::Duration, alert_retry_first_delay,
+          EnvDefault("TNPS_ALERT_RETRY_FIRST_DELAY", absl::Seconds(10)),
+          "the wait after a failed webhook delivery; it doubles after each further failure, up "
+          "to an hour, with jitter (env TNPS_ALERT_RETRY_FIRST_DELAY)");
+ABSL_FLAG(absl::Duration, alert_give_up_after,
+          EnvDefault("TNPS_ALERT_GIVE_UP_AFTER", absl::Hours(24)),
+          "how long after its first attempt a webhook delivery is retried before it is marked "
+          "dead (env TNPS_ALERT_GIVE_UP_AFTER)");
+ABSL_FLAG(int, alert_max_in_flight, EnvDefault("TNPS_ALERT_MAX_IN_FLIGHT", 64),
+          "webhook requests in flight at once, at most one per subscription (env "
+          "TNPS_ALERT_MAX_IN_FLIGHT)");
+ABSL_FLAG(int, max_watches, EnvDefault("TNPS_MAX_WATCHES", 64),
+          "WatchResponses calls open at once; beyond, a new one is answered RESOURCE_EXHAUSTED "
+          "(env TNPS_MAX_WATCHES)");
+ABSL_FLAG(int, max_watches_per_tenant, EnvDefault("TNPS_MAX_WATCHES_PER_TENANT", 8),
+          "WatchResponses calls one tenant may hold open at once (env "
+          "TNPS_MAX_WATCHES_PER_TENANT)");
 ABSL_FLAG(double, compact_busy_share, EnvDefault("TNPS_COMPACT_BUSY_SHARE", 0.25),
           "while the rollups lag behind, the share of the time the compactor works; "
           "the rest is left to ingest (env TNPS_COMPACT_BUSY_SHARE)");
@@ -214,6 +242,17 @@ int Serve() {
                  "--retention_interval, --retention_batch_rows and --max_exports positive\n");
     return 2;
   }
+  if (absl::GetFlag(FLAGS_alert_connect_timeout) <= absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_alert_timeout) <= absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_alert_retry_first_delay) <= absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_alert_give_up_after) <= absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_alert_max_in_flight) < 1 || absl::GetFlag(FLAGS_max_watches) < 1 ||
+      absl::GetFlag(FLAGS_max_watches_per_tenant) < 1) {
+    std::fprintf(stderr,
+                 "tnps-server: the --alert_* durations, --alert_max_in_flight, --max_watches "
+                 "and --max_watches_per_tenant must be positive\n");
+    return 2;
+  }
   if (absl::GetFlag(FLAGS_stream_idle_timeout) <= absl::ZeroDuration()) {
     std::fprintf(stderr, "tnps-server: --stream_idle_timeout must be positive\n");
     return 2;
@@ -250,6 +289,8 @@ int Serve() {
       {.database_url = database_url, .size = kKeyLookups.threads});
   tnps::storage::ConnectionPool background_pool(
       {.database_url = database_url, .size = kBackgroundConnections});
+  // The alert delivery worker's: one thread, one connection.
+  tnps::storage::ConnectionPool alert_pool({.database_url = database_url, .size = 1});
   // Every store before the first query: a connection prepares the
   // statements registered when it opens.
   tnps::storage::ApiKeyStore keys(key_pool);
@@ -259,6 +300,8 @@ int Serve() {
   tnps::storage::RollupCompactor compactor(background_pool);
   tnps::storage::ResponseRecords records(read_pool);
   tnps::storage::AlertStore alert_store(read_pool);
+  tnps::storage::AlertOutbox alert_outbox(read_pool);
+  tnps::storage::AlertOutbox delivery_outbox(alert_pool);
   tnps::storage::RetentionWorker retention(background_pool);
 
   tnps::storage::ResponseWriter writer(
@@ -287,8 +330,26 @@ int Serve() {
   tnps::services::AnalyticsService analytics(analytics_store, read_calls);
   tnps::services::TrainingService training(training_store, analytics_store, read_calls);
   tnps::services::AlertService alerts(
-      alert_store, read_calls,
-      {.allow_http_targets = absl::GetFlag(FLAGS_alert_allow_private_targets)});
+      {.store = alert_store,
+       .outbox = alert_outbox,
+       .records = records,
+       .calls = read_calls,
+       .authenticator = authenticator,
+       .reads = reads,
+       .refusals = refusals},
+      {.allow_http_targets = absl::GetFlag(FLAGS_alert_allow_private_targets),
+       .max_watches = absl::GetFlag(FLAGS_max_watches),
+       .max_watches_per_tenant = absl::GetFlag(FLAGS_max_watches_per_tenant),
+       .watch_stall_timeout = absl::GetFlag(FLAGS_stream_idle_timeout)});
+  tnps::services::AlertDeliverer deliverer(
+      delivery_outbox,
+      {.max_in_flight = absl::GetFlag(FLAGS_alert_max_in_flight),
+       .retry = {.first_delay = absl::GetFlag(FLAGS_alert_retry_first_delay),
+                 .give_up_after = absl::GetFlag(FLAGS_alert_give_up_after)},
+       .http = {.connect_timeout = absl::GetFlag(FLAGS_alert_connect_timeout),
+                .total_timeout = absl::GetFlag(FLAGS_alert_timeout),
+                .allow_private_targets = absl::GetFlag(FLAGS_alert_allow_private_targets),
+                .ca_file = absl::GetFlag(FLAGS_alert_ca_file)}});
   tnps::services::ResponseService response_records(
       records, read_calls, authenticator, reads, refusals,
       {.max_exports = absl::GetFlag(FLAGS_max_exports),
@@ -342,6 +403,7 @@ int Serve() {
                                         absl::Seconds(2));
   compactor.Start({.idle_period = absl::GetFlag(FLAGS_compact_interval),
                    .busy_share = absl::GetFlag(FLAGS_compact_busy_share)});
+  deliverer.Start();
   retention.Start({.period = absl::GetFlag(FLAGS_retention_interval),
                    .batch_rows = absl::GetFlag(FLAGS_retention_batch_rows),
                    .busy_share = absl::GetFlag(FLAGS_retention_busy_share)});

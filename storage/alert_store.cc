@@ -32,18 +32,19 @@ AlertSubscription SubscriptionFromRow(const pqxx::row& row) {
   s.subscription_id = row[0].as<int64_t>();
   s.name = row[1].as<std::string>();
   s.event_types = TextArrayOf(row[2]);
-  s.min_score = row[3].as<int>();
-  s.max_score = row[4].as<int>();
-  s.agent_ids = TextArrayOf(row[5]);
-  s.team_ids = TextArrayOf(row[6]);
-  for (const std::string& c : TextArrayOf(row[7])) s.channels.push_back(std::stoi(c));
+  core::AlertFilter& f = s.filter;
+  f.min_score = row[3].as<int>();
+  f.max_score = row[4].as<int>();
+  f.agent_ids = TextArrayOf(row[5]);
+  f.team_ids = TextArrayOf(row[6]);
+  for (const std::string& c : TextArrayOf(row[7])) f.channels.push_back(std::stoi(c));
   const std::vector<std::string> keys = TextArrayOf(row[8]);
   const std::vector<std::string> values = TextArrayOf(row[9]);
   for (size_t i = 0; i < keys.size() && i < values.size(); ++i) {
-    if (s.attributes.empty() || s.attributes.back().first != keys[i]) {
-      s.attributes.push_back({keys[i], {}});
+    if (f.attributes.empty() || f.attributes.back().first != keys[i]) {
+      f.attributes.push_back({keys[i], {}});
     }
-    s.attributes.back().second.push_back(values[i]);
+    f.attributes.back().second.push_back(values[i]);
   }
   s.url = row[10].as<std::string>();
   s.include_customer_ref = row[11].as<bool>();
@@ -57,7 +58,7 @@ std::string SummaryOf(const AlertSubscription& s) {
   return JsonObjectText({{"name", s.name},
                          {"url", s.url},
                          {"event_types", absl::StrJoin(s.event_types, ",")},
-                         {"scores", absl::StrCat(s.min_score, "..", s.max_score)},
+                         {"scores", absl::StrCat(s.filter.min_score, "..", s.filter.max_score)},
                          {"include_customer_ref", s.include_customer_ref ? "true" : "false"}});
 }
 
@@ -96,14 +97,15 @@ absl::StatusOr<AlertSubscription> AlertStore::Create(int64_t tenant_id,
                                                      const AlertSubscription& wanted,
                                                      const std::string& secret) {
   std::vector<std::string> keys, values;
-  for (const auto& [key, allowed] : wanted.attributes) {
+  const core::AlertFilter& filter = wanted.filter;
+  for (const auto& [key, allowed] : filter.attributes) {
     for (const std::string& v : allowed) {
       keys.push_back(key);
       values.push_back(v);
     }
   }
   PgArrayLiteral channels;
-  for (int c : wanted.channels) channels.Add(static_cast<long long>(c));
+  for (int c : filter.channels) channels.Add(static_cast<long long>(c));
   const std::string channel_array = std::move(channels).Finish();
   return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<AlertSubscription> {
     pqxx::work txn(conn);
@@ -126,8 +128,8 @@ FROM alert_subscriptions WHERE tenant_id = $1
 RETURNING)sql",
                                       kColumns),
                          tenant_id, wanted.name, TextArrayLiteral(wanted.event_types),
-                         wanted.min_score, wanted.max_score, TextArrayLiteral(wanted.agent_ids),
-                         TextArrayLiteral(wanted.team_ids), channel_array, TextArrayLiteral(keys),
+                         filter.min_score, filter.max_score, TextArrayLiteral(filter.agent_ids),
+                         TextArrayLiteral(filter.team_ids), channel_array, TextArrayLiteral(keys),
                          TextArrayLiteral(values), wanted.url, wanted.include_customer_ref, secret);
     AlertSubscription created = SubscriptionFromRow(row);
     AppendAudit(txn, {.tenant_id = tenant_id,

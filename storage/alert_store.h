@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "core/alert_filter.h"
 #include "storage/connection_pool.h"
 
 namespace tnps::storage {
@@ -22,13 +23,7 @@ struct AlertSubscription {
   std::string name = {};
   // "response.created", "response.updated".
   std::vector<std::string> event_types = {};
-  int min_score = 0;
-  int max_score = 10;
-  std::vector<std::string> agent_ids = {};
-  std::vector<std::string> team_ids = {};
-  std::vector<int> channels = {};
-  // Key, and the values one of which it must have; keys sorted.
-  std::vector<std::pair<std::string, std::vector<std::string>>> attributes = {};
+  core::AlertFilter filter = {};
   std::string url = {};
   bool include_customer_ref = false;
   bool paused = false;

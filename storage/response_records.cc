@@ -99,6 +99,15 @@ std::string SampleJson(const std::vector<std::string>& ids) {
 
 }  // namespace
 
+std::vector<StoredResponse> StoredResponsesById(pqxx::transaction_base& txn,
+                                                const std::vector<int64_t>& response_ids) {
+  PgArrayLiteral ids;
+  for (int64_t id : response_ids) ids.Add(static_cast<long long>(id));
+  return StoredResponsesFromResult(
+      txn.exec_params(absl::StrCat("SELECT", kColumns, " WHERE r.response_id = ANY ($1::bigint[])"),
+                      std::move(ids).Finish()));
+}
+
 ResponseRecords::ResponseRecords(ConnectionPool& pool) : pool_(pool) {}
 
 absl::StatusOr<StoredResponse> ResponseRecords::Get(int64_t tenant_id,

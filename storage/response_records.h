@@ -17,6 +17,10 @@
 #include "storage/connection_pool.h"
 #include "storage/rollup_reader.h"
 
+namespace pqxx {
+class transaction_base;
+}
+
 namespace tnps::storage {
 
 struct StoredResponse {
@@ -144,6 +148,11 @@ struct ResponseExclusionResult {
   int64_t changed = 0;
   int64_t not_found = 0;
 };
+
+// The responses among `response_ids` (of any tenant) that are still
+// stored, read in `txn`; for the alert outbox, which delivers them.
+std::vector<StoredResponse> StoredResponsesById(pqxx::transaction_base& txn,
+                                                const std::vector<int64_t>& response_ids);
 
 class ResponseRecords {
  public:

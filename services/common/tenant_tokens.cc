@@ -1,5 +1,8 @@
 #include "services/common/tenant_tokens.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "storage/sha256.h"
@@ -40,6 +43,16 @@ std::optional<std::string> OpenToken(const storage::Principal& principal, absl::
   // "refused", and the key never leaves the server.
   if (text.substr(dot + 1) != Seal(principal, kind, query, body)) return std::nullopt;
   return body;
+}
+
+std::string CanonicalQuery(const google::protobuf::Message& query) {
+  std::string bytes;
+  google::protobuf::io::StringOutputStream stream(&bytes);
+  google::protobuf::io::CodedOutputStream out(&stream);
+  out.SetSerializationDeterministic(true);
+  query.SerializeToCodedStream(&out);
+  out.Trim();
+  return bytes;
 }
 
 }  // namespace tnps::services

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
 #include "storage/api_key_store.h"
 
 namespace tnps::services {
@@ -24,6 +25,10 @@ std::string PublicResponseId(const storage::Principal& principal, int64_t id);
 // Bodies are the service's own text; the token is opaque to clients.
 std::string SealToken(const storage::Principal& principal, absl::string_view kind,
                       absl::string_view query, absl::string_view body);
+
+// `query` as bytes that are the same for the same query (deterministic
+// serialization): what a token is bound to.
+std::string CanonicalQuery(const google::protobuf::Message& query);
 
 // The body of a token SealToken made for the same tenant, kind and query;
 // nullopt for anything else (another tenant's token, another query's, an

@@ -1,8 +1,5 @@
 #include "services/responses/response_requests.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-
 #include <algorithm>
 
 #include "absl/strings/numbers.h"
@@ -20,17 +17,6 @@
 namespace tnps::services {
 namespace {
 
-// The request as bytes that are the same for the same request.
-std::string Canonical(const google::protobuf::Message& message) {
-  std::string bytes;
-  google::protobuf::io::StringOutputStream stream(&bytes);
-  google::protobuf::io::CodedOutputStream out(&stream);
-  out.SetSerializationDeterministic(true);
-  message.SerializeToCodedStream(&out);
-  out.Trim();
-  return bytes;
-}
-
 constexpr char kListToken[] = "list-page";
 constexpr char kExportCursor[] = "export-cursor";
 constexpr char kSyncToken[] = "export-sync";
@@ -40,13 +26,13 @@ std::string ListQuery(const tnps::v1::ListResponsesRequest& request) {
   tnps::v1::ListResponsesRequest query = request;
   query.clear_page_size();
   query.clear_page_token();
-  return Canonical(query);
+  return CanonicalQuery(query);
 }
 
 std::string ExportQuery(const tnps::v1::ExportResponsesRequest& request) {
   tnps::v1::ExportResponsesRequest query = request;
   query.clear_cursor();
-  return Canonical(query);
+  return CanonicalQuery(query);
 }
 
 // A snapshot as pg_current_snapshot prints it: "xmin:xmax:xip,xip".

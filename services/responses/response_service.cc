@@ -10,6 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "core/role.h"
 #include "services/common/grpc_status.h"
+#include "services/common/paged_stream.h"
 #include "services/common/proto_time.h"
 #include "services/common/tenant_tokens.h"
 #include "services/common/wire_parse.h"
@@ -39,53 +40,24 @@ grpc::Status TooOld() {
 // slows its own export only. The reactor lives until gRPC is done with it,
 // no page is being read for it, and the sweeper is not looking at it
 // (reference count).
-class ResponseService::ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
-                                             public StreamSweeper::Stream {
+class ResponseService::ExportReactor final : public PagedStream {
  public:
   ExportReactor(ResponseService& service, grpc::CallbackServerContext* context,
                 const grpc::ByteBuffer* request)
-      : service_(service), context_(context), request_bytes_(ByteBufferToString(*request)) {
-    service_.stalls_.Add(this);
+      : PagedStream(context, service.stalls_, service.reads_, service.options_.export_stall_timeout,
+                    "resume the export with the last cursor received"),
+        service_(service),
+        request_bytes_(ByteBufferToString(*request)) {
     service_.authenticator_.Authenticate(
         *context, core::Role::kRead,
         [this](absl::StatusOr<storage::Principal> principal) { OnAuthenticated(principal); });
   }
 
-  void OnWriteDone(bool ok) override {
-    if (!ok) return FinishOnce(grpc::Status::CANCELLED);
-    {
-      absl::MutexLock lock(&mu_);
-      queue_.pop_front();
-      write_started_ = absl::InfiniteFuture();
-    }
-    SendNext();
-  }
-
-  void OnCancel() override { cancellation_.Cancel(); }
-
-  void OnDone() override {
-    if (holds_slot_) service_.open_exports_.fetch_sub(1);
-    service_.stalls_.Remove(this);
-    Unref();
-  }
-
-  void Ref() override { refs_.fetch_add(1, std::memory_order_relaxed); }
-  void Unref() override {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
-  }
-
-  void Sweep(absl::Time now) override {
-    bool stalled;
-    {
-      absl::MutexLock lock(&mu_);
-      stalled = now - service_.options_.export_stall_timeout > write_started_;
-      if (stalled) write_started_ = absl::InfiniteFuture();
-    }
-    // The pending write then completes with ok false, which finishes.
-    if (stalled) context_->TryCancel();
-  }
-
  private:
+  void Done() override {
+    if (holds_slot_) service_.open_exports_.fetch_sub(1);
+  }
+
   void OnAuthenticated(const absl::StatusOr<storage::Principal>& principal) {
     if (!principal.ok()) {
       const grpc::Status refused = ToGrpcStatus(principal.status());
@@ -110,28 +82,12 @@ class ResponseService::ExportReactor final : public grpc::ServerWriteReactor<grp
     }
     holds_slot_ = true;
     state_ = *std::move(start.state);
-    Fetch();
+    Fetch(principal_.tenant_id);
   }
 
-  // Reads the next page on the read executor.
-  void Fetch() {
-    Ref();
-    absl::Status queued = service_.reads_.TrySubmit(principal_.tenant_id, [this] {
-      ReadPage();
-      Unref();
-    });
-    if (!queued.ok()) {
-      Unref();
-      FinishOnce(grpc::Status(
-          grpc::StatusCode::RESOURCE_EXHAUSTED,
-          absl::StrCat(queued.message(), "; resume the export with the last cursor received")));
-    }
-  }
-
-  void ReadPage() {
-    if (context_->IsCancelled()) return FinishOnce(grpc::Status::CANCELLED);
+  void ReadPage() override {
     storage::ScopedCallLimits limits(
-        {.deadline = absl::FromChrono(context_->deadline()), .cancellation = &cancellation_});
+        {.deadline = absl::FromChrono(context()->deadline()), .cancellation = &cancellation()});
     if (state_.until_snapshot.empty()) {
       absl::StatusOr<std::string> snapshot = service_.records_.CurrentSnapshot();
       if (!snapshot.ok()) return FinishOnce(ToGrpcStatus(snapshot.status()));
@@ -142,13 +98,13 @@ class ResponseService::ExportReactor final : public grpc::ServerWriteReactor<grp
         service_.records_.Export(principal_.tenant_id, state_.since, state_.until_snapshot,
                                  state_.position, service_.options_.export_page_rows);
     if (!page.ok()) return FinishOnce(ToGrpcStatus(page.status()));
-    Package(*page);
-    SendNext();
+    const bool done = page->next.phase == storage::ExportPhase::kDone;
+    Deliver(Package(*page), done ? Then::kFinish : Then::kFetch);
   }
 
   // Turns a page into messages of about export_message_bytes, each with the
   // cursor that resumes after it.
-  void Package(const storage::ExportPage& page) {
+  std::deque<grpc::ByteBuffer> Package(const storage::ExportPage& page) {
     std::deque<grpc::ByteBuffer> messages;
     tnps::v1::ExportResponsesResponse message;
     size_t bytes = 0;
@@ -187,54 +143,16 @@ class ResponseService::ExportReactor final : public grpc::ServerWriteReactor<grp
       message.set_sync_token(SyncToken(principal_, state_));
       messages.push_back(MessageToByteBuffer(message));
     }
-    absl::MutexLock lock(&mu_);
-    done_ = page.next.phase == storage::ExportPhase::kDone;
-    queue_ = std::move(messages);
-  }
-
-  // Writes the next message, reads the next page, or finishes.
-  void SendNext() {
-    const grpc::ByteBuffer* next = nullptr;
-    bool done = false;
-    {
-      absl::MutexLock lock(&mu_);
-      if (!queue_.empty()) {
-        write_started_ = absl::Now();
-        // Stays in place until OnWriteDone pops it.
-        next = &queue_.front();
-      }
-      done = done_;
-    }
-    // Outside the lock: gRPC may run OnWriteDone before StartWrite returns.
-    if (next != nullptr) {
-      StartWrite(next);
-    } else if (done) {
-      FinishOnce(grpc::Status::OK);
-    } else {
-      Fetch();
-    }
-  }
-
-  void FinishOnce(grpc::Status status) {
-    if (finished_.exchange(true)) return;
-    Finish(std::move(status));
+    return messages;
   }
 
   ResponseService& service_;
-  grpc::CallbackServerContext* const context_;
   const std::string request_bytes_;
   tnps::v1::ExportResponsesRequest request_;
   storage::Principal principal_;
+  // Touched by one step at a time: each step starts the next.
   ExportState state_;
   bool holds_slot_ = false;
-  storage::CallCancellation cancellation_;
-  std::atomic<bool> finished_{false};
-  // gRPC's reference, dropped in OnDone.
-  std::atomic<int> refs_{1};
-  absl::Mutex mu_;
-  std::deque<grpc::ByteBuffer> queue_ ABSL_GUARDED_BY(mu_);
-  bool done_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Time write_started_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
 };
 
 ResponseService::ResponseService(storage::ResponseRecords& records, CallExecutor& calls,

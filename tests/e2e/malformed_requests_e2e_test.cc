@@ -46,6 +46,8 @@ const std::vector<std::string> kAdminMethods = {
     "/tnps.v1.AlertService/ResumeSubscription",
     "/tnps.v1.AlertService/DeleteSubscription",
     "/tnps.v1.AlertService/RotateSubscriptionSecret",
+    "/tnps.v1.AlertService/ListDeliveries",
+    "/tnps.v1.AlertService/RedeliverEvent",
 };
 
 TEST_F(IngestFixture, GarbageIsInvalidArgumentOnEveryReadAndTrainingRpc) {

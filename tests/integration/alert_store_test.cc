@@ -27,11 +27,11 @@ class AlertStoreTest : public ::testing::Test {
   static AlertSubscription Detractors(const std::string& name) {
     return {.name = name,
             .event_types = {"response.created", "response.updated"},
-            .min_score = 0,
-            .max_score = 6,
-            .team_ids = {"team-blue"},
-            .channels = {1, 2},
-            .attributes = {{"language", {"de", "fr"}}, {"queue", {"billing"}}},
+            .filter = {.min_score = 0,
+                       .max_score = 6,
+                       .team_ids = {"team-blue"},
+                       .channels = {1, 2},
+                       .attributes = {{"language", {"de", "fr"}}, {"queue", {"billing"}}}},
             .url = "https://crm.example.com/hooks/tnps"};
   }
 
@@ -52,12 +52,12 @@ TEST_F(AlertStoreTest, SubscriptionsAreNumberedPerTenantAndRoundTrip) {
       alerts_.Create(tenant_a_, Detractors("detractors"), std::string(32, 's'));
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(first->subscription_id, 1);
-  EXPECT_EQ(first->max_score, 6);
-  EXPECT_EQ(first->channels, (std::vector<int>{1, 2}));
-  ASSERT_EQ(first->attributes.size(), 2u);
-  EXPECT_EQ(first->attributes[0].first, "language");
-  EXPECT_EQ(first->attributes[0].second, (std::vector<std::string>{"de", "fr"}));
-  EXPECT_EQ(first->attributes[1].second, (std::vector<std::string>{"billing"}));
+  EXPECT_EQ(first->filter.max_score, 6);
+  EXPECT_EQ(first->filter.channels, (std::vector<int>{1, 2}));
+  ASSERT_EQ(first->filter.attributes.size(), 2u);
+  EXPECT_EQ(first->filter.attributes[0].first, "language");
+  EXPECT_EQ(first->filter.attributes[0].second, (std::vector<std::string>{"de", "fr"}));
+  EXPECT_EQ(first->filter.attributes[1].second, (std::vector<std::string>{"billing"}));
   EXPECT_FALSE(first->paused);
   // Another tenant starts at 1 too; a name is unique per tenant.
   EXPECT_EQ(

@@ -1,0 +1,59 @@
+// The server's alert delivery worker: claims due events from the outbox,
+// POSTs each, signed, to its subscription's URL, and records the outcome,
+// retrying failures on the backoff schedule for up to 24 hours
+// (docs/alerts.md). Deliveries are at least once: an event whose attempt
+// was cut short (the server stopped, crashed, or lost the database before
+// recording) is tried again when its lease ends, with the same event id.
+#ifndef TNPS_SERVICES_ALERTS_ALERT_DELIVERER_H_
+#define TNPS_SERVICES_ALERTS_ALERT_DELIVERER_H_
+
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "core/retry_schedule.h"
+#include "services/alerts/webhook_client.h"
+#include "storage/alert_outbox.h"
+
+namespace tnps::services {
+
+struct AlertDeliveryOptions {
+  // Requests in flight at once, across all subscriptions; one per
+  // subscription at a time, so a slow receiver holds one of them.
+  int max_in_flight = 64;
+  // How often the outbox is looked at while there is nothing to send.
+  absl::Duration poll_interval = absl::Milliseconds(200);
+  core::RetrySchedule retry;
+  WebhookClientOptions http;
+  // Finished events (delivered, dead, gone) are kept this long for
+  // ListDeliveries, then deleted.
+  absl::Duration keep_finished = absl::Hours(24 * 30);
+};
+
+class AlertDeliverer {
+ public:
+  AlertDeliverer(storage::AlertOutbox& outbox, AlertDeliveryOptions options);
+  // Stops: requests in flight are abandoned, and sent again by whichever
+  // server claims them when their lease ends.
+  ~AlertDeliverer();
+
+  void Start();
+
+ private:
+  void Run();
+  // Claims what fits in flight and starts it; returns how many.
+  int ClaimAndStart();
+  void Record(const storage::AlertAttempt& attempt, const WebhookOutcome& outcome);
+
+  storage::AlertOutbox& outbox_;
+  const AlertDeliveryOptions options_;
+  WebhookClient client_;
+  // The claimed attempts in flight, by tag (the event's sequence number).
+  absl::flat_hash_map<uint64_t, storage::AlertAttempt> in_flight_;
+  absl::Notification stop_;
+  std::thread thread_;
+};
+
+}  // namespace tnps::services
+
+#endif  // TNPS_SERVICES_ALERTS_ALERT_DELIVERER_H_

@@ -1,0 +1,323 @@
+#include "storage/alert_outbox.h"
+
+#include <pqxx/pqxx>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "storage/audit_log.h"
+#include "storage/pg_text.h"
+
+namespace tnps::storage {
+namespace {
+
+// Each unpaused, unbusy subscription's oldest due event (locked, skipping
+// those another server is claiming), the oldest due first, leased.
+constexpr char kClaimSql[] = R"sql(
+WITH picked AS (
+  SELECT e.event_seq
+  FROM alert_subscriptions s
+  CROSS JOIN LATERAL (
+    SELECT d.event_seq, d.next_attempt_at FROM alert_events d
+    WHERE d.tenant_id = s.tenant_id AND d.subscription_id = s.subscription_id
+      AND d.state = 'pending' AND d.next_attempt_at <= now()
+    ORDER BY d.next_attempt_at
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED) e
+  WHERE NOT s.paused
+    AND NOT EXISTS (SELECT 1 FROM unnest($1::bigint[], $2::bigint[]) AS b(tenant, subscription)
+                    WHERE b.tenant = s.tenant_id AND b.subscription = s.subscription_id)
+  ORDER BY e.next_attempt_at
+  LIMIT $3)
+UPDATE alert_events e
+SET attempts = e.attempts + 1, last_attempt_at = now(),
+    first_attempt_at = coalesce(e.first_attempt_at, now()),
+    next_attempt_at = now() + $4::bigint * interval '1 microsecond'
+FROM picked WHERE e.event_seq = picked.event_seq
+RETURNING e.event_seq, e.event_key::text, e.tenant_id, e.subscription_id, e.event_type,
+          e.response_id, (extract(epoch FROM e.occurred_at) * 1000000)::bigint, e.attempts,
+          (extract(epoch FROM e.first_attempt_at) * 1000000)::bigint)sql";
+
+// Where the claimed events go and how they are signed: the previous
+// secret only while its overlap lasts.
+constexpr char kTargetsSql[] = R"sql(
+SELECT s.tenant_id, s.subscription_id, t.name, encode(t.id_key, 'hex'), s.url,
+       s.include_customer_ref, s.secret,
+       CASE WHEN s.previous_secret_until > now() THEN s.previous_secret END
+FROM unnest($1::bigint[], $2::bigint[]) AS c(tenant, subscription)
+JOIN alert_subscriptions s ON s.tenant_id = c.tenant AND s.subscription_id = c.subscription
+JOIN tenants t ON t.tenant_id = s.tenant_id)sql";
+
+constexpr char kTrainingSql[] = R"sql(
+SELECT en.tenant_id, en.agent_id, p.program_id, p.name, c.cohort_id, c.name,
+       (extract(epoch FROM en.enrolled_at) * 1000000)::bigint,
+       (extract(epoch FROM en.completed_at) * 1000000)::bigint
+FROM unnest($1::bigint[], $2::text[]) AS a(tenant, agent)
+JOIN training_enrollments en ON en.tenant_id = a.tenant AND en.agent_id = a.agent
+JOIN training_cohorts c ON c.tenant_id = en.tenant_id AND c.cohort_id = en.cohort_id
+JOIN training_programs p ON p.tenant_id = en.tenant_id AND p.program_id = en.program_id
+ORDER BY en.enrolled_at, p.program_id)sql";
+
+constexpr char kDeliveryColumns[] = R"sql(
+  event_seq, event_key::text, subscription_id, event_type, response_id,
+  (extract(epoch FROM occurred_at) * 1000000)::bigint, state, attempts,
+  (extract(epoch FROM last_attempt_at) * 1000000)::bigint, last_result,
+  (extract(epoch FROM CASE WHEN state = 'pending' THEN next_attempt_at END) * 1000000)::bigint,
+  (extract(epoch FROM delivered_at) * 1000000)::bigint)sql";
+
+absl::Time TimeOf(const pqxx::field& f) { return absl::FromUnixMicros(f.as<int64_t>()); }
+
+std::optional<absl::Time> OptionalTimeOf(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return TimeOf(f);
+}
+
+DeliveryRecord DeliveryFromRow(const pqxx::row& row) {
+  return {.event_seq = row[0].as<int64_t>(),
+          .event_key = row[1].as<std::string>(),
+          .subscription_id = row[2].as<int64_t>(),
+          .event_type = row[3].as<std::string>(),
+          .response_id = row[4].as<int64_t>(),
+          .occurred_at = TimeOf(row[5]),
+          .state = row[6].as<std::string>(),
+          .attempts = row[7].as<int>(),
+          .last_attempt_at = OptionalTimeOf(row[8]),
+          .last_result = row[9].as<std::string>(),
+          .next_attempt_at = OptionalTimeOf(row[10]),
+          .delivered_at = OptionalTimeOf(row[11])};
+}
+
+std::string BigintArray(const std::vector<int64_t>& values) {
+  PgArrayLiteral array;
+  for (int64_t v : values) array.Add(static_cast<long long>(v));
+  return std::move(array).Finish();
+}
+
+// Whether `event_key` can be a UUID; anything else names no event.
+bool LooksLikeUuid(const std::string& event_key) {
+  if (event_key.size() != 36) return false;
+  for (size_t i = 0; i < event_key.size(); ++i) {
+    const char c = event_key[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+AlertOutbox::AlertOutbox(ConnectionPool& pool) : pool_(pool) {}
+
+absl::StatusOr<std::vector<AlertAttempt>> AlertOutbox::Claim(
+    int limit, const std::vector<std::pair<int64_t, int64_t>>& busy, absl::Duration lease) {
+  std::vector<int64_t> busy_tenants, busy_subscriptions;
+  for (const auto& [tenant, subscription] : busy) {
+    busy_tenants.push_back(tenant);
+    busy_subscriptions.push_back(subscription);
+  }
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<std::vector<AlertAttempt>> {
+    pqxx::work txn(conn);
+    std::vector<AlertAttempt> claimed;
+    for (const auto& row :
+         txn.exec_params(kClaimSql, BigintArray(busy_tenants), BigintArray(busy_subscriptions),
+                         limit, absl::ToInt64Microseconds(lease))) {
+      AlertAttempt a;
+      a.event_seq = row[0].as<int64_t>();
+      a.event_key = row[1].as<std::string>();
+      a.tenant_id = row[2].as<int64_t>();
+      a.subscription_id = row[3].as<int64_t>();
+      a.event_type = row[4].as<std::string>();
+      a.response.response_id = row[5].as<int64_t>();
+      a.occurred_at = TimeOf(row[6]);
+      a.attempt = row[7].as<int>();
+      a.first_attempt_at = TimeOf(row[8]);
+      claimed.push_back(std::move(a));
+    }
+    if (claimed.empty()) return claimed;
+
+    std::vector<int64_t> tenants, subscriptions, response_ids;
+    for (const AlertAttempt& a : claimed) {
+      tenants.push_back(a.tenant_id);
+      subscriptions.push_back(a.subscription_id);
+      response_ids.push_back(a.response.response_id);
+    }
+    absl::flat_hash_map<std::pair<int64_t, int64_t>, pqxx::row> targets;
+    const pqxx::result target_rows =
+        txn.exec_params(kTargetsSql, BigintArray(tenants), BigintArray(subscriptions));
+    for (const auto& row : target_rows) {
+      targets.emplace(std::pair(row[0].as<int64_t>(), row[1].as<int64_t>()), row);
+    }
+    absl::flat_hash_map<int64_t, StoredResponse> responses;
+    for (StoredResponse& r : StoredResponsesById(txn, response_ids)) {
+      responses.emplace(r.response_id, std::move(r));
+    }
+
+    std::vector<AlertAttempt> attempts;
+    std::vector<int64_t> gone;
+    std::vector<int64_t> agent_tenants;
+    std::vector<std::string> agents;
+    for (AlertAttempt& a : claimed) {
+      auto response = responses.find(a.response.response_id);
+      if (response == responses.end()) {
+        gone.push_back(a.event_seq);
+        continue;
+      }
+      const pqxx::row& target = targets.at({a.tenant_id, a.subscription_id});
+      a.tenant_name = target[2].as<std::string>();
+      a.response_id_key = absl::HexStringToBytes(target[3].as<std::string>());
+      a.url = target[4].as<std::string>();
+      a.include_customer_ref = target[5].as<bool>();
+      a.secrets.push_back(target[6].as<std::string>());
+      if (!target[7].is_null()) a.secrets.push_back(target[7].as<std::string>());
+      a.response = response->second;
+      if (!a.response.response.agent_id.empty()) {
+        agent_tenants.push_back(a.tenant_id);
+        agents.push_back(a.response.response.agent_id);
+      }
+      attempts.push_back(std::move(a));
+    }
+    if (!gone.empty()) {
+      txn.exec_params(
+          "UPDATE alert_events SET state = 'gone', last_result = 'the response was erased', "
+          "next_attempt_at = now() WHERE event_seq = ANY ($1::bigint[])",
+          BigintArray(gone));
+    }
+    if (!agents.empty()) {
+      absl::flat_hash_map<std::pair<int64_t, std::string>, std::vector<AgentTrainingStatus>>
+          training;
+      for (const auto& row :
+           txn.exec_params(kTrainingSql, BigintArray(agent_tenants), TextArrayLiteral(agents))) {
+        training[{row[0].as<int64_t>(), row[1].as<std::string>()}].push_back(
+            {.program_id = row[2].as<int64_t>(),
+             .program_name = row[3].as<std::string>(),
+             .cohort_id = row[4].as<int64_t>(),
+             .cohort_name = row[5].as<std::string>(),
+             .enrolled_at = TimeOf(row[6]),
+             .completed_at = OptionalTimeOf(row[7])});
+      }
+      for (AlertAttempt& a : attempts) {
+        auto found = training.find(std::pair(a.tenant_id, a.response.response.agent_id));
+        if (found != training.end()) a.agent_training = found->second;
+      }
+    }
+    txn.commit();
+    return attempts;
+  });
+}
+
+absl::Status AlertOutbox::RecordDelivered(int64_t event_seq, int attempt,
+                                          const std::string& result) {
+  return pool_
+      .Run([&](pqxx::connection_base& conn) -> absl::StatusOr<bool> {
+        pqxx::work txn(conn);
+        txn.exec_params(
+            "UPDATE alert_events SET state = 'delivered', delivered_at = now(), "
+            "last_result = $3 WHERE event_seq = $1 AND attempts = $2 AND state = 'pending'",
+            event_seq, attempt, result);
+        txn.commit();
+        return true;
+      })
+      .status();
+}
+
+absl::Status AlertOutbox::RecordFailed(int64_t event_seq, int attempt, const std::string& result,
+                                       std::optional<absl::Time> next_attempt_at) {
+  return pool_
+      .Run([&](pqxx::connection_base& conn) -> absl::StatusOr<bool> {
+        pqxx::work txn(conn);
+        if (next_attempt_at) {
+          txn.exec_params(
+              "UPDATE alert_events SET last_result = $3, next_attempt_at = "
+              "to_timestamp($4::bigint / 1000000.0) "
+              "WHERE event_seq = $1 AND attempts = $2 AND state = 'pending'",
+              event_seq, attempt, result, absl::ToUnixMicros(*next_attempt_at));
+        } else {
+          txn.exec_params(
+              "UPDATE alert_events SET state = 'dead', last_result = $3 "
+              "WHERE event_seq = $1 AND attempts = $2 AND state = 'pending'",
+              event_seq, attempt, result);
+        }
+        txn.commit();
+        return true;
+      })
+      .status();
+}
+
+absl::StatusOr<std::vector<DeliveryRecord>> AlertOutbox::ListDeliveries(
+    const DeliveryQuery& query) {
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<std::vector<DeliveryRecord>> {
+    pqxx::read_transaction txn(conn);
+    if (query.subscription_id != 0 &&
+        txn.exec_params("SELECT 1 FROM alert_subscriptions WHERE tenant_id = $1 AND "
+                        "subscription_id = $2",
+                        query.tenant_id, query.subscription_id)
+            .empty()) {
+      return absl::NotFoundError(absl::StrCat("no alert subscription ", query.subscription_id));
+    }
+    // Conditions that do not apply fold away: the unnamed statement is
+    // planned with its parameters' values.
+    const std::string sql = absl::StrCat("SELECT", kDeliveryColumns, R"sql(
+FROM alert_events
+WHERE tenant_id = $1 AND ($2::bigint = 0 OR subscription_id = $2)
+  AND ($3::text = '' OR state = $3) AND ($4::bigint = 0 OR event_seq < $4)
+ORDER BY event_seq DESC
+LIMIT $5)sql");
+    std::vector<DeliveryRecord> out;
+    for (const auto& row : txn.exec_params(sql, query.tenant_id, query.subscription_id, query.state,
+                                           query.before_seq, query.limit)) {
+      out.push_back(DeliveryFromRow(row));
+    }
+    return out;
+  });
+}
+
+absl::StatusOr<DeliveryRecord> AlertOutbox::Redeliver(int64_t tenant_id,
+                                                      const std::string& event_key) {
+  if (!LooksLikeUuid(event_key)) {
+    return absl::NotFoundError(absl::StrCat("no alert event ", event_key));
+  }
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<DeliveryRecord> {
+    pqxx::work txn(conn);
+    const pqxx::result found =
+        txn.exec_params("SELECT state FROM alert_events WHERE tenant_id = $1 AND event_key = $2",
+                        tenant_id, event_key);
+    if (found.empty()) return absl::NotFoundError(absl::StrCat("no alert event ", event_key));
+    if (found[0][0].as<std::string>() == kDeliveryGone) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("alert event ", event_key, ": its response was erased"));
+    }
+    const pqxx::row row = txn.exec_params1(
+        absl::StrCat("UPDATE alert_events SET state = 'pending', next_attempt_at = now(), "
+                     "first_attempt_at = NULL, delivered_at = NULL "
+                     "WHERE tenant_id = $1 AND event_key = $2 RETURNING",
+                     kDeliveryColumns),
+        tenant_id, event_key);
+    DeliveryRecord record = DeliveryFromRow(row);
+    AppendAudit(txn, {.tenant_id = tenant_id,
+                      .action = "alert_event.redeliver",
+                      .target = event_key,
+                      .summary_json = JsonObjectText(
+                          {{"subscription_id", absl::StrCat(record.subscription_id)}})});
+    txn.commit();
+    return record;
+  });
+}
+
+absl::StatusOr<int64_t> AlertOutbox::PruneFinished(absl::Time before, int limit) {
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<int64_t> {
+    pqxx::work txn(conn);
+    const pqxx::result deleted = txn.exec_params(
+        "DELETE FROM alert_events WHERE event_seq IN (SELECT event_seq FROM alert_events "
+        "WHERE state <> 'pending' AND occurred_at < to_timestamp($1::bigint / 1000000.0) "
+        "LIMIT $2) RETURNING 1",
+        absl::ToUnixMicros(before), limit);
+    txn.commit();
+    return static_cast<int64_t>(deleted.size());
+  });
+}
+
+}  // namespace tnps::storage

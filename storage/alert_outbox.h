@@ -1,0 +1,127 @@
+// The alert outbox (migrations 0014, 0015) as the delivery worker and
+// ListDeliveries see it: events are claimed under a lease, so that no
+// transaction stays open across an HTTP request and an event whose server
+// died mid-attempt is tried again when the lease ends (at least once,
+// never lost, on any number of servers).
+#ifndef TNPS_STORAGE_ALERT_OUTBOX_H_
+#define TNPS_STORAGE_ALERT_OUTBOX_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "storage/connection_pool.h"
+#include "storage/response_records.h"
+
+namespace tnps::storage {
+
+// A programme an agent is enrolled in.
+struct AgentTrainingStatus {
+  int64_t program_id = 0;
+  std::string program_name;
+  int64_t cohort_id = 0;
+  std::string cohort_name;
+  absl::Time enrolled_at;
+  std::optional<absl::Time> completed_at;
+};
+
+// One claimed attempt: the event, where it goes, how to sign it and what
+// it says.
+struct AlertAttempt {
+  int64_t event_seq = 0;
+  // What the receiver deduplicates by (a UUID).
+  std::string event_key;
+  int64_t tenant_id = 0;
+  std::string tenant_name;
+  // The tenant's key for public response ids (tenants.id_key).
+  std::string response_id_key;
+  int64_t subscription_id = 0;
+  std::string event_type;
+  absl::Time occurred_at;
+  // This attempt's number (1 for the first).
+  int attempt = 0;
+  absl::Time first_attempt_at;
+  std::string url;
+  bool include_customer_ref = false;
+  // The current secret, then the previous one while its overlap lasts.
+  std::vector<std::string> secrets;
+  StoredResponse response;
+  std::vector<AgentTrainingStatus> agent_training;
+};
+
+// The delivery states, as stored.
+inline constexpr char kDeliveryPending[] = "pending";
+inline constexpr char kDeliveryDelivered[] = "delivered";
+inline constexpr char kDeliveryDead[] = "dead";
+inline constexpr char kDeliveryGone[] = "gone";
+
+struct DeliveryRecord {
+  int64_t event_seq = 0;
+  std::string event_key;
+  int64_t subscription_id = 0;
+  std::string event_type;
+  int64_t response_id = 0;
+  absl::Time occurred_at;
+  std::string state;
+  int attempts = 0;
+  std::optional<absl::Time> last_attempt_at;
+  std::string last_result;
+  // Set for pending events only.
+  std::optional<absl::Time> next_attempt_at;
+  std::optional<absl::Time> delivered_at;
+};
+
+struct DeliveryQuery {
+  int64_t tenant_id = 0;
+  // 0: every subscription.
+  int64_t subscription_id = 0;
+  // Empty: any state.
+  std::string state;
+  // Events before this one (newest first); 0 from the newest.
+  int64_t before_seq = 0;
+  int limit = 100;
+};
+
+class AlertOutbox {
+ public:
+  explicit AlertOutbox(ConnectionPool& pool);
+
+  // Claims up to `limit` due events of subscriptions that are not paused
+  // and not among `busy` (tenant, subscription) pairs, at most one per
+  // subscription and the oldest due first, so that a backlog of one
+  // subscription cannot starve the others. Each claimed event counts an
+  // attempt and is not due again before `lease` has passed. Events whose
+  // response was erased are marked gone instead.
+  absl::StatusOr<std::vector<AlertAttempt>> Claim(
+      int limit, const std::vector<std::pair<int64_t, int64_t>>& busy, absl::Duration lease);
+
+  // The outcome of `attempt` of event `event_seq`: delivered, or failed
+  // with a next attempt (nullopt: dead). Ignored if the event has been
+  // claimed again since (its lease ran out) or redelivered.
+  absl::Status RecordDelivered(int64_t event_seq, int attempt, const std::string& result);
+  absl::Status RecordFailed(int64_t event_seq, int attempt, const std::string& result,
+                            std::optional<absl::Time> next_attempt_at);
+
+  // NotFound for a subscription the tenant does not have.
+  absl::StatusOr<std::vector<DeliveryRecord>> ListDeliveries(const DeliveryQuery& query);
+
+  // Makes the event pending and due now, with a fresh retry period; in the
+  // audit trail. NotFound for an event the tenant does not have,
+  // FailedPrecondition for one whose response was erased.
+  absl::StatusOr<DeliveryRecord> Redeliver(int64_t tenant_id, const std::string& event_key);
+
+  // Deletes up to `limit` events that finished (delivered, dead, gone)
+  // and occurred before `before`; returns how many.
+  absl::StatusOr<int64_t> PruneFinished(absl::Time before, int limit);
+
+ private:
+  ConnectionPool& pool_;
+};
+
+}  // namespace tnps::storage
+
+#endif  // TNPS_STORAGE_ALERT_OUTBOX_H_
