@@ -15,8 +15,8 @@ packages=(
 if [ "${1:-}" = "--tests" ]; then
   # clang: the thread-safety build; libclang-rt: libFuzzer and the sanitizers
   # (fuzz/run.sh); chromium: renders the training report; python3: the
-  # webhook receiver of the alert tests.
-  packages+=(clang libclang-rt-14-dev chromium python3)
+  # webhook receiver of the alert tests; nodejs: the Node webhook verifier.
+  packages+=(clang libclang-rt-14-dev chromium python3 nodejs)
 fi
 
 missing=()

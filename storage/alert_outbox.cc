@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "storage/audit_log.h"
@@ -160,6 +161,7 @@ absl::StatusOr<std::vector<AlertAttempt>> AlertOutbox::Claim(
     std::vector<int64_t> gone;
     std::vector<int64_t> agent_tenants;
     std::vector<std::string> agents;
+    absl::flat_hash_set<std::pair<int64_t, std::string>> asked;
     for (AlertAttempt& a : claimed) {
       auto response = responses.find(a.response.response_id);
       if (response == responses.end()) {
@@ -174,7 +176,9 @@ absl::StatusOr<std::vector<AlertAttempt>> AlertOutbox::Claim(
       a.secrets.push_back(target[6].as<std::string>());
       if (!target[7].is_null()) a.secrets.push_back(target[7].as<std::string>());
       a.response = response->second;
-      if (!a.response.response.agent_id.empty()) {
+      // Each agent once, however many of its events were claimed.
+      if (!a.response.response.agent_id.empty() &&
+          asked.insert({a.tenant_id, a.response.response.agent_id}).second) {
         agent_tenants.push_back(a.tenant_id);
         agents.push_back(a.response.response.agent_id);
       }

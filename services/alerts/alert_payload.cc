@@ -34,6 +34,8 @@ std::string AlertEventJson(const storage::AlertAttempt& attempt) {
   }
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
+  // Every field, defaults too, so that receivers can rely on the keys.
+  options.always_print_primitive_fields = true;
   std::string json;
   // Cannot fail: every string in the message is valid UTF-8 (checked at
   // ingest) and every timestamp in range.

@@ -4,6 +4,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -174,6 +178,39 @@ TEST_F(AlertDeliveryE2eTest, MatchingResponsesAreDeliveredSignedAndOthersAreNot)
   tnps::v1::ListDeliveriesResponse theirs;
   ASSERT_TRUE(alerts_->ListDeliveries(Context(admin_key_b_).get(), {}, &theirs).ok());
   EXPECT_EQ(theirs.deliveries_size(), 0);
+}
+
+// Runs a documented verifier (examples/webhooks/) on a request; its exit
+// status.
+int RunVerifier(const std::string& interpreter, const std::string& script,
+                const ReceivedRequest& request, const std::string& body) {
+  const std::string dir = ::testing::TempDir();
+  const std::string body_file = dir + "/webhook-body";
+  const std::string secret_file = dir + "/webhook-secret";
+  std::ofstream(body_file, std::ios::binary) << body;
+  std::ofstream(secret_file) << kSecret;
+  const std::string command =
+      absl::StrCat(interpreter, " ", TNPS_EXAMPLES_DIR, "/webhooks/", script, " ", body_file,
+                   " '", request.signature, "' ", secret_file);
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST_F(AlertDeliveryE2eTest, DocumentedVerifiersAcceptTheRequestAndRefuseATamperedOne) {
+  WebhookReceiver receiver(0, {kSecret});
+  Subscribe(admin_key_a_, receiver.Url("/ok/verified"));
+  SubmitScores("verified", {2});
+  const std::vector<ReceivedRequest> got = receiver.WaitForRequests(1, absl::Seconds(10));
+  ASSERT_EQ(got.size(), 1u);
+  // One byte more (still the same JSON) is no longer what was signed.
+  const std::string tampered = got[0].body + " ";
+  EXPECT_EQ(RunVerifier("python3", "verify_signature.py", got[0], got[0].body), 0);
+  EXPECT_EQ(RunVerifier("python3", "verify_signature.py", got[0], tampered), 1);
+  if (std::system("command -v node >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "node is not installed: the Node verifier was not run";
+  }
+  EXPECT_EQ(RunVerifier("node", "verify_signature.js", got[0], got[0].body), 0);
+  EXPECT_EQ(RunVerifier("node", "verify_signature.js", got[0], tampered), 1);
 }
 
 TEST_F(AlertDeliveryE2eTest, CustomerRefIsSentOnlyToASubscriptionThatAsksForIt) {

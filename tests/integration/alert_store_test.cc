@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/alert_outbox.h"
 #include "storage/connection_pool.h"
 #include "storage/response_records.h"
 #include "storage/response_store.h"
@@ -159,6 +160,91 @@ TEST_F(AlertStoreTest, StoringAndAmendingWriteAnEventPerMatchingSubscription) {
             1);
   EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM alert_events"), 7);
   EXPECT_EQ(db_.QueryInt("SELECT count(DISTINCT event_key) FROM alert_events"), 7);
+}
+
+// The claim: each unpaused subscription's oldest due event, leased; the
+// agent's training once per attempt however many subscriptions match.
+TEST_F(AlertStoreTest, ClaimTakesOneDueEventPerSubscriptionUnderALease) {
+  AlertSubscription all{.name = "everything",
+                        .event_types = {"response.created"},
+                        .url = "https://bi.example.com/all"};
+  ASSERT_TRUE(alerts_.Create(tenant_a_, all, std::string(32, 't')).ok());
+  all.name = "everything again";
+  ASSERT_TRUE(alerts_.Create(tenant_a_, all, std::string(32, 'v')).ok());
+  ASSERT_TRUE(alerts_.Create(tenant_b_, all, std::string(32, 'u')).ok());
+  ASSERT_TRUE(alerts_.SetPaused(tenant_b_, 1, true).ok());
+  std::vector<core::SurveyResponse> rs = {Response("one", 3, 1, ""), Response("two", 9, 1, "")};
+  std::vector<TenantResponse> items;
+  for (const auto& r : rs) items.push_back({tenant_a_, &r});
+  items.push_back({tenant_b_, &rs[0]});
+  ASSERT_TRUE(store_.Write(items).ok());
+  db_.Exec(absl::StrCat(
+      "INSERT INTO training_programs (tenant_id, program_id, name, hours_per_participant, "
+      "cost_per_hour_micros, currency_code) VALUES (",
+      tenant_a_, ", 1, 'Empathy', 6, 1, 'EUR');",
+      "INSERT INTO training_cohorts (tenant_id, cohort_id, program_id, name, planned_start, "
+      "planned_end) VALUES (",
+      tenant_a_, ", 1, 1, 'Wave 1', '2026-01-05', '2026-01-09');",
+      "INSERT INTO training_enrollments (tenant_id, program_id, cohort_id, agent_id, "
+      "enrolled_at) VALUES (",
+      tenant_a_, ", 1, 1, 'agent-1', '2026-01-05T08:00:00Z')"));
+
+  AlertOutbox outbox(pool_);
+  absl::StatusOr<std::vector<AlertAttempt>> first = outbox.Claim(10, {}, absl::Minutes(1));
+  ASSERT_TRUE(first.ok()) << first.status();
+  // Tenant a's two subscriptions, one event each; tenant b's is paused.
+  ASSERT_EQ(first->size(), 2u);
+  for (const AlertAttempt& a : *first) {
+    EXPECT_EQ(a.tenant_id, tenant_a_);
+    EXPECT_EQ(a.attempt, 1);
+    EXPECT_EQ(a.tenant_name, "a");
+    EXPECT_EQ(a.response.response.external_id, "one");
+    EXPECT_EQ(a.secrets.size(), 1u);
+    ASSERT_EQ(a.agent_training.size(), 1u);
+    EXPECT_EQ(a.agent_training[0].cohort_name, "Wave 1");
+    EXPECT_FALSE(a.agent_training[0].completed_at.has_value());
+  }
+  // Busy subscriptions are skipped; the leased events are not due again.
+  absl::StatusOr<std::vector<AlertAttempt>> second =
+      outbox.Claim(10, {{tenant_a_, (*first)[0].subscription_id}}, absl::Minutes(1));
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ((*second)[0].subscription_id, (*first)[1].subscription_id);
+  EXPECT_EQ((*second)[0].response.response.external_id, "two");
+
+  // Outcomes: a failure scheduled in the past is due at once; a stale
+  // attempt's outcome is ignored.
+  ASSERT_TRUE(
+      outbox.RecordFailed((*first)[0].event_seq, 1, "HTTP 503", absl::Now() - absl::Seconds(1))
+          .ok());
+  ASSERT_TRUE(outbox.RecordDelivered((*first)[1].event_seq, 1, "HTTP 200").ok());
+  absl::StatusOr<std::vector<AlertAttempt>> third = outbox.Claim(10, {}, absl::Minutes(1));
+  ASSERT_TRUE(third.ok());
+  ASSERT_EQ(third->size(), 1u);
+  EXPECT_EQ((*third)[0].event_seq, (*first)[0].event_seq);
+  EXPECT_EQ((*third)[0].attempt, 2);
+  EXPECT_EQ((*third)[0].first_attempt_at, (*first)[0].first_attempt_at);
+  ASSERT_TRUE(outbox.RecordDelivered((*first)[0].event_seq, 1, "HTTP 200").ok());
+  EXPECT_EQ(db_.QueryText(absl::StrCat("SELECT state FROM alert_events WHERE event_seq = ",
+                                       (*first)[0].event_seq)),
+            "pending");
+  ASSERT_TRUE(outbox.RecordFailed((*first)[0].event_seq, 2, "HTTP 500", std::nullopt).ok());
+  EXPECT_EQ(db_.QueryText(absl::StrCat("SELECT state || ' ' || last_result FROM alert_events "
+                                       "WHERE event_seq = ",
+                                       (*first)[0].event_seq)),
+            "dead HTTP 500");
+
+  absl::StatusOr<std::vector<DeliveryRecord>> listed =
+      outbox.ListDeliveries({.tenant_id = tenant_a_, .state = kDeliveryDelivered});
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].event_key, (*first)[1].event_key);
+  // Finished events are pruned once old enough, pending ones never.
+  absl::StatusOr<int64_t> pruned = outbox.PruneFinished(absl::Now() + absl::Minutes(1), 100);
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_EQ(*pruned, 2);
+  EXPECT_EQ(db_.QueryText("SELECT string_agg(state, ',') FROM alert_events"),
+            "pending,pending,pending");
 }
 
 }  // namespace
