@@ -166,8 +166,8 @@ ABSL_FLAG(absl::Duration, alert_give_up_after,
           "how long after its first attempt a webhook delivery is retried before it is marked "
           "dead (env TNPS_ALERT_GIVE_UP_AFTER)");
 ABSL_FLAG(int, alert_max_in_flight, EnvDefault("TNPS_ALERT_MAX_IN_FLIGHT", 64),
-          "webhook requests in flight at once, at most one per subscription (env "
-          "TNPS_ALERT_MAX_IN_FLIGHT)");
+          "webhook requests in flight at once; at most 4 per subscription, one while its "
+          "receiver fails (env TNPS_ALERT_MAX_IN_FLIGHT)");
 ABSL_FLAG(int, max_watches, EnvDefault("TNPS_MAX_WATCHES", 64),
           "WatchResponses calls open at once; beyond, a new one is answered RESOURCE_EXHAUSTED "
           "(env TNPS_MAX_WATCHES)");

@@ -13,32 +13,52 @@
 namespace tnps::storage {
 namespace {
 
-// Each unpaused, unbusy subscription's oldest due event (locked, skipping
-// those another server is claiming), the oldest due first, leased.
+// Up to `per_subscription` due events of every unpaused subscription
+// (locked, skipping those another server is claiming), of which each takes
+// as many as it has free slots (one if failing), the oldest due first;
+// leased.
 constexpr char kClaimSql[] = R"sql(
-WITH picked AS (
-  SELECT e.event_seq
+WITH known AS (
+  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::integer[], $4::boolean[])
+    AS k(tenant, subscription, in_flight, failing)),
+candidates AS (
+  SELECT e.event_seq, e.next_attempt_at,
+         row_number() OVER (PARTITION BY s.tenant_id, s.subscription_id
+                            ORDER BY e.next_attempt_at, e.event_seq) AS rank,
+         CASE WHEN coalesce(k.failing, false) THEN 1 ELSE $5 END - coalesce(k.in_flight, 0)
+           AS slots
   FROM alert_subscriptions s
   CROSS JOIN LATERAL (
     SELECT d.event_seq, d.next_attempt_at FROM alert_events d
     WHERE d.tenant_id = s.tenant_id AND d.subscription_id = s.subscription_id
       AND d.state = 'pending' AND d.next_attempt_at <= now()
     ORDER BY d.next_attempt_at
-    LIMIT 1
+    LIMIT $5
     FOR UPDATE SKIP LOCKED) e
-  WHERE NOT s.paused
-    AND NOT EXISTS (SELECT 1 FROM unnest($1::bigint[], $2::bigint[]) AS b(tenant, subscription)
-                    WHERE b.tenant = s.tenant_id AND b.subscription = s.subscription_id)
-  ORDER BY e.next_attempt_at
-  LIMIT $3)
+  LEFT JOIN known k ON k.tenant = s.tenant_id AND k.subscription = s.subscription_id
+  WHERE NOT s.paused),
+picked AS (
+  SELECT event_seq FROM candidates WHERE rank <= slots ORDER BY next_attempt_at LIMIT $6)
 UPDATE alert_events e
 SET attempts = e.attempts + 1, last_attempt_at = now(),
     first_attempt_at = coalesce(e.first_attempt_at, now()),
-    next_attempt_at = now() + $4::bigint * interval '1 microsecond'
+    next_attempt_at = now() + $7::bigint * interval '1 microsecond'
 FROM picked WHERE e.event_seq = picked.event_seq
 RETURNING e.event_seq, e.event_key::text, e.tenant_id, e.subscription_id, e.event_type,
           e.response_id, (extract(epoch FROM e.occurred_at) * 1000000)::bigint, e.attempts,
           (extract(epoch FROM e.first_attempt_at) * 1000000)::bigint)sql";
+
+// An outcome applies only to the attempt it is about, still pending.
+constexpr char kRecordSql[] = R"sql(
+UPDATE alert_events e
+SET state = CASE WHEN o.delivered THEN 'delivered'
+                 WHEN o.next_at IS NULL THEN 'dead' ELSE 'pending' END,
+    delivered_at = CASE WHEN o.delivered THEN now() ELSE e.delivered_at END,
+    next_attempt_at = coalesce(to_timestamp(o.next_at / 1000000.0), e.next_attempt_at),
+    last_result = o.result
+FROM unnest($1::bigint[], $2::integer[], $3::boolean[], $4::text[], $5::bigint[])
+  AS o(seq, attempt, delivered, result, next_at)
+WHERE e.event_seq = o.seq AND e.attempts = o.attempt AND e.state = 'pending')sql";
 
 // Where the claimed events go and how they are signed: the previous
 // secret only while its overlap lasts.
@@ -114,18 +134,25 @@ bool LooksLikeUuid(const std::string& event_key) {
 AlertOutbox::AlertOutbox(ConnectionPool& pool) : pool_(pool) {}
 
 absl::StatusOr<std::vector<AlertAttempt>> AlertOutbox::Claim(
-    int limit, const std::vector<std::pair<int64_t, int64_t>>& busy, absl::Duration lease) {
-  std::vector<int64_t> busy_tenants, busy_subscriptions;
-  for (const auto& [tenant, subscription] : busy) {
-    busy_tenants.push_back(tenant);
-    busy_subscriptions.push_back(subscription);
+    int limit, int per_subscription, const std::vector<SubscriptionLoad>& known,
+    absl::Duration lease) {
+  PgArrayLiteral tenants, subscriptions, in_flight, failing;
+  for (const SubscriptionLoad& k : known) {
+    tenants.Add(static_cast<long long>(k.tenant_id));
+    subscriptions.Add(static_cast<long long>(k.subscription_id));
+    in_flight.Add(static_cast<long long>(k.in_flight));
+    failing.Add(k.failing ? "t" : "f");
   }
+  const std::string known_tenants = std::move(tenants).Finish();
+  const std::string known_subscriptions = std::move(subscriptions).Finish();
+  const std::string known_in_flight = std::move(in_flight).Finish();
+  const std::string known_failing = std::move(failing).Finish();
   return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<std::vector<AlertAttempt>> {
     pqxx::work txn(conn);
     std::vector<AlertAttempt> claimed;
-    for (const auto& row :
-         txn.exec_params(kClaimSql, BigintArray(busy_tenants), BigintArray(busy_subscriptions),
-                         limit, absl::ToInt64Microseconds(lease))) {
+    for (const auto& row : txn.exec_params(kClaimSql, known_tenants, known_subscriptions,
+                                           known_in_flight, known_failing, per_subscription, limit,
+                                           absl::ToInt64Microseconds(lease))) {
       AlertAttempt a;
       a.event_seq = row[0].as<int64_t>();
       a.event_key = row[1].as<std::string>();
@@ -213,38 +240,30 @@ absl::StatusOr<std::vector<AlertAttempt>> AlertOutbox::Claim(
   });
 }
 
-absl::Status AlertOutbox::RecordDelivered(int64_t event_seq, int attempt,
-                                          const std::string& result) {
+absl::Status AlertOutbox::Record(const std::vector<AttemptOutcome>& outcomes) {
+  if (outcomes.empty()) return absl::OkStatus();
+  PgArrayLiteral seqs, attempts, delivered, results, next_at;
+  for (const AttemptOutcome& o : outcomes) {
+    seqs.Add(static_cast<long long>(o.event_seq));
+    attempts.Add(static_cast<long long>(o.attempt));
+    delivered.Add(o.delivered ? "t" : "f");
+    results.Add(o.result);
+    if (o.next_attempt_at) {
+      next_at.Add(static_cast<long long>(absl::ToUnixMicros(*o.next_attempt_at)));
+    } else {
+      next_at.AddNull();
+    }
+  }
+  const std::string seq_array = std::move(seqs).Finish();
+  const std::string attempt_array = std::move(attempts).Finish();
+  const std::string delivered_array = std::move(delivered).Finish();
+  const std::string result_array = std::move(results).Finish();
+  const std::string next_array = std::move(next_at).Finish();
   return pool_
       .Run([&](pqxx::connection_base& conn) -> absl::StatusOr<bool> {
         pqxx::work txn(conn);
-        txn.exec_params(
-            "UPDATE alert_events SET state = 'delivered', delivered_at = now(), "
-            "last_result = $3 WHERE event_seq = $1 AND attempts = $2 AND state = 'pending'",
-            event_seq, attempt, result);
-        txn.commit();
-        return true;
-      })
-      .status();
-}
-
-absl::Status AlertOutbox::RecordFailed(int64_t event_seq, int attempt, const std::string& result,
-                                       std::optional<absl::Time> next_attempt_at) {
-  return pool_
-      .Run([&](pqxx::connection_base& conn) -> absl::StatusOr<bool> {
-        pqxx::work txn(conn);
-        if (next_attempt_at) {
-          txn.exec_params(
-              "UPDATE alert_events SET last_result = $3, next_attempt_at = "
-              "to_timestamp($4::bigint / 1000000.0) "
-              "WHERE event_seq = $1 AND attempts = $2 AND state = 'pending'",
-              event_seq, attempt, result, absl::ToUnixMicros(*next_attempt_at));
-        } else {
-          txn.exec_params(
-              "UPDATE alert_events SET state = 'dead', last_result = $3 "
-              "WHERE event_seq = $1 AND attempts = $2 AND state = 'pending'",
-              event_seq, attempt, result);
-        }
+        txn.exec_params(kRecordSql, seq_array, attempt_array, delivered_array, result_array,
+                        next_array);
         txn.commit();
         return true;
       })

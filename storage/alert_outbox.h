@@ -53,6 +53,25 @@ struct AlertAttempt {
   std::vector<AgentTrainingStatus> agent_training;
 };
 
+// What the delivery worker knows of a subscription it is sending to.
+struct SubscriptionLoad {
+  int64_t tenant_id = 0;
+  int64_t subscription_id = 0;
+  int in_flight = 0;
+  // Its last attempt failed: one attempt at a time until one succeeds.
+  bool failing = false;
+};
+
+struct AttemptOutcome {
+  int64_t event_seq = 0;
+  int attempt = 0;
+  bool delivered = false;
+  // What happened, for ListDeliveries.
+  std::string result;
+  // For a failure: when to try again; nullopt: never (the event is dead).
+  std::optional<absl::Time> next_attempt_at;
+};
+
 // The delivery states, as stored.
 inline constexpr char kDeliveryPending[] = "pending";
 inline constexpr char kDeliveryDelivered[] = "delivered";
@@ -90,21 +109,21 @@ class AlertOutbox {
  public:
   explicit AlertOutbox(ConnectionPool& pool);
 
-  // Claims up to `limit` due events of subscriptions that are not paused
-  // and not among `busy` (tenant, subscription) pairs, at most one per
-  // subscription and the oldest due first, so that a backlog of one
+  // Claims up to `limit` due events of subscriptions that are not paused,
+  // the oldest due first, at most `per_subscription` of each at a time
+  // (counting those `known` says are in flight) and one of a subscription
+  // `known` says is failing, so that a backlog or a dead receiver of one
   // subscription cannot starve the others. Each claimed event counts an
   // attempt and is not due again before `lease` has passed. Events whose
   // response was erased are marked gone instead.
-  absl::StatusOr<std::vector<AlertAttempt>> Claim(
-      int limit, const std::vector<std::pair<int64_t, int64_t>>& busy, absl::Duration lease);
+  absl::StatusOr<std::vector<AlertAttempt>> Claim(int limit, int per_subscription,
+                                                  const std::vector<SubscriptionLoad>& known,
+                                                  absl::Duration lease);
 
-  // The outcome of `attempt` of event `event_seq`: delivered, or failed
-  // with a next attempt (nullopt: dead). Ignored if the event has been
-  // claimed again since (its lease ran out) or redelivered.
-  absl::Status RecordDelivered(int64_t event_seq, int attempt, const std::string& result);
-  absl::Status RecordFailed(int64_t event_seq, int attempt, const std::string& result,
-                            std::optional<absl::Time> next_attempt_at);
+  // The outcomes of attempts, in one transaction. An outcome is ignored if
+  // its event has been claimed again since (its lease ran out) or
+  // redelivered.
+  absl::Status Record(const std::vector<AttemptOutcome>& outcomes);
 
   // NotFound for a subscription the tenant does not have.
   absl::StatusOr<std::vector<DeliveryRecord>> ListDeliveries(const DeliveryQuery& query);

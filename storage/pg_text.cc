@@ -30,6 +30,12 @@ void PgArrayLiteral::Add(long long element) {
   absl::StrAppend(&text_, element);
 }
 
+void PgArrayLiteral::AddNull() {
+  if (!empty_) text_.push_back(',');
+  empty_ = false;
+  text_.append("NULL");
+}
+
 std::string PgArrayLiteral::Finish() && {
   text_.push_back('}');
   return std::move(text_);

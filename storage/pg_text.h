@@ -21,6 +21,7 @@ class PgArrayLiteral {
   PgArrayLiteral() : text_("{") {}
   void Add(absl::string_view element);
   void Add(long long element);
+  void AddNull();
   // The literal; the builder must not be used afterwards.
   std::string Finish() &&;
 

@@ -22,6 +22,7 @@ absl::Duration LeaseFor(const WebhookClientOptions& http) {
 
 constexpr absl::Duration kPruneEvery = absl::Hours(1);
 constexpr int kPruneBatch = 10000;
+constexpr size_t kMaxRememberedSubscriptions = 10000;
 
 }  // namespace
 
@@ -57,24 +58,21 @@ void AlertDeliverer::Run() {
     const absl::Duration wait = in_flight_.empty()
                                     ? std::max(next_claim - absl::Now(), absl::Milliseconds(1))
                                     : absl::Milliseconds(50);
-    for (const WebhookOutcome& outcome : client_.Poll(wait)) {
-      auto found = in_flight_.find(outcome.tag);
-      if (found == in_flight_.end()) continue;
-      Record(found->second, outcome);
-      in_flight_.erase(found);
+    const std::vector<WebhookOutcome> outcomes = client_.Poll(wait);
+    if (!outcomes.empty()) {
+      Record(outcomes);
       next_claim = absl::Now();
     }
   }
 }
 
 int AlertDeliverer::ClaimAndStart() {
-  std::vector<std::pair<int64_t, int64_t>> busy;
-  busy.reserve(in_flight_.size());
-  for (const auto& [tag, attempt] : in_flight_) {
-    busy.emplace_back(attempt.tenant_id, attempt.subscription_id);
-  }
-  absl::StatusOr<std::vector<storage::AlertAttempt>> claimed = outbox_.Claim(
-      options_.max_in_flight - static_cast<int>(in_flight_.size()), busy, LeaseFor(options_.http));
+  std::vector<storage::SubscriptionLoad> known;
+  known.reserve(loads_.size());
+  for (const auto& [key, load] : loads_) known.push_back(load);
+  absl::StatusOr<std::vector<storage::AlertAttempt>> claimed =
+      outbox_.Claim(options_.max_in_flight - static_cast<int>(in_flight_.size()),
+                    options_.max_in_flight_per_subscription, known, LeaseFor(options_.http));
   if (!claimed.ok()) {
     std::fprintf(stderr, "tnps-server: alert delivery: cannot claim events: %s\n",
                  std::string(claimed.status().message()).c_str());
@@ -90,28 +88,51 @@ int AlertDeliverer::ClaimAndStart() {
     const auto tag = static_cast<uint64_t>(attempt.event_seq);
     client_.Start(
         {.tag = tag, .url = attempt.url, .body = std::move(body), .headers = std::move(headers)});
+    storage::SubscriptionLoad& load = loads_[{attempt.tenant_id, attempt.subscription_id}];
+    load.tenant_id = attempt.tenant_id;
+    load.subscription_id = attempt.subscription_id;
+    ++load.in_flight;
     in_flight_.emplace(tag, std::move(attempt));
   }
   return static_cast<int>(claimed->size());
 }
 
-void AlertDeliverer::Record(const storage::AlertAttempt& attempt, const WebhookOutcome& outcome) {
-  absl::Status recorded;
-  if (outcome.delivered) {
-    recorded = outbox_.RecordDelivered(attempt.event_seq, attempt.attempt, outcome.result);
-  } else {
-    thread_local std::mt19937_64 random{std::random_device{}()};
-    const double jitter = std::uniform_real_distribution<double>(0, 1)(random);
-    recorded =
-        outbox_.RecordFailed(attempt.event_seq, attempt.attempt, outcome.result,
-                             core::NextAttempt(options_.retry, attempt.attempt,
-                                               attempt.first_attempt_at, absl::Now(), jitter));
+void AlertDeliverer::Record(const std::vector<WebhookOutcome>& outcomes) {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  std::uniform_real_distribution<double> jitter(0, 1);
+  std::vector<storage::AttemptOutcome> recorded;
+  for (const WebhookOutcome& outcome : outcomes) {
+    auto found = in_flight_.find(outcome.tag);
+    if (found == in_flight_.end()) continue;
+    const storage::AlertAttempt& attempt = found->second;
+    storage::AttemptOutcome o{.event_seq = attempt.event_seq,
+                              .attempt = attempt.attempt,
+                              .delivered = outcome.delivered,
+                              .result = outcome.result};
+    if (!outcome.delivered) {
+      o.next_attempt_at = core::NextAttempt(options_.retry, attempt.attempt,
+                                            attempt.first_attempt_at, absl::Now(), jitter(random));
+    }
+    recorded.push_back(std::move(o));
+    auto load = loads_.find(std::pair(attempt.tenant_id, attempt.subscription_id));
+    if (load != loads_.end()) {
+      --load->second.in_flight;
+      load->second.failing = !outcome.delivered;
+      if (load->second.in_flight == 0 && !load->second.failing) loads_.erase(load);
+    }
+    in_flight_.erase(found);
   }
-  // Unrecorded, the event is claimed again when its lease ends: at worst
-  // one more delivery with the same event id.
-  if (!recorded.ok()) {
-    std::fprintf(stderr, "tnps-server: alert delivery: cannot record event %s: %s\n",
-                 attempt.event_key.c_str(), std::string(recorded.message()).c_str());
+  // Failing subscriptions are remembered while few; beyond, those with
+  // nothing in flight are forgotten (their next attempt may then be up to
+  // max_in_flight_per_subscription at once).
+  if (loads_.size() > kMaxRememberedSubscriptions) {
+    absl::erase_if(loads_, [](const auto& entry) { return entry.second.in_flight == 0; });
+  }
+  // Unrecorded, the events are claimed again when their leases end: at
+  // worst one more delivery each, with the same event id.
+  if (absl::Status status = outbox_.Record(recorded); !status.ok()) {
+    std::fprintf(stderr, "tnps-server: alert delivery: cannot record %zu outcome(s): %s\n",
+                 recorded.size(), std::string(status.message()).c_str());
   }
 }
 

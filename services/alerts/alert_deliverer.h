@@ -18,9 +18,12 @@
 namespace tnps::services {
 
 struct AlertDeliveryOptions {
-  // Requests in flight at once, across all subscriptions; one per
-  // subscription at a time, so a slow receiver holds one of them.
+  // Requests in flight at once, across all subscriptions.
   int max_in_flight = 64;
+  // Requests in flight at once to one subscription while its receiver
+  // answers; one after a failure, until an attempt succeeds. A slow or
+  // dead receiver thus holds one slot of max_in_flight.
+  int max_in_flight_per_subscription = 4;
   // How often the outbox is looked at while there is nothing to send.
   absl::Duration poll_interval = absl::Milliseconds(200);
   core::RetrySchedule retry;
@@ -43,13 +46,16 @@ class AlertDeliverer {
   void Run();
   // Claims what fits in flight and starts it; returns how many.
   int ClaimAndStart();
-  void Record(const storage::AlertAttempt& attempt, const WebhookOutcome& outcome);
+  // Records what came back, in one transaction, and updates the loads.
+  void Record(const std::vector<WebhookOutcome>& outcomes);
 
   storage::AlertOutbox& outbox_;
   const AlertDeliveryOptions options_;
   WebhookClient client_;
   // The claimed attempts in flight, by tag (the event's sequence number).
   absl::flat_hash_map<uint64_t, storage::AlertAttempt> in_flight_;
+  // Subscriptions with requests in flight or whose last attempt failed.
+  absl::flat_hash_map<std::pair<int64_t, int64_t>, storage::SubscriptionLoad> loads_;
   absl::Notification stop_;
   std::thread thread_;
 };

@@ -190,7 +190,8 @@ TEST_F(AlertStoreTest, ClaimTakesOneDueEventPerSubscriptionUnderALease) {
       tenant_a_, ", 1, 1, 'agent-1', '2026-01-05T08:00:00Z')"));
 
   AlertOutbox outbox(pool_);
-  absl::StatusOr<std::vector<AlertAttempt>> first = outbox.Claim(10, {}, absl::Minutes(1));
+  // One at a time per subscription here.
+  absl::StatusOr<std::vector<AlertAttempt>> first = outbox.Claim(10, 1, {}, absl::Minutes(1));
   ASSERT_TRUE(first.ok()) << first.status();
   // Tenant a's two subscriptions, one event each; tenant b's is paused.
   ASSERT_EQ(first->size(), 2u);
@@ -205,8 +206,10 @@ TEST_F(AlertStoreTest, ClaimTakesOneDueEventPerSubscriptionUnderALease) {
     EXPECT_FALSE(a.agent_training[0].completed_at.has_value());
   }
   // Busy subscriptions are skipped; the leased events are not due again.
-  absl::StatusOr<std::vector<AlertAttempt>> second =
-      outbox.Claim(10, {{tenant_a_, (*first)[0].subscription_id}}, absl::Minutes(1));
+  absl::StatusOr<std::vector<AlertAttempt>> second = outbox.Claim(
+      10, 1,
+      {{.tenant_id = tenant_a_, .subscription_id = (*first)[0].subscription_id, .in_flight = 1}},
+      absl::Minutes(1));
   ASSERT_TRUE(second.ok());
   ASSERT_EQ(second->size(), 1u);
   EXPECT_EQ((*second)[0].subscription_id, (*first)[1].subscription_id);
@@ -214,21 +217,34 @@ TEST_F(AlertStoreTest, ClaimTakesOneDueEventPerSubscriptionUnderALease) {
 
   // Outcomes: a failure scheduled in the past is due at once; a stale
   // attempt's outcome is ignored.
-  ASSERT_TRUE(
-      outbox.RecordFailed((*first)[0].event_seq, 1, "HTTP 503", absl::Now() - absl::Seconds(1))
-          .ok());
-  ASSERT_TRUE(outbox.RecordDelivered((*first)[1].event_seq, 1, "HTTP 200").ok());
-  absl::StatusOr<std::vector<AlertAttempt>> third = outbox.Claim(10, {}, absl::Minutes(1));
+  ASSERT_TRUE(outbox
+                  .Record({{.event_seq = (*first)[0].event_seq,
+                            .attempt = 1,
+                            .result = "HTTP 503",
+                            .next_attempt_at = absl::Now() - absl::Seconds(1)},
+                           {.event_seq = (*first)[1].event_seq,
+                            .attempt = 1,
+                            .delivered = true,
+                            .result = "HTTP 200"}})
+                  .ok());
+  absl::StatusOr<std::vector<AlertAttempt>> third = outbox.Claim(10, 1, {}, absl::Minutes(1));
   ASSERT_TRUE(third.ok());
   ASSERT_EQ(third->size(), 1u);
   EXPECT_EQ((*third)[0].event_seq, (*first)[0].event_seq);
   EXPECT_EQ((*third)[0].attempt, 2);
   EXPECT_EQ((*third)[0].first_attempt_at, (*first)[0].first_attempt_at);
-  ASSERT_TRUE(outbox.RecordDelivered((*first)[0].event_seq, 1, "HTTP 200").ok());
+  ASSERT_TRUE(outbox
+                  .Record({{.event_seq = (*first)[0].event_seq,
+                            .attempt = 1,
+                            .delivered = true,
+                            .result = "HTTP 200"}})
+                  .ok());
   EXPECT_EQ(db_.QueryText(absl::StrCat("SELECT state FROM alert_events WHERE event_seq = ",
                                        (*first)[0].event_seq)),
             "pending");
-  ASSERT_TRUE(outbox.RecordFailed((*first)[0].event_seq, 2, "HTTP 500", std::nullopt).ok());
+  ASSERT_TRUE(
+      outbox.Record({{.event_seq = (*first)[0].event_seq, .attempt = 2, .result = "HTTP 500"}})
+          .ok());
   EXPECT_EQ(db_.QueryText(absl::StrCat("SELECT state || ' ' || last_result FROM alert_events "
                                        "WHERE event_seq = ",
                                        (*first)[0].event_seq)),
@@ -245,6 +261,31 @@ TEST_F(AlertStoreTest, ClaimTakesOneDueEventPerSubscriptionUnderALease) {
   EXPECT_EQ(*pruned, 2);
   EXPECT_EQ(db_.QueryText("SELECT string_agg(state, ',') FROM alert_events"),
             "pending,pending,pending");
+}
+
+// A healthy subscription takes up to per_subscription at once, counting
+// those in flight; a failing one, one.
+TEST_F(AlertStoreTest, ClaimGivesAFailingSubscriptionOneSlot) {
+  AlertSubscription all{.name = "everything",
+                        .event_types = {"response.created"},
+                        .url = "https://bi.example.com/all"};
+  ASSERT_TRUE(alerts_.Create(tenant_a_, all, std::string(32, 't')).ok());
+  std::vector<core::SurveyResponse> rs;
+  for (int i = 0; i < 8; ++i) rs.push_back(Response(absl::StrCat("r", i), 3, 1, ""));
+  std::vector<TenantResponse> items;
+  for (const auto& r : rs) items.push_back({tenant_a_, &r});
+  ASSERT_TRUE(store_.Write(items).ok());
+  AlertOutbox outbox(pool_);
+  const auto claim = [&](std::vector<SubscriptionLoad> known) {
+    absl::StatusOr<std::vector<AlertAttempt>> got = outbox.Claim(10, 4, known, absl::Minutes(1));
+    EXPECT_TRUE(got.ok()) << got.status();
+    return got.ok() ? got->size() : 0;
+  };
+  EXPECT_EQ(claim({}), 4u);
+  EXPECT_EQ(claim({{.tenant_id = tenant_a_, .subscription_id = 1, .in_flight = 3}}), 1u);
+  EXPECT_EQ(claim({{.tenant_id = tenant_a_, .subscription_id = 1, .failing = true}}), 1u);
+  EXPECT_EQ(
+      claim({{.tenant_id = tenant_a_, .subscription_id = 1, .in_flight = 1, .failing = true}}), 0u);
 }
 
 }  // namespace
