@@ -20,11 +20,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "core/role.h"
-#include "storage/api_key_store.h"
+#include "bench/bench_tenant.h"
 #include "storage/connection_pool.h"
-#include "storage/rate_limit_store.h"
-#include "storage/tenant_store.h"
 #include "tnps/v1/ingest_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, database_url, "", "the server's database (tenants are created in it)");
@@ -33,58 +30,28 @@ ABSL_FLAG(int, rows, 200000, "rows for the COPY, stream and batch phases");
 ABSL_FLAG(int, unary_requests, 60000, "SubmitResponse calls in the unary phase");
 ABSL_FLAG(int, unary_in_flight, 64, "concurrent SubmitResponse calls");
 ABSL_FLAG(int, batch_clients, 4, "concurrent SubmitResponses clients");
+ABSL_FLAG(std::string, alert_url, "",
+          "subscribe this URL, paused, to a third of every phase's rows: ingest then writes an "
+          "alert event for each (bench/run_alert_bench.sh)");
 ABSL_FLAG(bool, unary_only, false,
           "run the SubmitResponse phase alone (bench/run_data_rights_bench.sh times ingest while "
           "retention works)");
 
 namespace {
 
-const absl::Time kStart = absl::FromCivil(absl::CivilDay(2024, 1, 1), absl::UTCTimeZone());
-
-// Row `i` of a phase: 1,000 agents in 50 teams, 3 channels, two years.
-tnps::v1::SurveyResponse MakeRow(const std::string& prefix, int i) {
-  tnps::v1::SurveyResponse r;
-  r.set_external_id(absl::StrCat(prefix, "-", i));
-  r.set_interaction_id(absl::StrCat("call-", prefix, "-", i));
-  const int agent = (i * 7919) % 1000;
-  r.set_agent_id(absl::StrCat("agent-", agent));
-  r.set_team_id(absl::StrCat("team-", agent % 50));
-  r.set_channel(static_cast<tnps::v1::Channel>(1 + i % 3));
-  r.set_customer_ref(absl::StrCat("cust-", (i * 31) % 100000));
-  r.set_score((i * 13) % 11);
-  r.set_comment("The agent was patient and explained everything clearly.");
-  const absl::Time when = kStart + absl::Seconds((static_cast<int64_t>(i) * 997) % (730 * 86400));
-  r.mutable_interaction_time()->set_seconds(absl::ToUnixSeconds(when));
-  r.mutable_response_time()->set_seconds(absl::ToUnixSeconds(when) + 1800);
-  (*r.mutable_attributes())["queue"] = i % 2 ? "billing" : "support";
-  (*r.mutable_attributes())["language"] = "de";
-  return r;
+// Every phase's tenant: unlimited, and with --alert_url a paused
+// subscription matching a third of the rows, so that ingest writes an
+// outbox event for each of them (the cost measured; no delivery runs).
+tnps::bench::BenchTenant NewTenant(tnps::storage::ConnectionPool& pool, const std::string& name) {
+  tnps::bench::BenchTenant tenant = tnps::bench::NewBenchTenant(pool, name);
+  if (!absl::GetFlag(FLAGS_alert_url).empty()) {
+    tnps::bench::SubscribeToAThird(pool, tenant.tenant_id, absl::GetFlag(FLAGS_alert_url), true);
+  }
+  return tenant;
 }
 
-struct Phase {
-  std::string tenant;
-  std::string key;
-};
-
-Phase NewTenant(tnps::storage::ConnectionPool& pool, const std::string& name) {
-  tnps::storage::TenantStore tenants(pool);
-  tnps::storage::ApiKeyStore keys(pool);
-  tnps::storage::RateLimitStore limits(pool);
-  const std::string unique = absl::StrCat(name, "-", absl::ToUnixSeconds(absl::Now()));
-  if (!tenants.Create(unique, "UTC").ok()) std::abort();
-  // The benchmark measures throughput, so its tenants are not rate limited
-  // (the server's default is 1,000 calls/s per key).
-  if (!limits
-           .Set(unique, {.calls_per_second = 1e6,
-                         .call_burst = 1000000,
-                         .rows_per_second = 1e7,
-                         .row_burst = 10000000})
-           .ok()) {
-    std::abort();
-  }
-  absl::StatusOr<tnps::storage::IssuedKey> key = keys.Issue(unique, tnps::core::Role::kIngest);
-  if (!key.ok()) std::abort();
-  return {unique, key->key};
+tnps::v1::SurveyResponse MakeRow(const std::string& prefix, int i) {
+  return tnps::bench::MakeBenchRow(prefix, i);
 }
 
 void Report(const char* name, int64_t rows, absl::Duration elapsed) {
@@ -94,12 +61,12 @@ void Report(const char* name, int64_t rows, absl::Duration elapsed) {
 
 double CopyPhase(const std::string& url, int rows) {
   tnps::storage::ConnectionPool pool({.database_url = url, .size = 1});
-  Phase phase = NewTenant(pool, "bench-copy");
+  tnps::bench::BenchTenant phase = NewTenant(pool, "bench-copy");
   pqxx::connection conn(url);
   int64_t tenant_id;
   {
     pqxx::work txn(conn);
-    tenant_id = txn.exec_params1("SELECT tenant_id FROM tenants WHERE name = $1", phase.tenant)[0]
+    tenant_id = txn.exec_params1("SELECT tenant_id FROM tenants WHERE name = $1", phase.name)[0]
                     .as<int64_t>();
     txn.exec_params0(
         "INSERT INTO agents (tenant_id, agent_id, team_id) SELECT $1, 'agent-' || a, 'team-' || "
@@ -146,10 +113,10 @@ std::unique_ptr<tnps::v1::IngestService::Stub> NewStub() {
 }
 
 double StreamPhase(tnps::storage::ConnectionPool& pool, int rows) {
-  Phase phase = NewTenant(pool, "bench-stream");
+  tnps::bench::BenchTenant phase = NewTenant(pool, "bench-stream");
   auto stub = NewStub();
   grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + phase.key);
+  context.AddMetadata("authorization", "Bearer " + phase.ingest_key);
   tnps::v1::StreamResponsesResponse summary;
   std::vector<tnps::v1::StreamResponsesRequest> messages((rows + 499) / 500);
   for (int i = 0; i < rows; ++i) *messages[i / 500].add_responses() = MakeRow("stream", i);
@@ -169,7 +136,7 @@ double StreamPhase(tnps::storage::ConnectionPool& pool, int rows) {
 }
 
 double BatchPhase(tnps::storage::ConnectionPool& pool, int rows) {
-  Phase phase = NewTenant(pool, "bench-batch");
+  tnps::bench::BenchTenant phase = NewTenant(pool, "bench-batch");
   const int clients = absl::GetFlag(FLAGS_batch_clients);
   std::vector<tnps::v1::SubmitResponsesRequest> requests((rows + 499) / 500);
   for (int i = 0; i < rows; ++i) *requests[i / 500].add_responses() = MakeRow("batch", i);
@@ -182,7 +149,7 @@ double BatchPhase(tnps::storage::ConnectionPool& pool, int rows) {
       auto stub = NewStub();
       for (size_t i; (i = next++) < requests.size();) {
         grpc::ClientContext context;
-        context.AddMetadata("authorization", "Bearer " + phase.key);
+        context.AddMetadata("authorization", "Bearer " + phase.ingest_key);
         tnps::v1::SubmitResponsesResponse reply;
         if (stub->SubmitResponses(&context, requests[i], &reply).ok()) {
           accepted += reply.accepted_count();
@@ -202,7 +169,7 @@ double BatchPhase(tnps::storage::ConnectionPool& pool, int rows) {
 }
 
 void UnaryPhase(tnps::storage::ConnectionPool& pool, int requests, int in_flight) {
-  Phase phase = NewTenant(pool, "bench-unary");
+  tnps::bench::BenchTenant phase = NewTenant(pool, "bench-unary");
   std::vector<tnps::v1::SubmitResponseRequest> data(requests);
   for (int i = 0; i < requests; ++i) *data[i].mutable_response() = MakeRow("unary", i);
   std::atomic<int> next{0};
@@ -226,7 +193,7 @@ void UnaryPhase(tnps::storage::ConnectionPool& pool, int requests, int in_flight
       std::vector<double> mine;
       for (int i; (i = next++) < requests;) {
         grpc::ClientContext context;
-        context.AddMetadata("authorization", "Bearer " + phase.key);
+        context.AddMetadata("authorization", "Bearer " + phase.ingest_key);
         tnps::v1::SubmitResponseResponse reply;
         const absl::Time sent = absl::Now();
         if (!stub->SubmitResponse(&context, data[i], &reply).ok()) ++failures;

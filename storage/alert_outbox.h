@@ -32,9 +32,9 @@ struct AgentTrainingStatus {
 // One claimed attempt: the event, where it goes, how to sign it and what
 // it says.
 struct AlertAttempt {
+  // The event's number; receivers see it only encrypted, as its id
+  // (services/common/tenant_tokens.h, PublicEventId).
   int64_t event_seq = 0;
-  // What the receiver deduplicates by (a UUID).
-  std::string event_key;
   int64_t tenant_id = 0;
   std::string tenant_name;
   // The tenant's key for public response ids (tenants.id_key).
@@ -80,7 +80,6 @@ inline constexpr char kDeliveryGone[] = "gone";
 
 struct DeliveryRecord {
   int64_t event_seq = 0;
-  std::string event_key;
   int64_t subscription_id = 0;
   std::string event_type;
   int64_t response_id = 0;
@@ -131,10 +130,11 @@ class AlertOutbox {
   // Makes the event pending and due now, with a fresh retry period; in the
   // audit trail. NotFound for an event the tenant does not have,
   // FailedPrecondition for one whose response was erased.
-  absl::StatusOr<DeliveryRecord> Redeliver(int64_t tenant_id, const std::string& event_key);
+  absl::StatusOr<DeliveryRecord> Redeliver(int64_t tenant_id, int64_t event_seq);
 
   // Deletes up to `limit` events that finished (delivered, dead, gone)
-  // and occurred before `before`; returns how many.
+  // and occurred before `before`, and up to `limit` left behind by a
+  // deleted subscription; returns how many.
   absl::StatusOr<int64_t> PruneFinished(absl::Time before, int limit);
 
  private:

@@ -109,7 +109,8 @@ absl::StatusOr<AlertSubscription> AlertStore::Create(int64_t tenant_id,
   const std::string channel_array = std::move(channels).Finish();
   return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<AlertSubscription> {
     pqxx::work txn(conn);
-    // Numbered per tenant under the tenant's lock, as programmes are.
+    // Numbered per tenant under the tenant's lock, as programmes are, and
+    // never reused (migrations/0016_lighter_outbox.up.sql).
     txn.exec_params("SELECT pg_advisory_xact_lock(-$1::bigint)", tenant_id);
     if (!txn.exec_params("SELECT 1 FROM alert_subscriptions WHERE tenant_id = $1 AND name = $2",
                          tenant_id, wanted.name)
@@ -119,12 +120,16 @@ absl::StatusOr<AlertSubscription> AlertStore::Create(int64_t tenant_id,
     }
     const pqxx::row row =
         txn.exec_params1(absl::StrCat(R"sql(
+WITH number AS (
+  INSERT INTO alert_subscription_numbers AS n (tenant_id, last_id) VALUES ($1, 1)
+  ON CONFLICT (tenant_id) DO UPDATE SET last_id = n.last_id + 1
+  RETURNING last_id)
 INSERT INTO alert_subscriptions (tenant_id, subscription_id, name, event_types, min_score,
                                  max_score, agent_ids, team_ids, channels, attribute_keys,
                                  attribute_values, url, include_customer_ref, secret)
-SELECT $1, coalesce(max(subscription_id), 0) + 1, $2, $3::text[], $4, $5, $6::text[],
-       $7::text[], $8::smallint[], $9::text[], $10::text[], $11, $12, $13
-FROM alert_subscriptions WHERE tenant_id = $1
+SELECT $1, number.last_id, $2, $3::text[], $4, $5, $6::text[], $7::text[], $8::smallint[],
+       $9::text[], $10::text[], $11, $12, $13
+FROM number
 RETURNING)sql",
                                       kColumns),
                          tenant_id, wanted.name, TextArrayLiteral(wanted.event_types),
@@ -185,6 +190,10 @@ absl::Status AlertStore::Delete(int64_t tenant_id, int64_t subscription_id) {
             "RETURNING name",
             tenant_id, subscription_id);
         if (rows.empty()) return NotFound(subscription_id);
+        // Its events go with it (there is no foreign key to cascade: see
+        // migrations/0016_lighter_outbox.up.sql).
+        txn.exec_params("DELETE FROM alert_events WHERE tenant_id = $1 AND subscription_id = $2",
+                        tenant_id, subscription_id);
         AppendAudit(txn,
                     {.tenant_id = tenant_id,
                      .action = "alert_subscription.delete",

@@ -99,13 +99,19 @@ std::string SampleJson(const std::vector<std::string>& ids) {
 
 }  // namespace
 
-std::vector<StoredResponse> StoredResponsesById(pqxx::transaction_base& txn,
-                                                const std::vector<int64_t>& response_ids) {
-  PgArrayLiteral ids;
-  for (int64_t id : response_ids) ids.Add(static_cast<long long>(id));
-  return StoredResponsesFromResult(
-      txn.exec_params(absl::StrCat("SELECT", kColumns, " WHERE r.response_id = ANY ($1::bigint[])"),
-                      std::move(ids).Finish()));
+std::vector<StoredResponse> StoredResponsesById(
+    pqxx::transaction_base& txn, const std::vector<std::pair<int64_t, int64_t>>& ids) {
+  PgArrayLiteral tenants, responses;
+  for (const auto& [tenant_id, response_id] : ids) {
+    tenants.Add(static_cast<long long>(tenant_id));
+    responses.Add(static_cast<long long>(response_id));
+  }
+  // By the primary key (tenant, id): the id alone is not indexed.
+  return StoredResponsesFromResult(txn.exec_params(
+      absl::StrCat("SELECT", kColumns,
+                   " WHERE (r.tenant_id, r.response_id) IN (SELECT * FROM unnest($1::bigint[], "
+                   "$2::bigint[]))"),
+      std::move(tenants).Finish(), std::move(responses).Finish()));
 }
 
 ResponseRecords::ResponseRecords(ConnectionPool& pool) : pool_(pool) {}

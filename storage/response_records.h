@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -149,10 +150,10 @@ struct ResponseExclusionResult {
   int64_t not_found = 0;
 };
 
-// The responses among `response_ids` (of any tenant) that are still
-// stored, read in `txn`; for the alert outbox, which delivers them.
-std::vector<StoredResponse> StoredResponsesById(pqxx::transaction_base& txn,
-                                                const std::vector<int64_t>& response_ids);
+// The responses among `ids` (tenant, response id) that are still stored,
+// read in `txn`; for the alert outbox, which delivers them.
+std::vector<StoredResponse> StoredResponsesById(
+    pqxx::transaction_base& txn, const std::vector<std::pair<int64_t, int64_t>>& ids);
 
 class ResponseRecords {
  public:

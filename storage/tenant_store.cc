@@ -99,6 +99,7 @@ namespace {
 // Children first, so that every foreign key is satisfied at each step.
 constexpr const char* kTenantTables[] = {"alert_events",
                                          "alert_subscriptions",
+                                         "alert_subscription_numbers",
                                          "training_completion_log",
                                          "training_enrollments",
                                          "training_cohorts",

@@ -81,7 +81,7 @@ int AlertDeliverer::ClaimAndStart() {
   for (storage::AlertAttempt& attempt : *claimed) {
     std::string body = AlertEventJson(attempt);
     std::vector<std::string> headers = {
-        absl::StrCat("Tnps-Event-Id: ", attempt.event_key),
+        absl::StrCat("Tnps-Event-Id: ", AlertEventId(attempt)),
         absl::StrCat("Tnps-Event-Type: ", attempt.event_type),
         absl::StrCat("Tnps-Delivery-Attempt: ", attempt.attempt),
         absl::StrCat(kSignatureHeader, ": ", WebhookSignature(absl::Now(), body, attempt.secrets))};

@@ -9,20 +9,32 @@
 
 namespace tnps::services {
 
-std::string AlertEventJson(const storage::AlertAttempt& attempt) {
-  tnps::v1::AlertEvent event;
-  event.set_event_id(attempt.event_key);
-  event.set_type(attempt.event_type);
-  TimeToProto(attempt.occurred_at, event.mutable_occur_time());
-  event.set_tenant(attempt.tenant_name);
-  event.set_subscription_id(attempt.subscription_id);
-  // The response as a reader of this tenant sees it; with customer_ref as
-  // an admin does, if the subscription asks for it.
+namespace {
+
+// The tenant as the payload is written for: its ids, and customer_ref as
+// an admin sees it if the subscription asks for it.
+storage::Principal ReaderOf(const storage::AlertAttempt& attempt) {
   storage::Principal reader;
   reader.tenant_id = attempt.tenant_id;
   reader.role = attempt.include_customer_ref ? core::Role::kAdmin : core::Role::kRead;
   reader.response_id_key = attempt.response_id_key;
-  StoredResponseToProto(reader, attempt.response, event.mutable_response());
+  return reader;
+}
+
+}  // namespace
+
+std::string AlertEventId(const storage::AlertAttempt& attempt) {
+  return PublicEventId(ReaderOf(attempt), attempt.event_seq);
+}
+
+std::string AlertEventJson(const storage::AlertAttempt& attempt) {
+  tnps::v1::AlertEvent event;
+  event.set_event_id(AlertEventId(attempt));
+  event.set_type(attempt.event_type);
+  TimeToProto(attempt.occurred_at, event.mutable_occur_time());
+  event.set_tenant(attempt.tenant_name);
+  event.set_subscription_id(attempt.subscription_id);
+  StoredResponseToProto(ReaderOf(attempt), attempt.response, event.mutable_response());
   for (const storage::AgentTrainingStatus& t : attempt.agent_training) {
     tnps::v1::AgentTraining* out = event.add_agent_training();
     out->set_program_id(t.program_id);
@@ -63,7 +75,7 @@ tnps::v1::DeliveryState DeliveryStateToProto(const std::string& state) {
 
 void DeliveryToProto(const storage::Principal& principal, const storage::DeliveryRecord& record,
                      tnps::v1::Delivery* out) {
-  out->set_event_id(record.event_key);
+  out->set_event_id(PublicEventId(principal, record.event_seq));
   out->set_subscription_id(record.subscription_id);
   out->set_event_type(AlertEventTypeToProto(record.event_type));
   out->set_response_id(PublicResponseId(principal, record.response_id));

@@ -11,6 +11,9 @@
 
 namespace tnps::services {
 
+// What the receiver deduplicates by: the event's public id.
+std::string AlertEventId(const storage::AlertAttempt& attempt);
+
 // The AlertEvent of `attempt` in proto3's JSON mapping with the .proto
 // field names; customer_ref only if the subscription asks for it.
 std::string AlertEventJson(const storage::AlertAttempt& attempt);

@@ -4,6 +4,7 @@
 #include "services/alerts/alert_payload.h"
 #include "services/alerts/alert_requests.h"
 #include "services/common/grpc_status.h"
+#include "services/common/tenant_tokens.h"
 
 namespace tnps::services {
 namespace {
@@ -217,8 +218,11 @@ grpc::ServerUnaryReactor* AlertService::RedeliverEvent(grpc::CallbackServerConte
         if (in->event_id().empty()) {
           return InvalidArgument("", {{"event_id", "is required"}});
         }
+        // An id that is not one of the tenant's names no event.
+        std::optional<int64_t> event_seq = EventSeqOf(principal, in->event_id());
+        if (!event_seq) return grpc::Status(grpc::StatusCode::NOT_FOUND, "no such alert event");
         absl::StatusOr<storage::DeliveryRecord> record =
-            deps_.outbox.Redeliver(principal.tenant_id, in->event_id());
+            deps_.outbox.Redeliver(principal.tenant_id, *event_seq);
         if (!record.ok()) return ToGrpcStatus(record.status());
         DeliveryToProto(principal, *record, out->mutable_delivery());
         return grpc::Status::OK;

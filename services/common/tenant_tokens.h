@@ -19,10 +19,22 @@ namespace tnps::services {
 // Stable: a retry gets the id of the first write.
 std::string PublicResponseId(const storage::Principal& principal, int64_t id);
 
-// A token carrying `body` back to this service: URL-safe base64 of the body
-// and a digest of `kind`, `query` (what the token is only valid for: the
-// request without its paging fields) and the body under the tenant's key.
-// Bodies are the service's own text; the token is opaque to clients.
+// The id an alert event is shown by (what webhook receivers deduplicate
+// by), in place of the database's number for it: the number and the tenant
+// encrypted as one AES block under a key of the tenant's own, written as
+// 32 hex digits in a UUID's groups. The same on every attempt; reveals
+// nothing about how many events anyone has.
+std::string PublicEventId(const storage::Principal& principal, int64_t event_seq);
+
+// The number of the event `id` names, if it is one of this tenant's ids;
+// nullopt for anything else.
+std::optional<int64_t> EventSeqOf(const storage::Principal& principal, absl::string_view id);
+
+// A token carrying `body` back to this service, encrypted and
+// authenticated under a key of the tenant's own and bound to `kind` and
+// `query` (what the token is only valid for: the request without its
+// paging fields). Bodies are the service's own text, positions included;
+// the token reveals none of it.
 std::string SealToken(const storage::Principal& principal, absl::string_view kind,
                       absl::string_view query, absl::string_view body);
 

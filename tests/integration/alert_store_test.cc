@@ -159,7 +159,7 @@ TEST_F(AlertStoreTest, StoringAndAmendingWriteAnEventPerMatchingSubscription) {
                          "'response.updated' AND subscription_id = 1"),
             1);
   EXPECT_EQ(db_.QueryInt("SELECT count(*) FROM alert_events"), 7);
-  EXPECT_EQ(db_.QueryInt("SELECT count(DISTINCT event_key) FROM alert_events"), 7);
+  EXPECT_EQ(db_.QueryInt("SELECT count(DISTINCT event_seq) FROM alert_events"), 7);
 }
 
 // The claim: each unpaused subscription's oldest due event, leased; the
@@ -254,7 +254,7 @@ TEST_F(AlertStoreTest, ClaimTakesOneDueEventPerSubscriptionUnderALease) {
       outbox.ListDeliveries({.tenant_id = tenant_a_, .state = kDeliveryDelivered});
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->size(), 1u);
-  EXPECT_EQ((*listed)[0].event_key, (*first)[1].event_key);
+  EXPECT_EQ((*listed)[0].event_seq, (*first)[1].event_seq);
   // Finished events are pruned once old enough, pending ones never.
   absl::StatusOr<int64_t> pruned = outbox.PruneFinished(absl::Now() + absl::Minutes(1), 100);
   ASSERT_TRUE(pruned.ok());
