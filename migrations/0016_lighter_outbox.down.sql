@@ -1,3 +1,5 @@
+ALTER TABLE alert_subscriptions DROP COLUMN attribute_required, DROP COLUMN attribute_choice_keys,
+  DROP COLUMN attribute_choice_values, DROP COLUMN attribute_choice_count;
 DROP TABLE alert_subscription_numbers;
 ALTER TABLE alert_events ADD COLUMN event_key uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE;
 CREATE INDEX alert_events_by_subscription ON alert_events (tenant_id, subscription_id, event_seq);

@@ -70,7 +70,9 @@ absl::Status NotFound(int64_t subscription_id) {
 
 std::string RaiseAlertEventsCte(absl::string_view source, absl::string_view event_type) {
   // A subscription's attribute filter: for every key it lists, the
-  // response's attribute has one of the values listed with that key.
+  // response's attribute has one of the values listed with that key. Keys
+  // with one value are tested at once by containment; the others pair by
+  // pair, counting the keys that matched (values are distinct per key).
   return absl::StrReplaceAll(R"sql(,
 $S_alerts AS (
   INSERT INTO alert_events (tenant_id, subscription_id, event_type, response_id)
@@ -81,11 +83,11 @@ $S_alerts AS (
     AND (cardinality(s.agent_ids) = 0 OR n.agent_id = ANY (s.agent_ids))
     AND (cardinality(s.team_ids) = 0 OR n.team_id = ANY (s.team_ids))
     AND (cardinality(s.channels) = 0 OR n.channel = ANY (s.channels))
-    AND NOT EXISTS (
-      SELECT 1 FROM unnest(s.attribute_keys) AS k(key)
-      WHERE NOT EXISTS (
-        SELECT 1 FROM unnest(s.attribute_keys, s.attribute_values) AS p(key, value)
-        WHERE p.key = k.key AND p.value = n.attributes ->> k.key))
+    AND n.attributes @> s.attribute_required
+    AND (s.attribute_choice_count = 0 OR
+         (SELECT count(*) FROM unnest(s.attribute_choice_keys, s.attribute_choice_values)
+                                 AS p(key, value)
+          WHERE n.attributes ->> p.key = p.value) = s.attribute_choice_count)
   ORDER BY n.tenant_id, s.subscription_id, n.response_id
 ))sql",
                              {{"$S", source}, {"$T", event_type}});
@@ -96,13 +98,27 @@ AlertStore::AlertStore(ConnectionPool& pool) : pool_(pool) {}
 absl::StatusOr<AlertSubscription> AlertStore::Create(int64_t tenant_id,
                                                      const AlertSubscription& wanted,
                                                      const std::string& secret) {
-  std::vector<std::string> keys, values;
+  // The definition (every pair), and the form ingest tests
+  // (migrations/0016_lighter_outbox.up.sql): keys allowed one value as a
+  // JSON object, the pairs of the others.
+  std::vector<std::string> keys, values, choice_keys, choice_values;
+  std::vector<std::pair<std::string, std::string>> required;
+  int choice_count = 0;
   const core::AlertFilter& filter = wanted.filter;
   for (const auto& [key, allowed] : filter.attributes) {
-    for (const std::string& v : allowed) {
+    std::vector<std::string> distinct = allowed;
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    for (const std::string& v : distinct) {
       keys.push_back(key);
       values.push_back(v);
+      if (distinct.size() > 1) {
+        choice_keys.push_back(key);
+        choice_values.push_back(v);
+      }
     }
+    if (distinct.size() == 1) required.emplace_back(key, distinct[0]);
+    if (distinct.size() > 1) ++choice_count;
   }
   PgArrayLiteral channels;
   for (int c : filter.channels) channels.Add(static_cast<long long>(c));
@@ -118,24 +134,27 @@ absl::StatusOr<AlertSubscription> AlertStore::Create(int64_t tenant_id,
       return absl::AlreadyExistsError(
           absl::StrCat("an alert subscription named ", wanted.name, " exists"));
     }
-    const pqxx::row row =
-        txn.exec_params1(absl::StrCat(R"sql(
+    const pqxx::row row = txn.exec_params1(
+        absl::StrCat(R"sql(
 WITH number AS (
   INSERT INTO alert_subscription_numbers AS n (tenant_id, last_id) VALUES ($1, 1)
   ON CONFLICT (tenant_id) DO UPDATE SET last_id = n.last_id + 1
   RETURNING last_id)
 INSERT INTO alert_subscriptions (tenant_id, subscription_id, name, event_types, min_score,
                                  max_score, agent_ids, team_ids, channels, attribute_keys,
-                                 attribute_values, url, include_customer_ref, secret)
+                                 attribute_values, url, include_customer_ref, secret,
+                                 attribute_required, attribute_choice_keys,
+                                 attribute_choice_values, attribute_choice_count)
 SELECT $1, number.last_id, $2, $3::text[], $4, $5, $6::text[], $7::text[], $8::smallint[],
-       $9::text[], $10::text[], $11, $12, $13
+       $9::text[], $10::text[], $11, $12, $13, $14::jsonb, $15::text[], $16::text[], $17
 FROM number
 RETURNING)sql",
-                                      kColumns),
-                         tenant_id, wanted.name, TextArrayLiteral(wanted.event_types),
-                         filter.min_score, filter.max_score, TextArrayLiteral(filter.agent_ids),
-                         TextArrayLiteral(filter.team_ids), channel_array, TextArrayLiteral(keys),
-                         TextArrayLiteral(values), wanted.url, wanted.include_customer_ref, secret);
+                     kColumns),
+        tenant_id, wanted.name, TextArrayLiteral(wanted.event_types), filter.min_score,
+        filter.max_score, TextArrayLiteral(filter.agent_ids), TextArrayLiteral(filter.team_ids),
+        channel_array, TextArrayLiteral(keys), TextArrayLiteral(values), wanted.url,
+        wanted.include_customer_ref, secret, JsonObjectText(required),
+        TextArrayLiteral(choice_keys), TextArrayLiteral(choice_values), choice_count);
     AlertSubscription created = SubscriptionFromRow(row);
     AppendAudit(txn, {.tenant_id = tenant_id,
                       .action = "alert_subscription.create",
