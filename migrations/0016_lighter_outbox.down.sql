@@ -1,3 +1,6 @@
+CREATE INDEX alert_events_by_tenant ON alert_events (tenant_id, event_seq);
+ALTER TABLE alert_events DROP CONSTRAINT alert_events_pkey;
+ALTER TABLE alert_events ADD PRIMARY KEY (event_seq);
 ALTER TABLE alert_subscriptions DROP COLUMN attribute_required, DROP COLUMN attribute_choice_keys,
   DROP COLUMN attribute_choice_values, DROP COLUMN attribute_choice_count;
 DROP TABLE alert_subscription_numbers;

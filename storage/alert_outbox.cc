@@ -22,7 +22,7 @@ WITH known AS (
   SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::integer[], $4::boolean[])
     AS k(tenant, subscription, in_flight, failing)),
 candidates AS (
-  SELECT e.event_seq, e.next_attempt_at,
+  SELECT s.tenant_id, e.event_seq, e.next_attempt_at,
          row_number() OVER (PARTITION BY s.tenant_id, s.subscription_id
                             ORDER BY e.next_attempt_at, e.event_seq) AS rank,
          CASE WHEN coalesce(k.failing, false) THEN 1 ELSE $5 END - coalesce(k.in_flight, 0)
@@ -38,12 +38,13 @@ candidates AS (
   LEFT JOIN known k ON k.tenant = s.tenant_id AND k.subscription = s.subscription_id
   WHERE NOT s.paused),
 picked AS (
-  SELECT event_seq FROM candidates WHERE rank <= slots ORDER BY next_attempt_at LIMIT $6)
+  SELECT tenant_id, event_seq FROM candidates WHERE rank <= slots
+  ORDER BY next_attempt_at LIMIT $6)
 UPDATE alert_events e
 SET attempts = e.attempts + 1, last_attempt_at = now(),
     first_attempt_at = coalesce(e.first_attempt_at, now()),
     next_attempt_at = now() + $7::bigint * interval '1 microsecond'
-FROM picked WHERE e.event_seq = picked.event_seq
+FROM picked WHERE e.tenant_id = picked.tenant_id AND e.event_seq = picked.event_seq
 RETURNING e.event_seq, e.tenant_id, e.subscription_id, e.event_type, e.response_id,
           (extract(epoch FROM e.occurred_at) * 1000000)::bigint, e.attempts,
           (extract(epoch FROM e.first_attempt_at) * 1000000)::bigint)sql";
@@ -56,9 +57,10 @@ SET state = CASE WHEN o.delivered THEN 'delivered'
     delivered_at = CASE WHEN o.delivered THEN now() ELSE e.delivered_at END,
     next_attempt_at = coalesce(to_timestamp(o.next_at / 1000000.0), e.next_attempt_at),
     last_result = o.result
-FROM unnest($1::bigint[], $2::integer[], $3::boolean[], $4::text[], $5::bigint[])
-  AS o(seq, attempt, delivered, result, next_at)
-WHERE e.event_seq = o.seq AND e.attempts = o.attempt AND e.state = 'pending')sql";
+FROM unnest($1::bigint[], $2::bigint[], $3::integer[], $4::boolean[], $5::text[], $6::bigint[])
+  AS o(tenant, seq, attempt, delivered, result, next_at)
+WHERE e.tenant_id = o.tenant AND e.event_seq = o.seq AND e.attempts = o.attempt
+  AND e.state = 'pending')sql";
 
 // Where the claimed events go and how they are signed: the previous
 // secret only while its overlap lasts.
@@ -180,13 +182,14 @@ absl::StatusOr<std::vector<AlertAttempt>> AlertOutbox::Claim(
     }
 
     std::vector<AlertAttempt> attempts;
-    std::vector<int64_t> gone;
+    std::vector<int64_t> gone_tenants, gone;
     std::vector<int64_t> agent_tenants;
     std::vector<std::string> agents;
     absl::flat_hash_set<std::pair<int64_t, std::string>> asked;
     for (AlertAttempt& a : claimed) {
       auto response = responses.find(a.response.response_id);
       if (response == responses.end()) {
+        gone_tenants.push_back(a.tenant_id);
         gone.push_back(a.event_seq);
         continue;
       }
@@ -209,8 +212,9 @@ absl::StatusOr<std::vector<AlertAttempt>> AlertOutbox::Claim(
     if (!gone.empty()) {
       txn.exec_params(
           "UPDATE alert_events SET state = 'gone', last_result = 'the response was erased', "
-          "next_attempt_at = now() WHERE event_seq = ANY ($1::bigint[])",
-          BigintArray(gone));
+          "next_attempt_at = now() WHERE (tenant_id, event_seq) IN "
+          "(SELECT * FROM unnest($1::bigint[], $2::bigint[]))",
+          BigintArray(gone_tenants), BigintArray(gone));
     }
     if (!agents.empty()) {
       absl::flat_hash_map<std::pair<int64_t, std::string>, std::vector<AgentTrainingStatus>>
@@ -237,8 +241,9 @@ absl::StatusOr<std::vector<AlertAttempt>> AlertOutbox::Claim(
 
 absl::Status AlertOutbox::Record(const std::vector<AttemptOutcome>& outcomes) {
   if (outcomes.empty()) return absl::OkStatus();
-  PgArrayLiteral seqs, attempts, delivered, results, next_at;
+  PgArrayLiteral tenants, seqs, attempts, delivered, results, next_at;
   for (const AttemptOutcome& o : outcomes) {
+    tenants.Add(static_cast<long long>(o.tenant_id));
     seqs.Add(static_cast<long long>(o.event_seq));
     attempts.Add(static_cast<long long>(o.attempt));
     delivered.Add(o.delivered ? "t" : "f");
@@ -249,6 +254,7 @@ absl::Status AlertOutbox::Record(const std::vector<AttemptOutcome>& outcomes) {
       next_at.AddNull();
     }
   }
+  const std::string tenant_array = std::move(tenants).Finish();
   const std::string seq_array = std::move(seqs).Finish();
   const std::string attempt_array = std::move(attempts).Finish();
   const std::string delivered_array = std::move(delivered).Finish();
@@ -258,8 +264,8 @@ absl::Status AlertOutbox::Record(const std::vector<AttemptOutcome>& outcomes) {
       .Run([&](pqxx::connection_base& conn) -> absl::StatusOr<bool> {
         pqxx::work txn(conn);
         RelaxDurability(txn);
-        txn.exec_params(kRecordSql, seq_array, attempt_array, delivered_array, result_array,
-                        next_array);
+        txn.exec_params(kRecordSql, tenant_array, seq_array, attempt_array, delivered_array,
+                        result_array, next_array);
         txn.commit();
         return true;
       })
@@ -328,11 +334,11 @@ absl::StatusOr<int64_t> AlertOutbox::PruneFinished(absl::Time before, int limit)
     // Finished events old enough, and pending ones of a subscription that
     // was deleted while the ingest that wrote them was under way.
     const pqxx::result deleted = txn.exec_params(R"sql(
-DELETE FROM alert_events WHERE event_seq IN (
-  (SELECT event_seq FROM alert_events
+DELETE FROM alert_events WHERE (tenant_id, event_seq) IN (
+  (SELECT tenant_id, event_seq FROM alert_events
    WHERE state <> 'pending' AND occurred_at < to_timestamp($1::bigint / 1000000.0) LIMIT $2)
   UNION ALL
-  (SELECT e.event_seq FROM alert_events e
+  (SELECT e.tenant_id, e.event_seq FROM alert_events e
    WHERE e.state = 'pending' AND NOT EXISTS (
      SELECT 1 FROM alert_subscriptions s
      WHERE s.tenant_id = e.tenant_id AND s.subscription_id = e.subscription_id)

@@ -63,6 +63,7 @@ struct SubscriptionLoad {
 };
 
 struct AttemptOutcome {
+  int64_t tenant_id = 0;
   int64_t event_seq = 0;
   int attempt = 0;
   bool delivered = false;

@@ -105,7 +105,8 @@ void AlertDeliverer::Record(const std::vector<WebhookOutcome>& outcomes) {
     auto found = in_flight_.find(outcome.tag);
     if (found == in_flight_.end()) continue;
     const storage::AlertAttempt& attempt = found->second;
-    storage::AttemptOutcome o{.event_seq = attempt.event_seq,
+    storage::AttemptOutcome o{.tenant_id = attempt.tenant_id,
+                              .event_seq = attempt.event_seq,
                               .attempt = attempt.attempt,
                               .delivered = outcome.delivered,
                               .result = outcome.result};

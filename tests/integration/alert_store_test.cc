@@ -218,11 +218,13 @@ TEST_F(AlertStoreTest, ClaimTakesOneDueEventPerSubscriptionUnderALease) {
   // Outcomes: a failure scheduled in the past is due at once; a stale
   // attempt's outcome is ignored.
   ASSERT_TRUE(outbox
-                  .Record({{.event_seq = (*first)[0].event_seq,
+                  .Record({{.tenant_id = tenant_a_,
+                            .event_seq = (*first)[0].event_seq,
                             .attempt = 1,
                             .result = "HTTP 503",
                             .next_attempt_at = absl::Now() - absl::Seconds(1)},
-                           {.event_seq = (*first)[1].event_seq,
+                           {.tenant_id = tenant_a_,
+                            .event_seq = (*first)[1].event_seq,
                             .attempt = 1,
                             .delivered = true,
                             .result = "HTTP 200"}})
@@ -234,7 +236,8 @@ TEST_F(AlertStoreTest, ClaimTakesOneDueEventPerSubscriptionUnderALease) {
   EXPECT_EQ((*third)[0].attempt, 2);
   EXPECT_EQ((*third)[0].first_attempt_at, (*first)[0].first_attempt_at);
   ASSERT_TRUE(outbox
-                  .Record({{.event_seq = (*first)[0].event_seq,
+                  .Record({{.tenant_id = tenant_a_,
+                            .event_seq = (*first)[0].event_seq,
                             .attempt = 1,
                             .delivered = true,
                             .result = "HTTP 200"}})
@@ -242,9 +245,12 @@ TEST_F(AlertStoreTest, ClaimTakesOneDueEventPerSubscriptionUnderALease) {
   EXPECT_EQ(db_.QueryText(absl::StrCat("SELECT state FROM alert_events WHERE event_seq = ",
                                        (*first)[0].event_seq)),
             "pending");
-  ASSERT_TRUE(
-      outbox.Record({{.event_seq = (*first)[0].event_seq, .attempt = 2, .result = "HTTP 500"}})
-          .ok());
+  ASSERT_TRUE(outbox
+                  .Record({{.tenant_id = tenant_a_,
+                            .event_seq = (*first)[0].event_seq,
+                            .attempt = 2,
+                            .result = "HTTP 500"}})
+                  .ok());
   EXPECT_EQ(db_.QueryText(absl::StrCat("SELECT state || ' ' || last_result FROM alert_events "
                                        "WHERE event_seq = ",
                                        (*first)[0].event_seq)),
