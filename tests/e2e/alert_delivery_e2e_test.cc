@@ -288,6 +288,18 @@ TEST_F(AlertDeliveryE2eTest, RedirectsAreNotFollowed) {
   EXPECT_EQ(pending[0].last_result(), "HTTP 302: redirects are not followed");
 }
 
+TEST_F(AlertDeliveryE2eTest, OversizedReplyIsNotReadButTheStatusCounts) {
+  WebhookReceiver receiver(0, {kSecret});
+  Subscribe(admin_key_a_, receiver.Url("/big/hook"));
+  SubmitScores("big", {1});
+  const std::vector<tnps::v1::Delivery> delivered =
+      WaitForState(tnps::v1::DELIVERY_STATE_DELIVERED, 1, absl::Seconds(10));
+  ASSERT_EQ(delivered.size(), 1u);
+  // The receiver answered 200 with 1 MiB; 64 KiB of it were read.
+  EXPECT_EQ(delivered[0].last_result(), "HTTP 200 (response over 65536 bytes, not read)");
+  EXPECT_EQ(delivered[0].attempts(), 1);
+}
+
 TEST_F(AlertDeliveryE2eTest, PausedSubscriptionDeliversAfterResume) {
   WebhookReceiver receiver(0, {kSecret});
   const int64_t id = Subscribe(admin_key_a_, receiver.Url("/ok/paused"));
