@@ -3,11 +3,11 @@
 // signatures with its own HMAC code.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -190,8 +190,8 @@ int RunVerifier(const std::string& interpreter, const std::string& script,
   std::ofstream(body_file, std::ios::binary) << body;
   std::ofstream(secret_file) << kSecret;
   const std::string command =
-      absl::StrCat(interpreter, " ", TNPS_EXAMPLES_DIR, "/webhooks/", script, " ", body_file,
-                   " '", request.signature, "' ", secret_file);
+      absl::StrCat(interpreter, " ", TNPS_EXAMPLES_DIR, "/webhooks/", script, " ", body_file, " '",
+                   request.signature, "' ", secret_file);
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -274,6 +274,29 @@ TEST_F(AlertDeliveryE2eTest, KilledServerDeliversEveryAcknowledgedAlertAfterRest
   EXPECT_EQ(event_ids.size(), 40u);
   std::printf("kill -9 after the ack: %zu requests for 40 events\n", got.size());
   EXPECT_EQ(WaitForState(tnps::v1::DELIVERY_STATE_DELIVERED, 40, absl::Seconds(10)).size(), 40u);
+}
+
+TEST_F(AlertDeliveryE2eTest, KilledMidRequestIsSentAgainWithTheSameEventId) {
+  // The receiver holds each event's first request for 5 s: the server is
+  // killed while the requests are in flight, and the events come again,
+  // with the same id, once their leases (2 s attempt + 5 s) have ended.
+  WebhookReceiver receiver(0, {kSecret});
+  Subscribe(admin_key_a_, receiver.Url("/slowfirst/hook"));
+  SubmitScores("midway", {0, 1, 2});
+  ASSERT_EQ(receiver.WaitForRequests(3, absl::Seconds(10)).size(), 3u);
+  server_->Kill9();
+  server_ = std::make_unique<ServerProcess>(db_->url(), ServerFlags());
+  Connect();
+  const std::vector<ReceivedRequest> got = receiver.WaitForRequests(6, absl::Seconds(20));
+  ASSERT_EQ(got.size(), 6u);
+  std::map<std::string, int> requests_per_event;
+  for (const auto& r : got) ++requests_per_event[r.event_id];
+  ASSERT_EQ(requests_per_event.size(), 3u);
+  for (const auto& [id, requests] : requests_per_event) EXPECT_EQ(requests, 2) << id;
+  const std::vector<tnps::v1::Delivery> delivered =
+      WaitForState(tnps::v1::DELIVERY_STATE_DELIVERED, 3, absl::Seconds(10));
+  ASSERT_EQ(delivered.size(), 3u);
+  for (const auto& d : delivered) EXPECT_EQ(d.attempts(), 2);
 }
 
 TEST_F(AlertDeliveryE2eTest, RedirectsAreNotFollowed) {

@@ -10,6 +10,7 @@ implementation independent of the server's) against the secrets in the
   /fail...     503
   /redirect... 302 to /ok/redirected
   /slow...     200 after 5 seconds
+  /slowfirst.. 200 after 5 seconds the first time an event id comes, at once after
   /big...      200 with a 1 MiB body
 
 Prints "listening <port>" once it accepts connections; stops on SIGTERM.
@@ -23,6 +24,7 @@ import threading
 import time
 
 lock = threading.Lock()
+seen_event_ids = set()
 
 
 def record(path, entry):
@@ -79,7 +81,14 @@ def main():
                 "received_at": time.time(),
                 "body": body.decode("utf-8"),
             })
-            if self.path.startswith("/slow"):
+            event_id = self.headers.get("Tnps-Event-Id", "")
+            with lock:
+                first_time = event_id not in seen_event_ids
+                seen_event_ids.add(event_id)
+            if self.path.startswith("/slowfirst"):
+                if first_time:
+                    time.sleep(5)
+            elif self.path.startswith("/slow"):
                 time.sleep(5)
             if self.path.startswith("/redirect"):
                 self.reply(302, b"", [("Location", "/ok/redirected")])
