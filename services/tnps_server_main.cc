@@ -13,6 +13,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/time/time.h"
+#include "grpc/health/v1/health.pb.h"
 #include "services/alerts/alert_deliverer.h"
 #include "services/alerts/alert_service.h"
 #include "services/analytics/analytics_service.h"
@@ -174,6 +175,10 @@ ABSL_FLAG(int, max_watches, EnvDefault("TNPS_MAX_WATCHES", 64),
 ABSL_FLAG(int, max_watches_per_tenant, EnvDefault("TNPS_MAX_WATCHES_PER_TENANT", 8),
           "WatchResponses calls one tenant may hold open at once (env "
           "TNPS_MAX_WATCHES_PER_TENANT)");
+ABSL_FLAG(absl::Duration, shutdown_grace, EnvDefault("TNPS_SHUTDOWN_GRACE", absl::Seconds(5)),
+          "on SIGTERM, how long the server reports NOT_SERVING while still serving, so that "
+          "load balancers stop sending calls before it stops accepting them (env "
+          "TNPS_SHUTDOWN_GRACE)");
 ABSL_FLAG(double, compact_busy_share, EnvDefault("TNPS_COMPACT_BUSY_SHARE", 0.25),
           "while the rollups lag behind, the share of the time the compactor works; "
           "the rest is left to ingest (env TNPS_COMPACT_BUSY_SHARE)");
@@ -191,6 +196,11 @@ constexpr tnps::services::FairExecutorOptions kKeyLookups = {
 
 // Refusals waiting for --refusal_delay; beyond, they go out at once.
 constexpr size_t kMaxDelayedRefusals = 20000;
+
+// What the health service answers for, besides "" (the whole server).
+constexpr const char* kServiceNames[] = {"tnps.v1.IngestService", "tnps.v1.AnalyticsService",
+                                         "tnps.v1.TrainingService", "tnps.v1.ResponseService",
+                                         "tnps.v1.AlertService"};
 
 // Connections of the compactor, the health check and retention.
 constexpr int kBackgroundConnections = 3;
@@ -356,6 +366,9 @@ int Serve() {
        .export_stall_timeout = absl::GetFlag(FLAGS_stream_idle_timeout)});
 
   grpc::EnableDefaultHealthCheckService(true);
+  // Links the health protocol's descriptors into the pool server reflection
+  // reads, so that generic clients can describe and call it.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
@@ -399,8 +412,11 @@ int Serve() {
   std::fprintf(stderr, "tnps-server: serving %s\n", security->description.c_str());
   std::fprintf(stderr, "tnps-server listening on %s:%d\n",
                listen.substr(0, listen.rfind(':')).c_str(), port);
-  tnps::services::DatabaseHealth health(background_pool, *server->GetHealthCheckService(),
-                                        absl::Seconds(2));
+  // Health by service name too ("tnps.v1.IngestService"...), as load
+  // balancers and Kubernetes probes ask; the database check sets them all.
+  grpc::HealthCheckServiceInterface& health_service = *server->GetHealthCheckService();
+  for (const char* name : kServiceNames) health_service.SetServingStatus(name, true);
+  tnps::services::DatabaseHealth health(background_pool, health_service, absl::Seconds(2));
   compactor.Start({.idle_period = absl::GetFlag(FLAGS_compact_interval),
                    .busy_share = absl::GetFlag(FLAGS_compact_busy_share)});
   deliverer.Start();
@@ -415,8 +431,22 @@ int Serve() {
   sigaddset(&signals, SIGTERM);
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  std::fprintf(stderr, "tnps-server: signal %d, draining\n", signal_number);
+  // NOT_SERVING first (for good: later database checks change nothing),
+  // while still serving, so that load balancers move calls away; then no
+  // new calls, and those in flight get up to 10 s.
+  const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
+  std::fprintf(stderr, "tnps-server: signal %d: NOT_SERVING; draining in %s\n", signal_number,
+               absl::FormatDuration(grace).c_str());
+  health_service.Shutdown();
+  absl::SleepFor(grace);
+  const absl::Time drain_start = absl::Now();
+  const int64_t written_before = writer.rows_written();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  std::fprintf(stderr,
+               "tnps-server: drained in %s: every call finished, %lld response(s) written "
+               "while draining; stopping the background work\n",
+               absl::FormatDuration(absl::Now() - drain_start).c_str(),
+               static_cast<long long>(writer.rows_written() - written_before));
   return 0;
 }
 

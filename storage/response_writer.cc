@@ -53,9 +53,14 @@ void ResponseWriter::WriterLoop() {
     if (!results.ok() && group.size() > 1 && !absl::IsUnavailable(results.status())) {
       // Something in the group failed for its own reason: write each
       // submission alone so that one caller's failure is not everyone's.
-      for (Submission& s : group) s.done(store_.Write(s.items));
+      for (Submission& s : group) {
+        absl::StatusOr<std::vector<WriteResult>> alone = store_.Write(s.items);
+        if (alone.ok()) rows_written_ += static_cast<int64_t>(s.items.size());
+        s.done(std::move(alone));
+      }
       continue;
     }
+    if (results.ok()) rows_written_ += static_cast<int64_t>(all.size());
     size_t offset = 0;
     for (Submission& s : group) {
       if (!results.ok()) {

@@ -4,6 +4,8 @@
 #ifndef TNPS_STORAGE_RESPONSE_WRITER_H_
 #define TNPS_STORAGE_RESPONSE_WRITER_H_
 
+#include <atomic>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <thread>
@@ -44,6 +46,10 @@ class ResponseWriter {
   // `done` never called, when the queue holds max_queued_rows already.
   absl::Status Submit(std::vector<TenantResponse> items, Done done);
 
+  // Responses written (stored or found stored already) since the start,
+  // for the server's drain log line.
+  int64_t rows_written() const { return rows_written_.load(std::memory_order_relaxed); }
+
  private:
   struct Submission {
     std::vector<TenantResponse> items;
@@ -57,6 +63,7 @@ class ResponseWriter {
   std::deque<Submission> queue_ ABSL_GUARDED_BY(mu_);
   size_t queued_rows_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<int64_t> rows_written_{0};
   std::vector<std::thread> threads_;
 };
 

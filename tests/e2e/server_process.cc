@@ -55,7 +55,9 @@ std::string RequiredEnv(const char* name) {
 
 ServerProcess::ServerProcess(const std::string& database_url,
                              const std::vector<std::string>& extra_flags) {
-  std::vector<std::string> args = {TNPS_SERVER_BIN, "--listen=127.0.0.1:0"};
+  // No grace on SIGTERM unless a test asks for one (its flag comes later
+  // and wins): every test stops its server.
+  std::vector<std::string> args = {TNPS_SERVER_BIN, "--listen=127.0.0.1:0", "--shutdown_grace=0s"};
   if (!database_url.empty()) args.push_back("--database_url=" + database_url);
   args.insert(args.end(), extra_flags.begin(), extra_flags.end());
   int pipe_fds[2];
@@ -124,6 +126,13 @@ ServerProcess::~ServerProcess() {
   }
   if (drain_.joinable()) drain_.join();
   if (stderr_fd_ >= 0) close(stderr_fd_);
+}
+
+void ServerProcess::Terminate() { kill(pid_, SIGTERM); }
+
+void ServerProcess::WaitForExit() {
+  if (pid_ > 0) Reap();
+  if (drain_.joinable()) drain_.join();
 }
 
 void ServerProcess::Kill9() {

@@ -30,6 +30,10 @@ class ServerProcess {
 
   // kill -9, as a crash or an OOM kill would, and reaps the process.
   void Kill9();
+  // SIGTERM, as an orchestrator stopping it would; returns at once.
+  void Terminate();
+  // Waits for the process to exit and for all it said; Log() is complete.
+  void WaitForExit();
   pid_t pid() const { return pid_; }
 
   // What the server has written to its stderr so far (after startup).
