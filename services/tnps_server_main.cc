@@ -22,6 +22,7 @@
 #include "services/common/call_executor.h"
 #include "services/common/database_health.h"
 #include "services/common/env_default.h"
+#include "services/common/flag_help.h"
 #include "services/common/server_credentials.h"
 #include "services/ingest/ingest_service.h"
 #include "services/responses/response_service.h"
@@ -459,6 +460,16 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   absl::SetProgramUsageMessage("Serves the tnps gRPC API.");
+  if (tnps::services::AsksForHelp(std::vector<std::string>(argv + 1, argv + argc))) {
+    std::printf(
+        "tnps-server [FLAGS]: serves the tnps gRPC API (README.md, docs/operations.md).\n"
+        "Every flag can also be set through the TNPS_* variable its help names; secrets\n"
+        "through a file (--database_url_file).\n\n%s",
+        tnps::services::FlagList({"tnps_server_main"}, false, [](const absl::CommandLineFlag&) {
+          return true;
+        }).c_str());
+    return 0;
+  }
   absl::ParseCommandLine(argc, argv);
   if (absl::Status loaded = tnps::services::LoadSecret(FLAGS_database_url, "TNPS_DATABASE_URL",
                                                        absl::GetFlag(FLAGS_database_url_file));

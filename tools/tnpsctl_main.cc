@@ -9,9 +9,12 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "services/common/env_default.h"
+#include "services/common/flag_help.h"
 #include "storage/audit_log.h"
 #include "tools/commands.h"
 
@@ -151,8 +154,58 @@ std::vector<char*> DashesToUnderscores(int argc, char** argv, std::vector<std::s
 
 }  // namespace
 
+namespace {
+
+// Flags every command that calls the server or the database may take.
+bool IsConnectionFlag(const absl::CommandLineFlag& flag) {
+  for (absl::string_view name :
+       {"database_url", "database_url_file", "server", "api_key", "api_key_file", "tls_ca_file",
+        "tls_client_cert_file", "tls_client_key_file"}) {
+    if (flag.Name() == name) return true;
+  }
+  return false;
+}
+
+// tnpsctl --help, or COMMAND --help: the command's usage lines, the flags
+// they name or whose help names the command first, and the connection
+// flags.
+int PrintHelp(const std::vector<std::string>& args) {
+  std::string command;
+  for (const std::string& a : args) {
+    if (!a.empty() && a[0] != '-' && a != "help") {
+      command = a;
+      break;
+    }
+  }
+  const std::string usage = tnps::services::CommandUsage(kUsage, command);
+  if (command.empty() || usage.empty()) {
+    std::printf("%s\n\ntnpsctl COMMAND --help shows a command's flags.\n", kUsage);
+    return command.empty() ? 0 : tnps::tools::kExitUsage;
+  }
+  std::printf("tnpsctl %s:\n\n%s\nFlags of %s:\n%s\nConnection:\n%s", command.c_str(),
+              usage.c_str(), command.c_str(),
+              tnps::services::FlagList(
+                  {"/tools/"}, true,
+                  [&](const absl::CommandLineFlag& flag) {
+                    const std::string help = flag.Help();
+                    const std::string dashed = absl::StrReplaceAll(flag.Name(), {{"_", "-"}});
+                    return absl::StrContains(usage, "--" + dashed + " ") ||
+                           absl::StartsWith(help, command + " ") ||
+                           absl::StartsWith(help, command + ":") ||
+                           absl::StartsWith(help, command + "/");
+                  })
+                  .c_str(),
+              tnps::services::FlagList({"/tools/"}, true, IsConnectionFlag).c_str());
+  return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
+  if (tnps::services::AsksForHelp(std::vector<std::string>(argv + 1, argv + argc))) {
+    return PrintHelp(std::vector<std::string>(argv + 1, argv + argc));
+  }
   std::vector<std::string> storage;
   std::vector<char*> args = DashesToUnderscores(argc, argv, storage);
   std::vector<char*> positional =
