@@ -2,10 +2,32 @@
 
 namespace tnps::tools {
 
+namespace {
+
+constexpr char kByteOrderMark[] = "\xEF\xBB\xBF";
+
+}  // namespace
+
+char DetectDelimiter(const std::string& header_line) {
+  int commas = 0, semicolons = 0, tabs = 0;
+  bool quoted = false;
+  for (char c : header_line) {
+    if (c == '"') quoted = !quoted;
+    if (quoted) continue;
+    commas += c == ',';
+    semicolons += c == ';';
+    tabs += c == '\t';
+  }
+  if (semicolons > commas && semicolons >= tabs) return ';';
+  if (tabs > commas && tabs > semicolons) return '\t';
+  return ',';
+}
+
 bool CsvReader::ReadLine(std::string& line) {
   if (!std::getline(in_, line)) return false;
   ++line_;
   bytes_read_ += static_cast<int64_t>(line.size()) + 1;
+  if (line_ == 1 && line.rfind(kByteOrderMark, 0) == 0) line.erase(0, 3);
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return true;
 }
@@ -45,17 +67,17 @@ bool CsvReader::Next(std::vector<std::string>& fields, std::string& error) {
         }
         field.push_back(line[i++]);
       }
-      if (i < line.size() && line[i] != ',') {
+      if (i < line.size() && line[i] != delimiter_) {
         error = "unexpected text after a closing quote";
         return true;
       }
     } else {
-      while (i < line.size() && line[i] != ',') field.push_back(line[i++]);
+      while (i < line.size() && line[i] != delimiter_) field.push_back(line[i++]);
     }
     fields.push_back(std::move(field));
     field.clear();
     if (i >= line.size()) return true;
-    ++i;  // the comma
+    ++i;  // the separator
   }
 }
 

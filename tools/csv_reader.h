@@ -1,5 +1,7 @@
 // An RFC 4180 CSV reader for CRM exports and estimator panels: quoted
-// fields, doubled quotes, line breaks inside quotes, CRLF or LF endings.
+// fields, doubled quotes, line breaks inside quotes, CRLF or LF endings,
+// and what spreadsheet exports add: a UTF-8 byte-order mark, and `;` or
+// tab separators (Excel in locales with a decimal comma writes `;`).
 #ifndef TNPS_TOOLS_CSV_READER_H_
 #define TNPS_TOOLS_CSV_READER_H_
 
@@ -10,9 +12,14 @@
 
 namespace tnps::tools {
 
+// The separator a header line uses: whichever of ',', ';' and tab occurs
+// most often outside quotes; ',' when none does.
+char DetectDelimiter(const std::string& header_line);
+
 class CsvReader {
  public:
-  explicit CsvReader(std::istream& in) : in_(in) {}
+  // A UTF-8 byte-order mark at the start of the input is skipped.
+  explicit CsvReader(std::istream& in, char delimiter = ',') : in_(in), delimiter_(delimiter) {}
 
   // Reads the next record into `fields`. Returns false at the end of input.
   // A malformed record (an unterminated quote, text after a closing quote)
@@ -28,6 +35,7 @@ class CsvReader {
   bool ReadLine(std::string& line);
 
   std::istream& in_;
+  const char delimiter_;
   int64_t line_ = 0;
   int64_t record_line_ = 0;
   int64_t bytes_read_ = 0;

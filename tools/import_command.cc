@@ -25,6 +25,9 @@
 
 ABSL_DECLARE_FLAG(std::string, server);
 ABSL_DECLARE_FLAG(std::string, api_key);
+ABSL_FLAG(std::string, delimiter, "",
+          "import: the field separator, \",\", \";\" or \"tab\" (default: the one the header "
+          "row uses)");
 
 namespace tnps::tools {
 namespace {
@@ -69,7 +72,9 @@ class ProgressLine {
 
 int RunImport(const Args& args) {
   if (args.size() != 1) {
-    std::fprintf(stderr, "usage: tnpsctl import FILE.csv [--server HOST:PORT] [--api_key KEY]\n");
+    std::fprintf(stderr,
+                 "usage: tnpsctl import FILE.csv [--server HOST:PORT] [--api_key KEY] [--delimiter "
+                 ",|;|tab]\n");
     return kExitUsage;
   }
   if (absl::GetFlag(FLAGS_api_key).empty()) {
@@ -84,19 +89,38 @@ int RunImport(const Args& args) {
   file.seekg(0, std::ios::end);
   const int64_t total_bytes = file.tellg();
   file.seekg(0);
+  // The separator: as given, or the one the header uses.
+  const std::string delimiter_flag = absl::GetFlag(FLAGS_delimiter);
+  char delimiter;
+  if (delimiter_flag.empty()) {
+    std::string header;
+    std::getline(file, header);
+    delimiter = DetectDelimiter(header);
+    file.clear();
+    file.seekg(0);
+  } else if (delimiter_flag == "," || delimiter_flag == ";") {
+    delimiter = delimiter_flag[0];
+  } else if (delimiter_flag == "tab" || delimiter_flag == "\t") {
+    delimiter = '\t';
+  } else {
+    std::fprintf(stderr, "tnpsctl: --delimiter must be \",\", \";\" or \"tab\"\n");
+    return kExitUsage;
+  }
 
-  CsvReader reader(file);
+  // A file whose header cannot be used is the caller's to fix: a usage
+  // error, like a bad flag.
+  CsvReader reader(file, delimiter);
   std::vector<std::string> record;
   std::string error;
   if (!reader.Next(record, error) || !error.empty()) {
     std::fprintf(stderr, "tnpsctl: %s: no header row\n", args[0].c_str());
-    return kExitFailed;
+    return kExitUsage;
   }
   absl::StatusOr<ResponseCsvFormat> format = ResponseCsvFormat::FromHeader(record);
   if (!format.ok()) {
     std::fprintf(stderr, "tnpsctl: %s line 1: %s\n", args[0].c_str(),
                  std::string(format.status().message()).c_str());
-    return kExitFailed;
+    return kExitUsage;
   }
 
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenServerChannel();

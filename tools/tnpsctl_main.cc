@@ -96,7 +96,8 @@ constexpr char kUsage[] = R"(tnpsctl COMMAND [ARGS] [FLAGS]
                                              after the grace period
   key revoke KEY_ID
   key list --tenant NAME                     created, last used, expiry, state
-  import FILE.csv [--server HOST:PORT]       stream a CRM export (docs/import.md)
+  import FILE.csv [--server HOST:PORT] [--delimiter ,|;|tab]
+                                             stream a CRM export (docs/import.md)
   reporting-role create --tenant NAME [--role-name tnps_bi_X] [--connection-limit N]
       [--statement-timeout D]                a SQL login for BI tools (docs/reporting.md)
   reporting-role drop NAME | reporting-role list [--tenant NAME]

@@ -418,6 +418,37 @@ TEST_F(IngestE2eTest, BufCurlSubmitsThroughServerReflection) {
   EXPECT_EQ(db_->QueryInt("SELECT score FROM responses WHERE external_id = 'buf-curl-1'"), 0);
 }
 
+TEST_F(IngestE2eTest, TnpsctlImportReadsWhatExcelWrites) {
+  // Excel in a German or Swiss locale: a byte-order mark, `;` between
+  // fields, CRLF line ends, commas inside unquoted fields.
+  const std::string path = ::testing::TempDir() + "/excel.csv";
+  {
+    std::ofstream csv(path, std::ios::binary);
+    csv << "\xEF\xBB\xBF"
+        << "external_id;interaction_id;agent_id;team_id;channel;customer_ref;score;comment;"
+           "interaction_time;response_time\r\n"
+        << "xl-1;call-1;agent-1;team-1;phone;c1;9;fine, thanks;2026-01-05T10:00:00Z;"
+           "2026-01-05T10:20:00Z\r\n"
+        << "xl-2;call-2;agent-1;team-1;chat;c2;3;\"slow; rude\";2026-01-05T11:00:00Z;"
+           "2026-01-05T11:20:00Z\r\n";
+  }
+  const std::string ctl = TNPSCTL_BIN;
+  CommandResult result = RunCommand({ctl, "import", path, "--server=" + server_->address()},
+                                    {"TNPS_API_KEY=" + ingest_key_a_});
+  EXPECT_EQ(result.exit_code, 0) << result.stderr_text;
+  EXPECT_THAT(result.stdout_text, HasSubstr("2 rows read, 2 accepted"));
+  EXPECT_EQ(db_->QueryText("SELECT comment FROM responses WHERE external_id = 'xl-2'"),
+            "slow; rude");
+  // The separator can be given; a header tnps cannot use is a usage error.
+  result = RunCommand({ctl, "import", path, "--delimiter=,", "--server=" + server_->address()},
+                      {"TNPS_API_KEY=" + ingest_key_a_});
+  EXPECT_EQ(result.exit_code, 2) << result.stdout_text;
+  result = RunCommand({ctl, "import", path, "--delimiter=|", "--server=" + server_->address()},
+                      {"TNPS_API_KEY=" + ingest_key_a_});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.stderr_text, HasSubstr("--delimiter"));
+}
+
 TEST_F(IngestE2eTest, TnpsctlImportStreamsACsvAndReportsBadLinesByNumber) {
   const std::string path = ::testing::TempDir() + "/import.csv";
   {

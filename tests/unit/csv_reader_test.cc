@@ -48,5 +48,43 @@ TEST(CsvReader, ReportsAnUnterminatedQuote) {
   EXPECT_EQ(error, "unterminated quoted field");
 }
 
+TEST(CsvReader, SkipsAByteOrderMarkAtTheStartOnly) {
+  std::istringstream in(
+      "\xEF\xBB\xBF"
+      "external_id,score\n"
+      "\xEF\xBB\xBF"
+      "x,1\n");
+  CsvReader reader(in);
+  std::vector<std::string> fields;
+  std::string error;
+  ASSERT_TRUE(reader.Next(fields, error));
+  EXPECT_THAT(fields, ElementsAre("external_id", "score"));
+  ASSERT_TRUE(reader.Next(fields, error));
+  EXPECT_THAT(fields, ElementsAre("\xEF\xBB\xBF"
+                                  "x",
+                                  "1"));
+}
+
+TEST(CsvReader, ReadsSemicolonSeparatedFieldsWithCommasInside) {
+  std::istringstream in("a;\"b;c\";1,5\n");
+  CsvReader reader(in, ';');
+  std::vector<std::string> fields;
+  std::string error;
+  ASSERT_TRUE(reader.Next(fields, error));
+  EXPECT_EQ(error, "");
+  EXPECT_THAT(fields, ElementsAre("a", "b;c", "1,5"));
+}
+
+TEST(DetectDelimiter, TakesTheSeparatorTheHeaderUsesMost) {
+  EXPECT_EQ(DetectDelimiter("external_id,score,comment"), ',');
+  EXPECT_EQ(DetectDelimiter("\xEF\xBB\xBF"
+                            "external_id;score;comment"),
+            ';');
+  EXPECT_EQ(DetectDelimiter("external_id\tscore\tcomment"), '\t');
+  // Separators inside quotes do not count.
+  EXPECT_EQ(DetectDelimiter("\"a;b;c;d\",score,comment"), ',');
+  EXPECT_EQ(DetectDelimiter("external_id"), ',');
+}
+
 }  // namespace
 }  // namespace tnps::tools
