@@ -49,7 +49,8 @@ RETURNING e.event_seq, e.tenant_id, e.subscription_id, e.event_type, e.response_
           (extract(epoch FROM e.occurred_at) * 1000000)::bigint, e.attempts,
           (extract(epoch FROM e.first_attempt_at) * 1000000)::bigint)sql";
 
-// An outcome applies only to the attempt it is about, still pending.
+// An outcome applies only to the attempt it is about, still pending and
+// not redelivered since (Redeliver clears first_attempt_at and attempts).
 constexpr char kRecordSql[] = R"sql(
 UPDATE alert_events e
 SET state = CASE WHEN o.delivered THEN 'delivered'
@@ -60,7 +61,7 @@ SET state = CASE WHEN o.delivered THEN 'delivered'
 FROM unnest($1::bigint[], $2::bigint[], $3::integer[], $4::boolean[], $5::text[], $6::bigint[])
   AS o(tenant, seq, attempt, delivered, result, next_at)
 WHERE e.tenant_id = o.tenant AND e.event_seq = o.seq AND e.attempts = o.attempt
-  AND e.state = 'pending')sql";
+  AND e.state = 'pending' AND e.first_attempt_at IS NOT NULL)sql";
 
 // Where the claimed events go and how they are signed: the previous
 // secret only while its overlap lasts.
@@ -303,19 +304,23 @@ LIMIT $5)sql");
 absl::StatusOr<DeliveryRecord> AlertOutbox::Redeliver(int64_t tenant_id, int64_t event_seq) {
   return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<DeliveryRecord> {
     pqxx::work txn(conn);
-    const pqxx::result found =
-        txn.exec_params("SELECT state FROM alert_events WHERE tenant_id = $1 AND event_seq = $2",
-                        tenant_id, event_seq);
-    if (found.empty()) return absl::NotFoundError("no such alert event");
-    if (found[0][0].as<std::string>() == kDeliveryGone) {
-      return absl::FailedPreconditionError("the alert event's response was erased");
-    }
-    const pqxx::row row = txn.exec_params1(
+    // One statement: an event being marked gone meanwhile is not revived.
+    const pqxx::result rows = txn.exec_params(
         absl::StrCat("UPDATE alert_events SET state = 'pending', next_attempt_at = now(), "
-                     "first_attempt_at = NULL, delivered_at = NULL "
-                     "WHERE tenant_id = $1 AND event_seq = $2 RETURNING",
+                     "attempts = 0, first_attempt_at = NULL, delivered_at = NULL "
+                     "WHERE tenant_id = $1 AND event_seq = $2 AND state <> 'gone' RETURNING",
                      kDeliveryColumns),
         tenant_id, event_seq);
+    if (rows.empty()) {
+      const bool gone = !txn.exec_params(
+                                "SELECT 1 FROM alert_events WHERE tenant_id = $1 AND "
+                                "event_seq = $2",
+                                tenant_id, event_seq)
+                             .empty();
+      if (gone) return absl::FailedPreconditionError("the alert event's response was erased");
+      return absl::NotFoundError("no such alert event");
+    }
+    const pqxx::row& row = rows[0];
     DeliveryRecord record = DeliveryFromRow(row);
     AppendAudit(txn, {.tenant_id = tenant_id,
                       .action = "alert_event.redeliver",

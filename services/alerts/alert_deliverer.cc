@@ -43,17 +43,20 @@ void AlertDeliverer::Run() {
   absl::Time next_claim = absl::InfinitePast();
   absl::Time next_prune = absl::Now();
   while (!stop_.HasBeenNotified()) {
+    // Pruning first: a claimed event's lease runs from its claim, so
+    // nothing should come between the claim and the start of its request.
+    if (absl::Now() >= next_prune) {
+      absl::StatusOr<int64_t> pruned =
+          outbox_.PruneFinished(absl::Now() - options_.keep_finished, kPruneBatch);
+      // A full batch: more to prune, soon.
+      next_prune =
+          absl::Now() + (pruned.ok() && *pruned >= kPruneBatch ? absl::Seconds(10) : kPruneEvery);
+    }
     const absl::Time now = absl::Now();
     if (static_cast<int>(in_flight_.size()) < options_.max_in_flight && now >= next_claim) {
       // While claims find work, claim again as soon as a slot frees;
       // otherwise wait for the poll interval.
       next_claim = ClaimAndStart() > 0 ? now : now + options_.poll_interval;
-    }
-    if (now >= next_prune) {
-      absl::StatusOr<int64_t> pruned =
-          outbox_.PruneFinished(now - options_.keep_finished, kPruneBatch);
-      // A full batch: more to prune, soon.
-      next_prune = now + (pruned.ok() && *pruned == kPruneBatch ? absl::Seconds(10) : kPruneEvery);
     }
     const absl::Duration wait = in_flight_.empty()
                                     ? std::max(next_claim - absl::Now(), absl::Milliseconds(1))
@@ -85,7 +88,10 @@ int AlertDeliverer::ClaimAndStart() {
         absl::StrCat("Tnps-Event-Type: ", attempt.event_type),
         absl::StrCat("Tnps-Delivery-Attempt: ", attempt.attempt),
         absl::StrCat(kSignatureHeader, ": ", WebhookSignature(absl::Now(), body, attempt.secrets))};
-    const auto tag = static_cast<uint64_t>(attempt.event_seq);
+    // A tag of its own: an event whose lease ran out while its request was
+    // still in flight can be claimed again, and both requests are tracked
+    // (the older one's outcome is then ignored by Record).
+    const uint64_t tag = next_tag_++;
     client_.Start(
         {.tag = tag, .url = attempt.url, .body = std::move(body), .headers = std::move(headers)});
     storage::SubscriptionLoad& load = loads_[{attempt.tenant_id, attempt.subscription_id}];

@@ -52,8 +52,9 @@ class AlertDeliverer {
   storage::AlertOutbox& outbox_;
   const AlertDeliveryOptions options_;
   WebhookClient client_;
-  // The claimed attempts in flight, by tag (the event's sequence number).
+  // The claimed attempts in flight, by tag.
   absl::flat_hash_map<uint64_t, storage::AlertAttempt> in_flight_;
+  uint64_t next_tag_ = 1;
   // Subscriptions with requests in flight or whose last attempt failed.
   absl::flat_hash_map<std::pair<int64_t, int64_t>, storage::SubscriptionLoad> loads_;
   absl::Notification stop_;

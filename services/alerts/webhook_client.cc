@@ -1,6 +1,5 @@
 #include "services/alerts/webhook_client.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -52,20 +51,19 @@ curl_socket_t OpenSocket(void* user, curlsocktype, curl_sockaddr* address) {
   auto& t = *static_cast<WebhookClient::Transfer*>(user);
   if (!t.allow_private) {
     std::optional<std::string> kind = "non-IP";
-    char text[INET6_ADDRSTRLEN] = "?";
     if (address->family == AF_INET) {
       const auto* in = reinterpret_cast<const sockaddr_in*>(&address->addr);
       kind = core::NonPublicAddressKind(
           absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(&in->sin_addr), 4));
-      inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
     } else if (address->family == AF_INET6) {
       const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address->addr);
       kind = core::NonPublicAddressKind(
           absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(&in6->sin6_addr), 16));
-      inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
     }
     if (kind) {
-      t.refusal = absl::StrCat("refused: ", text, " is a ", *kind, " address");
+      // Not the address itself: the tenant who chose the URL would learn
+      // what names inside the operator's network resolve to.
+      t.refusal = absl::StrCat("refused: the host resolves to a ", *kind, " address");
       return CURL_SOCKET_BAD;
     }
   }

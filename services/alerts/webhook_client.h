@@ -45,7 +45,7 @@ struct WebhookOutcome {
   // The receiver answered 2xx.
   bool delivered = false;
   // What happened, for ListDeliveries: "HTTP 200", "HTTP 302: redirects
-  // are not followed", "timed out after 10s", "refused: 10.0.0.7 is a
+  // are not followed", "timed out after 10s", "refused: the host resolves to a
   // private address", or libcurl's description of the failure.
   std::string result;
 };

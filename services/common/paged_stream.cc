@@ -17,7 +17,13 @@ PagedStream::PagedStream(grpc::CallbackServerContext* context, StreamSweeper& sw
 }
 
 void PagedStream::OnWriteDone(bool ok) {
-  if (!ok) return FinishOnce(grpc::Status::CANCELLED);
+  if (!ok) {
+    {
+      absl::MutexLock lock(&mu_);
+      write_started_ = absl::InfiniteFuture();
+    }
+    return FinishOnce(grpc::Status::CANCELLED);
+  }
   {
     absl::MutexLock lock(&mu_);
     queue_.pop_front();
@@ -32,6 +38,11 @@ void PagedStream::OnCancel() {
 }
 
 void PagedStream::OnDone() {
+  {
+    // gRPC frees the context after this: the sweeper must not use it.
+    absl::MutexLock lock(&mu_);
+    done_ = true;
+  }
   Done();
   sweeper_.Remove(this);
   Unref();
@@ -44,14 +55,13 @@ void PagedStream::Unref() {
 }
 
 void PagedStream::Sweep(absl::Time now) {
-  bool stalled;
-  {
-    absl::MutexLock lock(&mu_);
-    stalled = now - stall_timeout_ > write_started_;
-    if (stalled) write_started_ = absl::InfiniteFuture();
-  }
-  // The pending write then completes with ok false, which finishes.
-  if (stalled) context_->TryCancel();
+  // Under the lock, so that OnDone (after which the context is gone) waits.
+  // TryCancel only schedules gRPC's callbacks; none runs inside it. The
+  // pending write then completes with ok false, which finishes.
+  absl::MutexLock lock(&mu_);
+  if (done_ || !(now - stall_timeout_ > write_started_)) return;
+  write_started_ = absl::InfiniteFuture();
+  context_->TryCancel();
 }
 
 void PagedStream::Fetch(int64_t tenant_id) {

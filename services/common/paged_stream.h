@@ -82,6 +82,8 @@ class PagedStream : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   std::deque<grpc::ByteBuffer> queue_ ABSL_GUARDED_BY(mu_);
   Then then_ ABSL_GUARDED_BY(mu_) = Then::kFetch;
   absl::Time write_started_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  // OnDone has run: the context may be freed.
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace tnps::services

@@ -294,5 +294,33 @@ TEST_F(AlertStoreTest, ClaimGivesAFailingSubscriptionOneSlot) {
       claim({{.tenant_id = tenant_a_, .subscription_id = 1, .in_flight = 1, .failing = true}}), 0u);
 }
 
+// An attempt still in flight when its event is redelivered no longer
+// counts: its outcome cannot make the redelivered event dead or late.
+TEST_F(AlertStoreTest, OutcomeOfAnAttemptBeforeARedeliveryIsIgnored) {
+  AlertSubscription all{.name = "everything",
+                        .event_types = {"response.created"},
+                        .url = "https://bi.example.com/all"};
+  ASSERT_TRUE(alerts_.Create(tenant_a_, all, std::string(32, 't')).ok());
+  const core::SurveyResponse r = Response("one", 3, 1, "");
+  ASSERT_TRUE(store_.Write({{tenant_a_, &r}}).ok());
+  AlertOutbox outbox(pool_);
+  absl::StatusOr<std::vector<AlertAttempt>> claimed = outbox.Claim(10, 4, {}, absl::Minutes(1));
+  ASSERT_TRUE(claimed.ok() && claimed->size() == 1u);
+  const AlertAttempt& a = (*claimed)[0];
+  absl::StatusOr<DeliveryRecord> redelivered = outbox.Redeliver(tenant_a_, a.event_seq);
+  ASSERT_TRUE(redelivered.ok()) << redelivered.status();
+  EXPECT_EQ(redelivered->attempts, 0);
+  ASSERT_TRUE(outbox
+                  .Record({{.tenant_id = tenant_a_,
+                            .event_seq = a.event_seq,
+                            .attempt = a.attempt,
+                            .result = "HTTP 500"}})
+                  .ok());
+  EXPECT_EQ(db_.QueryText("SELECT state || ' ' || attempts || ' ' || last_result FROM "
+                          "alert_events"),
+            "pending 0 ");
+  EXPECT_EQ(outbox.Redeliver(tenant_b_, a.event_seq).status().code(), absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace tnps::storage
