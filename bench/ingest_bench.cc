@@ -50,10 +50,6 @@ tnps::bench::BenchTenant NewTenant(tnps::storage::ConnectionPool& pool, const st
   return tenant;
 }
 
-tnps::v1::SurveyResponse MakeRow(const std::string& prefix, int i) {
-  return tnps::bench::MakeBenchRow(prefix, i);
-}
-
 void Report(const char* name, int64_t rows, absl::Duration elapsed) {
   std::printf("%-34s %9lld rows in %7.2f s = %9.0f rows/s\n", name, static_cast<long long>(rows),
               absl::ToDoubleSeconds(elapsed), rows / absl::ToDoubleSeconds(elapsed));
@@ -76,7 +72,7 @@ double CopyPhase(const std::string& url, int rows) {
   }
   std::vector<tnps::v1::SurveyResponse> data;
   data.reserve(rows);
-  for (int i = 0; i < rows; ++i) data.push_back(MakeRow("copy", i));
+  for (int i = 0; i < rows; ++i) data.push_back(tnps::bench::MakeBenchRow("copy", i));
   const absl::Time start = absl::Now();
   {
     pqxx::work txn(conn);
@@ -119,7 +115,8 @@ double StreamPhase(tnps::storage::ConnectionPool& pool, int rows) {
   context.AddMetadata("authorization", "Bearer " + phase.ingest_key);
   tnps::v1::StreamResponsesResponse summary;
   std::vector<tnps::v1::StreamResponsesRequest> messages((rows + 499) / 500);
-  for (int i = 0; i < rows; ++i) *messages[i / 500].add_responses() = MakeRow("stream", i);
+  for (int i = 0; i < rows; ++i)
+    *messages[i / 500].add_responses() = tnps::bench::MakeBenchRow("stream", i);
   const absl::Time start = absl::Now();
   auto writer = stub->StreamResponses(&context, &summary);
   for (const auto& m : messages) writer->Write(m);
@@ -139,7 +136,8 @@ double BatchPhase(tnps::storage::ConnectionPool& pool, int rows) {
   tnps::bench::BenchTenant phase = NewTenant(pool, "bench-batch");
   const int clients = absl::GetFlag(FLAGS_batch_clients);
   std::vector<tnps::v1::SubmitResponsesRequest> requests((rows + 499) / 500);
-  for (int i = 0; i < rows; ++i) *requests[i / 500].add_responses() = MakeRow("batch", i);
+  for (int i = 0; i < rows; ++i)
+    *requests[i / 500].add_responses() = tnps::bench::MakeBenchRow("batch", i);
   std::atomic<size_t> next{0};
   std::atomic<int64_t> accepted{0};
   const absl::Time start = absl::Now();
@@ -171,7 +169,8 @@ double BatchPhase(tnps::storage::ConnectionPool& pool, int rows) {
 void UnaryPhase(tnps::storage::ConnectionPool& pool, int requests, int in_flight) {
   tnps::bench::BenchTenant phase = NewTenant(pool, "bench-unary");
   std::vector<tnps::v1::SubmitResponseRequest> data(requests);
-  for (int i = 0; i < requests; ++i) *data[i].mutable_response() = MakeRow("unary", i);
+  for (int i = 0; i < requests; ++i)
+    *data[i].mutable_response() = tnps::bench::MakeBenchRow("unary", i);
   std::atomic<int> next{0};
   std::atomic<int> failures{0};
   std::mutex mu;

@@ -11,6 +11,7 @@
 #include "core/survey_response.h"
 #include "core/text_rules.h"
 #include "core/webhook_url.h"
+#include "services/alerts/alert_payload.h"
 #include "services/common/proto_time.h"
 #include "services/common/tenant_tokens.h"
 
@@ -184,8 +185,7 @@ void SubscriptionToProto(const storage::AlertSubscription& s, tnps::v1::Subscrip
   out->set_subscription_id(s.subscription_id);
   out->set_name(s.name);
   for (const std::string& t : s.event_types) {
-    out->add_event_types(t == "response.created" ? tnps::v1::ALERT_EVENT_TYPE_RESPONSE_CREATED
-                                                 : tnps::v1::ALERT_EVENT_TYPE_RESPONSE_UPDATED);
+    out->add_event_types(AlertEventTypeToProto(t));
   }
   tnps::v1::AlertFilter* f = out->mutable_filter();
   f->set_min_score(s.filter.min_score);
