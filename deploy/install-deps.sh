@@ -15,8 +15,12 @@ packages=(
 if [ "${1:-}" = "--tests" ]; then
   # clang: the thread-safety build; libclang-rt: libFuzzer and the sanitizers
   # (fuzz/run.sh); chromium: renders the training report; python3: the
-  # webhook receiver of the alert tests; nodejs: the Node webhook verifier.
-  packages+=(clang libclang-rt-14-dev chromium python3 nodejs)
+  # webhook receiver of the alert tests; nodejs: the Node webhook verifier;
+  # python3-grpcio, python3-protobuf: the Python client (docs/clients.md).
+  packages+=(clang libclang-rt-14-dev chromium python3 nodejs python3-grpcio python3-protobuf)
+  # npm installs the Node client's packages; a nodejs from elsewhere
+  # (NodeSource) brings its own and conflicts with Debian's.
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
 
 missing=()

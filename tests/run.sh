@@ -22,6 +22,8 @@ cmake --build "$build-clang" --target tnps-server tnpsctl
 
 # buf, for the API lint and the `buf curl` test (skipped without npm).
 tests/install_buf.sh "$build" || true
+# The Node client example's packages (its test is skipped without npm).
+tests/install_node_client.sh "$build" || true
 
 port=55432
 while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
