@@ -32,8 +32,8 @@ restart_server() {
   : >"$bench_cluster/server.log"
   TNPS_DATABASE_URL="$bench_app_url" "$1" --listen 127.0.0.1:0 >"$bench_cluster/server.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 1 50); do grep -q "listening on" "$bench_cluster/server.log" && break; sleep 0.2; done
-  server_address="$(sed -n 's/^tnps-server listening on //p' "$bench_cluster/server.log")"
+  for _ in $(seq 1 50); do grep -q '"msg":"listening"' "$bench_cluster/server.log" && break; sleep 0.2; done
+  server_address="$(sed -n 's/.*"msg":"listening","address":"\([^"]*\)".*/\1/p' "$bench_cluster/server.log")"
 }
 
 for round in $(seq 1 "$rounds"); do

@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpqxx-dev libpq-dev libabsl-dev libgtest-dev libssl-dev zlib1g-dev openssl
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev prometheus-cpp-dev
   postgresql postgresql-contrib
 )
 if [ "${1:-}" = "--tests" ]; then
@@ -18,6 +18,9 @@ if [ "${1:-}" = "--tests" ]; then
   # webhook receiver of the alert tests; nodejs: the Node webhook verifier;
   # python3-grpcio, python3-protobuf: the Python client (docs/clients.md).
   packages+=(clang libclang-rt-14-dev chromium python3 nodejs python3-grpcio python3-protobuf)
+  # prometheus: the metrics end-to-end test scrapes a real server with it,
+  # and promtool checks deploy/prometheus/.
+  packages+=(prometheus)
   # npm installs the Node client's packages; a nodejs from elsewhere
   # (NodeSource) brings its own and conflicts with Debian's.
   command -v npm >/dev/null 2>&1 || packages+=(npm)
@@ -37,5 +40,17 @@ if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-# The cluster of the postgresql package is not used; tnps runs its own.
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# No package may start its service while installing (Debian's policy-rc.d
+# mechanism): the cluster of the postgresql package is not used (tnps runs
+# its own), and the prometheus package's would listen on every interface.
+policy=/usr/sbin/policy-rc.d
+own_policy=""
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+  own_policy=1
+fi
+status=0
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+if [ -n "$own_policy" ]; then $sudo rm -f "$policy"; fi
+exit "$status"

@@ -143,11 +143,11 @@ fi
   --tls_key_file "$server_dir/tls/server.key") >>"$server_dir/server.log" 2>&1 &
 echo $! >"$state/server.pid"
 for _ in $(seq 1 50); do
-  grep -q "listening on" "$server_dir/server.log" && break
+  grep -q '"msg":"listening"' "$server_dir/server.log" && break
   kill -0 "$(cat "$state/server.pid")" 2>/dev/null || { cat "$server_dir/server.log"; exit 1; }
   sleep 0.2
 done
-grep "listening on" "$server_dir/server.log"
+echo "tnps-server: $(sed -n 's/.*"msg":"listening","address":"\([^"]*\)","security":"\([^"]*\)".*/listening on \1 (\2)/p' "$server_dir/server.log")"
 
 echo "== sample responses through IngestService.StreamResponses"
 sample="$state/sample-responses.csv"

@@ -12,18 +12,21 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.pb.h"
+#include "logging/log.h"
 #include "services/alerts/alert_deliverer.h"
 #include "services/alerts/alert_service.h"
 #include "services/analytics/analytics_service.h"
-#include "services/common/access_log.h"
 #include "services/common/authenticator.h"
 #include "services/common/call_executor.h"
+#include "services/common/call_observer.h"
 #include "services/common/database_health.h"
 #include "services/common/env_default.h"
 #include "services/common/flag_help.h"
 #include "services/common/server_credentials.h"
+#include "services/common/server_metrics.h"
 #include "services/ingest/ingest_service.h"
 #include "services/responses/response_service.h"
 #include "services/training/training_service.h"
@@ -40,6 +43,8 @@
 #include "storage/rollup_compactor.h"
 #include "storage/training_store.h"
 
+using tnps::logging::Log;
+using tnps::logging::LogLevel;
 using tnps::services::EnvDefault;
 
 ABSL_FLAG(std::string, database_url, "",
@@ -109,8 +114,19 @@ ABSL_FLAG(absl::Duration, refusal_delay, EnvDefault("TNPS_REFUSAL_DELAY", absl::
           "long, so that a client retrying at once cannot flood the server (env "
           "TNPS_REFUSAL_DELAY)");
 ABSL_FLAG(bool, access_log, EnvDefault("TNPS_ACCESS_LOG", false),
-          "write one line per call to the log: method, peer, tenant, key id, code, latency, "
+          "write a JSON line per call to the log: method, peer, tenant, key id, code, latency, "
           "rows (env TNPS_ACCESS_LOG)");
+ABSL_FLAG(double, access_log_sample_rate, EnvDefault("TNPS_ACCESS_LOG_SAMPLE_RATE", 1.0),
+          "with --access_log, the share of calls logged, from 0 to 1 (env "
+          "TNPS_ACCESS_LOG_SAMPLE_RATE)");
+ABSL_FLAG(std::string, metrics_listen, EnvDefault("TNPS_METRICS_LISTEN", ""),
+          "host:port to serve Prometheus metrics on (/metrics, plain HTTP); empty: no metrics. "
+          "Loopback only unless --metrics_allow_remote; port 0 picks a free one (env "
+          "TNPS_METRICS_LISTEN)");
+ABSL_FLAG(bool, metrics_allow_remote, EnvDefault("TNPS_METRICS_ALLOW_REMOTE", false),
+          "serve metrics on an address other machines can reach (a Prometheus on another host, "
+          "behind a firewall: metrics are unauthenticated plain HTTP) (env "
+          "TNPS_METRICS_ALLOW_REMOTE)");
 ABSL_FLAG(bool, migrate_on_start, EnvDefault("TNPS_MIGRATE_ON_START", false),
           "apply pending schema migrations before serving (env TNPS_MIGRATE_ON_START)");
 ABSL_FLAG(int, max_message_bytes, EnvDefault("TNPS_MAX_MESSAGE_BYTES", 4 << 20),
@@ -206,22 +222,24 @@ constexpr const char* kServiceNames[] = {"tnps.v1.IngestService", "tnps.v1.Analy
 // Connections of the compactor, the health check and retention.
 constexpr int kBackgroundConnections = 3;
 
+// Logs why the server cannot start; returns the exit code.
+int Fail(int exit_code, absl::string_view message) {
+  Log(LogLevel::kError, message);
+  return exit_code;
+}
+
 int Serve() {
   const std::string database_url = absl::GetFlag(FLAGS_database_url);
   if (database_url.empty()) {
-    std::fprintf(stderr,
-                 "tnps-server: set --database_url_file, --database_url or TNPS_DATABASE_URL\n");
-    return 2;
+    return Fail(2, "set --database_url_file, --database_url or TNPS_DATABASE_URL");
   }
   if (absl::GetFlag(FLAGS_read_threads) < 1 || absl::GetFlag(FLAGS_write_threads) < 1 ||
       absl::GetFlag(FLAGS_max_queued_reads) < 0 ||
       absl::GetFlag(FLAGS_max_running_reads_per_tenant) < 1 ||
       absl::GetFlag(FLAGS_max_queued_reads_per_tenant) < 0) {
-    std::fprintf(stderr,
-                 "tnps-server: --read_threads, --write_threads and "
-                 "--max_running_reads_per_tenant must be positive, the queue sizes not "
-                 "negative\n");
-    return 2;
+    return Fail(2,
+                "--read_threads, --write_threads and --max_running_reads_per_tenant must be "
+                "positive, the queue sizes not negative");
   }
   const tnps::core::RateLimits default_limits{
       .calls_per_second = absl::GetFlag(FLAGS_default_calls_per_second),
@@ -229,29 +247,23 @@ int Serve() {
       .rows_per_second = absl::GetFlag(FLAGS_default_rows_per_second),
       .row_burst = absl::GetFlag(FLAGS_default_row_burst)};
   if (std::optional<std::string> problem = tnps::core::RateLimitsProblem(default_limits)) {
-    std::fprintf(stderr, "tnps-server: default rate limits: %s\n", problem->c_str());
-    return 2;
+    return Fail(2, absl::StrCat("default rate limits: ", *problem));
   }
   if (!(absl::GetFlag(FLAGS_auth_failures_per_second) > 0) ||
       absl::GetFlag(FLAGS_auth_failure_burst) < 1) {
-    std::fprintf(stderr,
-                 "tnps-server: --auth_failures_per_second and --auth_failure_burst must be "
-                 "positive\n");
-    return 2;
+    return Fail(2, "--auth_failures_per_second and --auth_failure_burst must be positive");
   }
   if (!(absl::GetFlag(FLAGS_compact_busy_share) > 0 &&
         absl::GetFlag(FLAGS_compact_busy_share) <= 1)) {
-    std::fprintf(stderr, "tnps-server: --compact_busy_share must be in (0, 1]\n");
-    return 2;
+    return Fail(2, "--compact_busy_share must be in (0, 1]");
   }
   if (!(absl::GetFlag(FLAGS_retention_busy_share) > 0 &&
         absl::GetFlag(FLAGS_retention_busy_share) <= 1) ||
       absl::GetFlag(FLAGS_retention_interval) <= absl::ZeroDuration() ||
       absl::GetFlag(FLAGS_max_exports) < 1 || absl::GetFlag(FLAGS_retention_batch_rows) < 1) {
-    std::fprintf(stderr,
-                 "tnps-server: --retention_busy_share must be in (0, 1], "
-                 "--retention_interval, --retention_batch_rows and --max_exports positive\n");
-    return 2;
+    return Fail(2,
+                "--retention_busy_share must be in (0, 1], --retention_interval, "
+                "--retention_batch_rows and --max_exports positive");
   }
   if (absl::GetFlag(FLAGS_alert_connect_timeout) <= absl::ZeroDuration() ||
       absl::GetFlag(FLAGS_alert_timeout) <= absl::ZeroDuration() ||
@@ -259,14 +271,23 @@ int Serve() {
       absl::GetFlag(FLAGS_alert_give_up_after) <= absl::ZeroDuration() ||
       absl::GetFlag(FLAGS_alert_max_in_flight) < 1 || absl::GetFlag(FLAGS_max_watches) < 1 ||
       absl::GetFlag(FLAGS_max_watches_per_tenant) < 1) {
-    std::fprintf(stderr,
-                 "tnps-server: the --alert_* durations, --alert_max_in_flight, --max_watches "
-                 "and --max_watches_per_tenant must be positive\n");
-    return 2;
+    return Fail(2,
+                "the --alert_* durations, --alert_max_in_flight, --max_watches and "
+                "--max_watches_per_tenant must be positive");
+  }
+  const double log_sample_rate = absl::GetFlag(FLAGS_access_log_sample_rate);
+  if (!(log_sample_rate >= 0 && log_sample_rate <= 1)) {
+    return Fail(2, "--access_log_sample_rate must be in [0, 1]");
+  }
+  const std::string metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  if (!metrics_listen.empty() && !absl::GetFlag(FLAGS_metrics_allow_remote) &&
+      !tnps::services::IsLoopbackAddress(metrics_listen)) {
+    return Fail(2, absl::StrCat("--metrics_listen=", metrics_listen,
+                                " is not a loopback address; metrics are unauthenticated plain "
+                                "HTTP: set --metrics_allow_remote to serve them there"));
   }
   if (absl::GetFlag(FLAGS_stream_idle_timeout) <= absl::ZeroDuration()) {
-    std::fprintf(stderr, "tnps-server: --stream_idle_timeout must be positive\n");
-    return 2;
+    return Fail(2, "--stream_idle_timeout must be positive");
   }
   const std::string listen = absl::GetFlag(FLAGS_listen);
   absl::StatusOr<tnps::services::ServerSecurity> security = tnps::services::MakeServerSecurity(
@@ -276,18 +297,24 @@ int Serve() {
        .reload_interval = absl::GetFlag(FLAGS_tls_reload_interval)},
       listen, absl::GetFlag(FLAGS_allow_plaintext));
   if (!security.ok()) {
-    std::fprintf(stderr, "tnps-server: %s\n", std::string(security.status().message()).c_str());
-    return 2;
+    return Fail(2, security.status().message());
   }
   if (absl::GetFlag(FLAGS_migrate_on_start)) {
     absl::StatusOr<std::vector<int>> applied = tnps::storage::MigrationRunner(database_url).Up();
     if (!applied.ok()) {
-      std::fprintf(stderr, "tnps-server: migrations failed: %s\n",
-                   std::string(applied.status().message()).c_str());
-      return 1;
+      return Fail(1, absl::StrCat("migrations failed: ", applied.status().message()));
     }
-    std::fprintf(stderr, "tnps-server: %zu migration(s) applied\n", applied->size());
+    Log(LogLevel::kInfo, "migrations applied", {{"count", applied->size()}});
   }
+
+  // Declared before everything that reports to it, so that it outlives them.
+  std::unique_ptr<tnps::services::ServerMetrics> metrics;
+  if (!metrics_listen.empty()) {
+    std::vector<std::string> served(std::begin(kServiceNames), std::end(kServiceNames));
+    served.push_back("grpc.health.v1.Health");
+    metrics = std::make_unique<tnps::services::ServerMetrics>(served);
+  }
+  tnps::services::ServerMetrics* const m = metrics.get();
 
   // Bulkheads: ingest, reads, key lookups and background work each have
   // their own connections, as many as their threads, so that none of them
@@ -316,9 +343,14 @@ int Serve() {
   tnps::storage::RetentionWorker retention(background_pool);
 
   tnps::storage::ResponseWriter writer(
-      responses, {.writer_threads = absl::GetFlag(FLAGS_write_threads),
-                  .max_queued_rows = static_cast<size_t>(
-                      std::max<int64_t>(0, absl::GetFlag(FLAGS_max_queued_rows)))});
+      responses,
+      {.writer_threads = absl::GetFlag(FLAGS_write_threads),
+       .max_queued_rows =
+           static_cast<size_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_max_queued_rows))),
+       .on_commit = m == nullptr ? std::function<void(const tnps::storage::CommitStats&)>()
+                                 : [m](const tnps::storage::CommitStats& commit) {
+                                     m->ObserveCommit(commit);
+                                   }});
   // The executors outlive the server (declared before it): they finish what
   // is queued.
   tnps::services::FairExecutor key_lookups(kKeyLookups);
@@ -337,7 +369,10 @@ int Serve() {
   tnps::services::CallExecutor read_calls(authenticator, reads, refusals);
   tnps::services::IngestService ingest(
       authenticator, writer, limiter, refusals,
-      {.stream_idle_timeout = absl::GetFlag(FLAGS_stream_idle_timeout)});
+      {.stream_idle_timeout = absl::GetFlag(FLAGS_stream_idle_timeout),
+       .on_rejected = [m](int64_t responses) {
+         if (m != nullptr) m->CountRejected(responses);
+       }});
   tnps::services::AnalyticsService analytics(analytics_store, read_calls);
   tnps::services::TrainingService training(training_store, analytics_store, read_calls);
   tnps::services::AlertService alerts(
@@ -360,7 +395,10 @@ int Serve() {
        .http = {.connect_timeout = absl::GetFlag(FLAGS_alert_connect_timeout),
                 .total_timeout = absl::GetFlag(FLAGS_alert_timeout),
                 .allow_private_targets = absl::GetFlag(FLAGS_alert_allow_private_targets),
-                .ca_file = absl::GetFlag(FLAGS_alert_ca_file)}});
+                .ca_file = absl::GetFlag(FLAGS_alert_ca_file)},
+       .on_attempt = [m](absl::string_view result) {
+         if (m != nullptr) m->CountAlertAttempt(result);
+       }});
   tnps::services::ResponseService response_records(
       records, read_calls, authenticator, reads, refusals,
       {.max_exports = absl::GetFlag(FLAGS_max_exports),
@@ -391,10 +429,14 @@ int Serve() {
   // would silently share its calls (an old build left running, say): the
   // second one fails to start instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  if (absl::GetFlag(FLAGS_access_log)) {
-    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> logs;
-    logs.push_back(std::make_unique<tnps::services::AccessLogFactory>(authenticator, stderr));
-    builder.experimental().SetInterceptorCreators(std::move(logs));
+  if (m != nullptr || absl::GetFlag(FLAGS_access_log)) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
+    observers.push_back(std::make_unique<tnps::services::CallObserverFactory>(
+        authenticator,
+        tnps::services::CallObserverOptions{
+            .metrics = m,
+            .log_sample_rate = absl::GetFlag(FLAGS_access_log) ? log_sample_rate : 0}));
+    builder.experimental().SetInterceptorCreators(std::move(observers));
   }
   grpc::ResourceQuota quota("tnps-server");
   quota.Resize(static_cast<size_t>(absl::GetFlag(FLAGS_grpc_memory_bytes)));
@@ -407,19 +449,44 @@ int Serve() {
   builder.RegisterService(&alerts);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    std::fprintf(stderr, "tnps-server: cannot listen on %s\n", listen.c_str());
-    return 1;
+    return Fail(1, absl::StrCat("cannot listen on ", listen));
   }
-  std::fprintf(stderr, "tnps-server: serving %s\n", security->description.c_str());
-  std::fprintf(stderr, "tnps-server listening on %s:%d\n",
-               listen.substr(0, listen.rfind(':')).c_str(), port);
+  if (m != nullptr) {
+    m->WatchPool("ingest", ingest_pool);
+    m->WatchPool("read", read_pool);
+    m->WatchPool("key", key_pool);
+    m->WatchPool("background", background_pool);
+    m->WatchPool("alert", alert_pool);
+    m->WatchQueue("tnps_ingest_queued_responses",
+                  "Responses waiting for a group-commit transaction.",
+                  [&writer] { return static_cast<double>(writer.queued_rows()); });
+    m->WatchQueue("tnps_read_queued_calls",
+                  "Analytics, training, response and alert calls waiting for a read thread.",
+                  [&reads] { return static_cast<double>(reads.queued()); });
+    absl::StatusOr<int> metrics_port = m->Serve(metrics_listen);
+    if (!metrics_port.ok()) return Fail(1, metrics_port.status().message());
+    Log(LogLevel::kInfo, "serving metrics",
+        {{"metrics_address",
+          absl::StrCat(metrics_listen.substr(0, metrics_listen.rfind(':')), ":", *metrics_port)}});
+  }
+  // The line ServerProcess (tests/e2e) and the scripts wait for.
+  Log(LogLevel::kInfo, "listening",
+      {{"address", absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port)},
+       {"security", security->description}});
   // Health by service name too ("tnps.v1.IngestService"...), as load
   // balancers and Kubernetes probes ask; the database check sets them all.
   grpc::HealthCheckServiceInterface& health_service = *server->GetHealthCheckService();
   for (const char* name : kServiceNames) health_service.SetServingStatus(name, true);
-  tnps::services::DatabaseHealth health(background_pool, health_service, absl::Seconds(2));
+  tnps::services::DatabaseHealth health(background_pool, health_service, absl::Seconds(2),
+                                        [m](bool reachable, absl::Duration took) {
+                                          if (m != nullptr)
+                                            m->ObserveDatabaseCheck(reachable, took);
+                                        });
   compactor.Start({.idle_period = absl::GetFlag(FLAGS_compact_interval),
-                   .busy_share = absl::GetFlag(FLAGS_compact_busy_share)});
+                   .busy_share = absl::GetFlag(FLAGS_compact_busy_share),
+                   .on_round = [m](const tnps::storage::CompactionRound& round) {
+                     if (m != nullptr) m->ObserveCompaction(round);
+                   }});
   deliverer.Start();
   retention.Start({.period = absl::GetFlag(FLAGS_retention_interval),
                    .batch_rows = absl::GetFlag(FLAGS_retention_batch_rows),
@@ -436,18 +503,16 @@ int Serve() {
   // while still serving, so that load balancers move calls away; then no
   // new calls, and those in flight get up to 10 s.
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
-  std::fprintf(stderr, "tnps-server: signal %d: NOT_SERVING; draining in %s\n", signal_number,
-               absl::FormatDuration(grace).c_str());
+  Log(LogLevel::kInfo, "NOT_SERVING; draining",
+      {{"signal", signal_number}, {"grace", absl::FormatDuration(grace)}});
   health_service.Shutdown();
   absl::SleepFor(grace);
   const absl::Time drain_start = absl::Now();
   const int64_t written_before = writer.rows_written();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  std::fprintf(stderr,
-               "tnps-server: drained in %s: every call finished, %lld response(s) written "
-               "while draining; stopping the background work\n",
-               absl::FormatDuration(absl::Now() - drain_start).c_str(),
-               static_cast<long long>(writer.rows_written() - written_before));
+  Log(LogLevel::kInfo, "drained: every call finished; stopping the background work",
+      {{"drain_ms", absl::ToDoubleMilliseconds(absl::Now() - drain_start)},
+       {"responses_written_while_draining", writer.rows_written() - written_before}});
   return 0;
 }
 
@@ -474,8 +539,7 @@ int main(int argc, char** argv) {
   if (absl::Status loaded = tnps::services::LoadSecret(FLAGS_database_url, "TNPS_DATABASE_URL",
                                                        absl::GetFlag(FLAGS_database_url_file));
       !loaded.ok()) {
-    std::fprintf(stderr, "tnps-server: %s\n", std::string(loaded.message()).c_str());
-    return 2;
+    return Fail(2, loaded.message());
   }
   return Serve();
 }

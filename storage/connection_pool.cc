@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "storage/call_limits.h"
 #include "storage/pg_error.h"
 
@@ -80,9 +81,16 @@ absl::StatusOr<std::unique_ptr<ConnectionPool::Slot>> ConnectionPool::Acquire(ab
     auto can_proceed = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
       return !idle_.empty() || open_count_ < options_.size;
     };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&can_proceed), wait)) {
-      if (wait < options_.acquire_timeout) return DeadlinePassed();
-      return absl::UnavailableError("all database connections are busy; retry later");
+    if (!can_proceed()) {
+      ++waits_;
+      const absl::Time start = absl::Now();
+      const bool got = mu_.AwaitWithTimeout(absl::Condition(&can_proceed), wait);
+      wait_time_ += absl::Now() - start;
+      if (!got) {
+        ++wait_timeouts_;
+        if (wait < options_.acquire_timeout) return DeadlinePassed();
+        return absl::UnavailableError("all database connections are busy; retry later");
+      }
     }
     if (!idle_.empty()) {
       std::unique_ptr<Slot> slot = std::move(idle_.back());
@@ -97,6 +105,16 @@ absl::StatusOr<std::unique_ptr<ConnectionPool::Slot>> ConnectionPool::Acquire(ab
     --open_count_;
   }
   return slot;
+}
+
+PoolStats ConnectionPool::Stats() {
+  absl::MutexLock lock(&mu_);
+  return {.size = options_.size,
+          .open = open_count_,
+          .in_use = open_count_ - static_cast<int>(idle_.size()),
+          .waits = waits_,
+          .wait_time = wait_time_,
+          .wait_timeouts = wait_timeouts_};
 }
 
 void ConnectionPool::Release(std::unique_ptr<Slot> slot, SlotState state) {

@@ -36,6 +36,19 @@ struct ConnectionPoolOptions {
   absl::Duration statement_timeout = absl::Seconds(30);
 };
 
+// What a pool is doing, for the server's metrics.
+struct PoolStats {
+  int size = 0;
+  // Connections open, and of those lent to a caller.
+  int open = 0;
+  int in_use = 0;
+  // Callers that found every connection lent and waited; how long they
+  // waited in all; how many gave up (UNAVAILABLE or their deadline).
+  int64_t waits = 0;
+  absl::Duration wait_time;
+  int64_t wait_timeouts = 0;
+};
+
 namespace internal {
 
 // ConnectionPool::Run's result for a callback returning T.
@@ -91,6 +104,8 @@ class ConnectionPool {
   // OK if the database answers a trivial query.
   absl::Status Ping();
 
+  PoolStats Stats() ABSL_LOCKS_EXCLUDED(mu_);
+
  private:
   struct Slot;
   // Run without a result: every attempt, exceptions caught and classified.
@@ -115,6 +130,9 @@ class ConnectionPool {
   std::vector<std::pair<std::string, std::string>> statements_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<Slot>> idle_ ABSL_GUARDED_BY(mu_);
   int open_count_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t waits_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Duration wait_time_ ABSL_GUARDED_BY(mu_);
+  int64_t wait_timeouts_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 template <typename Work>

@@ -1,6 +1,7 @@
 #include "storage/response_writer.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace tnps::storage {
 
@@ -28,6 +29,28 @@ absl::Status ResponseWriter::Submit(std::vector<TenantResponse> items, Done done
   return absl::OkStatus();
 }
 
+size_t ResponseWriter::queued_rows() {
+  absl::MutexLock lock(&mu_);
+  return queued_rows_;
+}
+
+absl::StatusOr<std::vector<WriteResult>> ResponseWriter::Write(
+    const std::vector<TenantResponse>& items, size_t submissions) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::vector<WriteResult>> results = store_.Write(items);
+  if (options_.on_commit) {
+    CommitStats stats{.ok = results.ok(),
+                      .submissions = submissions,
+                      .rows = items.size(),
+                      .duration = absl::Now() - start};
+    if (results.ok()) {
+      for (const WriteResult& r : *results) ++stats.outcomes[static_cast<int>(r.outcome)];
+    }
+    options_.on_commit(stats);
+  }
+  return results;
+}
+
 void ResponseWriter::WriterLoop() {
   while (true) {
     std::vector<Submission> group;
@@ -49,12 +72,12 @@ void ResponseWriter::WriterLoop() {
     std::vector<TenantResponse> all;
     all.reserve(rows);
     for (const Submission& s : group) all.insert(all.end(), s.items.begin(), s.items.end());
-    absl::StatusOr<std::vector<WriteResult>> results = store_.Write(all);
+    absl::StatusOr<std::vector<WriteResult>> results = Write(all, group.size());
     if (!results.ok() && group.size() > 1 && !absl::IsUnavailable(results.status())) {
       // Something in the group failed for its own reason: write each
       // submission alone so that one caller's failure is not everyone's.
       for (Submission& s : group) {
-        absl::StatusOr<std::vector<WriteResult>> alone = store_.Write(s.items);
+        absl::StatusOr<std::vector<WriteResult>> alone = Write(s.items, 1);
         if (alone.ok()) rows_written_ += static_cast<int64_t>(s.items.size());
         s.done(std::move(alone));
       }

@@ -14,9 +14,21 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "storage/response_store.h"
 
 namespace tnps::storage {
+
+// One transaction of the group commit, for the server's metrics.
+struct CommitStats {
+  bool ok = false;
+  // Submissions gathered into it and their responses.
+  size_t submissions = 0;
+  size_t rows = 0;
+  absl::Duration duration;
+  // What became of the rows (when ok).
+  int64_t outcomes[4] = {};  // indexed by WriteOutcome
+};
 
 struct ResponseWriterOptions {
   // Transactions in flight at once; each holds a pooled connection.
@@ -27,6 +39,8 @@ struct ResponseWriterOptions {
   // Rows waiting for a transaction; a submission that would go beyond is
   // refused (RESOURCE_EXHAUSTED), unless the queue is empty.
   size_t max_queued_rows = 50000;
+  // Called after every transaction, on the writer thread that ran it.
+  std::function<void(const CommitStats&)> on_commit;
 };
 
 class ResponseWriter {
@@ -50,12 +64,18 @@ class ResponseWriter {
   // for the server's drain log line.
   int64_t rows_written() const { return rows_written_.load(std::memory_order_relaxed); }
 
+  // Responses waiting for a transaction now.
+  size_t queued_rows() ABSL_LOCKS_EXCLUDED(mu_);
+
  private:
   struct Submission {
     std::vector<TenantResponse> items;
     Done done;
   };
   void WriterLoop();
+  // Store::Write, timed and reported to on_commit.
+  absl::StatusOr<std::vector<WriteResult>> Write(const std::vector<TenantResponse>& items,
+                                                 size_t submissions);
 
   ResponseStore& store_;
   const ResponseWriterOptions options_;

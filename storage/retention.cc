@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "core/text_rules.h"
+#include "logging/log.h"
 #include "storage/audit_log.h"
 #include "storage/pg_text.h"
 #include "storage/response_counting.h"
@@ -405,18 +406,16 @@ void RetentionWorker::Start(RetentionSchedule schedule) {
       const absl::Time began = absl::Now();
       absl::StatusOr<RetentionRound> round = RunOnce(schedule);
       if (!round.ok() && !failing) {
-        std::fprintf(stderr, "tnps-server: retention round failed (will retry): %s\n",
-                     core::EscapeControls(round.status().message()).c_str());
+        logging::Log(logging::LogLevel::kError, "retention round failed; retrying",
+                     {{"error", round.status().message()}});
       }
       failing = !round.ok();
       if (round.ok() && (round->redacted > 0 || round->deleted > 0)) {
-        std::fprintf(stderr,
-                     "tnps-server: retention: %lld tenant(s), %lld response(s) redacted, %lld "
-                     "deleted in %s\n",
-                     static_cast<long long>(round->tenants),
-                     static_cast<long long>(round->redacted),
-                     static_cast<long long>(round->deleted),
-                     absl::FormatDuration(absl::Now() - began).c_str());
+        logging::Log(logging::LogLevel::kInfo, "retention applied",
+                     {{"tenants", round->tenants},
+                      {"redacted", round->redacted},
+                      {"deleted", round->deleted},
+                      {"ms", absl::ToDoubleMilliseconds(absl::Now() - began)}});
       }
       stop_.WaitForNotificationWithTimeout(schedule.period);
     }

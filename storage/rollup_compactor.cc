@@ -1,10 +1,10 @@
 #include "storage/rollup_compactor.h"
 
-#include <cstdio>
+#include <algorithm>
 #include <pqxx/pqxx>
 #include <string>
 
-#include "core/text_rules.h"
+#include "logging/log.h"
 
 namespace tnps::storage {
 namespace {
@@ -15,6 +15,7 @@ namespace {
 
 constexpr char kLock[] = "rollup_compaction_lock";
 constexpr char kCompact[] = "rollup_compact";
+constexpr char kOldestPending[] = "rollup_oldest_pending";
 
 // One statement, so that the change rows it deletes are exactly those whose
 // counts it adds: every change row is added once, by the round that deletes
@@ -91,6 +92,10 @@ SELECT count(*) FROM taken)sql";
 RollupCompactor::RollupCompactor(ConnectionPool& pool) : pool_(pool) {
   pool_.Prepare(kLock, "SELECT pg_advisory_xact_lock($1)");
   pool_.Prepare(kCompact, kCompactSql);
+  // By the primary key's order, which is the order rows were written in.
+  pool_.Prepare(kOldestPending,
+                "SELECT extract(epoch FROM clock_timestamp() - changed_at)::float8 "
+                "FROM rollup_changes ORDER BY change_id LIMIT 1");
 }
 
 RollupCompactor::~RollupCompactor() {
@@ -110,6 +115,25 @@ absl::StatusOr<int64_t> RollupCompactor::CompactOnce(int64_t max_changes) {
   });
 }
 
+CompactionRound RollupCompactor::CompactRound(int64_t max_changes) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<CompactionRound> round = pool_.Run([&](pqxx::connection_base& conn) {
+    pqxx::work txn(conn);
+    txn.exec_prepared(kLock, kCompactionLock);
+    CompactionRound done;
+    done.taken = txn.exec_prepared1(kCompact, max_changes)[0].as<int64_t>();
+    pqxx::result oldest = txn.exec_prepared(kOldestPending);
+    if (!oldest.empty()) {
+      done.oldest_pending_age = absl::Seconds(std::max(0.0, oldest[0][0].as<double>()));
+    }
+    txn.commit();
+    return done;
+  });
+  CompactionRound result = round.ok() ? *round : CompactionRound{.status = round.status()};
+  result.duration = absl::Now() - start;
+  return result;
+}
+
 absl::StatusOr<int64_t> RollupCompactor::CompactAll(int64_t max_changes_per_round) {
   int64_t total = 0;
   while (true) {
@@ -124,18 +148,17 @@ void RollupCompactor::Start(CompactorSchedule schedule) {
   thread_ = std::thread([this, schedule] {
     bool failing = false;
     while (!stop_.HasBeenNotified()) {
-      const absl::Time start = absl::Now();
-      absl::StatusOr<int64_t> taken = CompactOnce(schedule.max_changes_per_round);
-      if (!taken.ok() && !failing) {
-        std::fprintf(stderr, "rollup compaction failed (will retry): %s\n",
-                     core::EscapeControls(taken.status().message()).c_str());
+      const CompactionRound round = CompactRound(schedule.max_changes_per_round);
+      if (schedule.on_round) schedule.on_round(round);
+      if (!round.status.ok() && !failing) {
+        logging::Log(logging::LogLevel::kError, "rollup compaction failed; retrying",
+                     {{"error", round.status.message()}});
       }
-      failing = !taken.ok();
-      if (taken.ok() && *taken >= schedule.max_changes_per_round) {
+      failing = !round.status.ok();
+      if (round.status.ok() && round.taken >= schedule.max_changes_per_round) {
         // A backlog: the next round after a pause that keeps compaction to
         // its share of the time, so that ingest keeps the rest.
-        const absl::Duration round = absl::Now() - start;
-        stop_.WaitForNotificationWithTimeout(round * (1 / schedule.busy_share - 1));
+        stop_.WaitForNotificationWithTimeout(round.duration * (1 / schedule.busy_share - 1));
         continue;
       }
       stop_.WaitForNotificationWithTimeout(schedule.idle_period);

@@ -10,6 +10,7 @@
 #define TNPS_STORAGE_ROLLUP_COMPACTOR_H_
 
 #include <cstdint>
+#include <functional>
 #include <thread>
 
 #include "absl/status/statusor.h"
@@ -23,6 +24,17 @@ namespace tnps::storage {
 // round (deleting a tenant) takes it too. ("tnps" in ASCII.)
 inline constexpr int64_t kCompactionLock = 0x746e7073;
 
+// What one scheduled round did, for the server's metrics.
+struct CompactionRound {
+  absl::Status status;
+  // Change rows folded into the rollups.
+  int64_t taken = 0;
+  absl::Duration duration;
+  // Age of the oldest change row still pending after the round; zero when
+  // none is (set only when the round succeeded).
+  absl::Duration oldest_pending_age;
+};
+
 struct CompactorSchedule {
   // The pause between rounds once the backlog is worked off.
   absl::Duration idle_period = absl::Seconds(5);
@@ -30,6 +42,8 @@ struct CompactorSchedule {
   // While a backlog remains, the share of the time spent in rounds: after a
   // round of duration d the next starts d·(1/share − 1) later.
   double busy_share = 0.25;
+  // Called after every round, on the compactor's thread.
+  std::function<void(const CompactionRound&)> on_round;
 };
 
 class RollupCompactor {
@@ -41,6 +55,9 @@ class RollupCompactor {
   // counts. Returns how many it took. Rounds of several servers are
   // serialized by an advisory lock.
   absl::StatusOr<int64_t> CompactOnce(int64_t max_changes);
+
+  // CompactOnce, also measuring the age of the oldest change row left.
+  CompactionRound CompactRound(int64_t max_changes);
 
   // Compacts until no change row is left; returns the change rows taken in
   // all.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "logging/log.h"
 #include "services/alerts/alert_payload.h"
 #include "services/alerts/webhook_signature.h"
 
@@ -77,8 +78,8 @@ int AlertDeliverer::ClaimAndStart() {
       outbox_.Claim(options_.max_in_flight - static_cast<int>(in_flight_.size()),
                     options_.max_in_flight_per_subscription, known, LeaseFor(options_.http));
   if (!claimed.ok()) {
-    std::fprintf(stderr, "tnps-server: alert delivery: cannot claim events: %s\n",
-                 std::string(claimed.status().message()).c_str());
+    logging::Log(logging::LogLevel::kError, "alert delivery: cannot claim events",
+                 {{"error", claimed.status().message()}});
     return 0;
   }
   for (storage::AlertAttempt& attempt : *claimed) {
@@ -120,6 +121,9 @@ void AlertDeliverer::Record(const std::vector<WebhookOutcome>& outcomes) {
       o.next_attempt_at = core::NextAttempt(options_.retry, attempt.attempt,
                                             attempt.first_attempt_at, absl::Now(), jitter(random));
     }
+    if (options_.on_attempt) {
+      options_.on_attempt(outcome.delivered ? "delivered" : o.next_attempt_at ? "failed" : "dead");
+    }
     recorded.push_back(std::move(o));
     auto load = loads_.find(std::pair(attempt.tenant_id, attempt.subscription_id));
     if (load != loads_.end()) {
@@ -138,8 +142,8 @@ void AlertDeliverer::Record(const std::vector<WebhookOutcome>& outcomes) {
   // Unrecorded, the events are claimed again when their leases end: at
   // worst one more delivery each, with the same event id.
   if (absl::Status status = outbox_.Record(recorded); !status.ok()) {
-    std::fprintf(stderr, "tnps-server: alert delivery: cannot record %zu outcome(s): %s\n",
-                 recorded.size(), std::string(status.message()).c_str());
+    logging::Log(logging::LogLevel::kError, "alert delivery: cannot record outcomes",
+                 {{"outcomes", recorded.size()}, {"error", status.message()}});
   }
 }
 

@@ -7,6 +7,7 @@
 #ifndef TNPS_SERVICES_ALERTS_ALERT_DELIVERER_H_
 #define TNPS_SERVICES_ALERTS_ALERT_DELIVERER_H_
 
+#include <functional>
 #include <thread>
 
 #include "absl/synchronization/notification.h"
@@ -31,6 +32,9 @@ struct AlertDeliveryOptions {
   // Finished events (delivered, dead, gone) are kept this long for
   // ListDeliveries, then deleted.
   absl::Duration keep_finished = absl::Hours(24 * 30);
+  // Hears each attempt's result ("delivered", "failed" or "dead"), on the
+  // delivery thread.
+  std::function<void(absl::string_view result)> on_attempt;
 };
 
 class AlertDeliverer {

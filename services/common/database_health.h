@@ -6,6 +6,7 @@
 
 #include <grpcpp/health_check_service_interface.h>
 
+#include <functional>
 #include <thread>
 
 #include "absl/synchronization/notification.h"
@@ -16,9 +17,11 @@ namespace tnps::services {
 
 class DatabaseHealth {
  public:
-  // Pings the database every `period` and sets the overall serving status.
+  // Pings the database every `period` and sets the overall serving status;
+  // `on_check` (if set) hears each ping's result and time.
   DatabaseHealth(storage::ConnectionPool& pool, grpc::HealthCheckServiceInterface& health,
-                 absl::Duration period);
+                 absl::Duration period,
+                 std::function<void(bool reachable, absl::Duration took)> on_check = nullptr);
   ~DatabaseHealth();
 
  private:

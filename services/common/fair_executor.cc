@@ -17,6 +17,11 @@ FairExecutor::~FairExecutor() {
   for (std::thread& t : threads_) t.join();
 }
 
+int FairExecutor::queued() {
+  absl::MutexLock lock(&mu_);
+  return queued_;
+}
+
 absl::Status FairExecutor::TrySubmit(int64_t tenant, std::function<void()> work) {
   absl::MutexLock lock(&mu_);
   if (stopping_ || queued_ >= options_.max_queued) {

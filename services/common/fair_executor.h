@@ -42,6 +42,9 @@ class FairExecutor {
   // when the queue or the tenant's share of it is full.
   absl::Status TrySubmit(int64_t tenant, std::function<void()> work);
 
+  // Jobs waiting for a thread now.
+  int queued() ABSL_LOCKS_EXCLUDED(mu_);
+
  private:
   struct TenantQueue {
     std::deque<std::function<void()>> waiting;

@@ -1,14 +1,13 @@
 #include "services/common/grpc_status.h"
 
-#include <cstdio>
 #include <optional>
 #include <string>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
-#include "core/text_rules.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "logging/log.h"
 
 namespace tnps::services {
 namespace {
@@ -20,10 +19,19 @@ constexpr char kRetryInfoUrl[] = "type.googleapis.com/google.rpc.RetryInfo";
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   if (absl::IsInternal(status) || absl::IsUnknown(status)) {
-    // Database errors can quote request data: escaped, so that it cannot
-    // forge a log line.
-    std::fprintf(stderr, "internal error: %s\n", core::EscapeControls(status.message()).c_str());
-    return grpc::Status(grpc::StatusCode::INTERNAL, "internal error; see the server log");
+    // The detail (a database error can quote request data) goes to the log
+    // only; the caller gets an id to quote to the operator, in the message
+    // and as a google.rpc.RequestInfo.
+    const std::string id = logging::NewCorrelationId();
+    logging::Log(logging::LogLevel::kError, "internal error",
+                 {{"correlation_id", id}, {"error", status.message()}});
+    google::rpc::Status rich;
+    rich.set_code(static_cast<int>(grpc::StatusCode::INTERNAL));
+    rich.set_message(absl::StrCat(kInternalMessagePrefix, id, "); see the server log"));
+    google::rpc::RequestInfo info;
+    info.set_request_id(id);
+    rich.add_details()->PackFrom(info);
+    return grpc::Status(grpc::StatusCode::INTERNAL, rich.message(), rich.SerializeAsString());
   }
   const auto code = static_cast<grpc::StatusCode>(status.code());
   absl::optional<absl::Cord> retry = status.GetPayload(kRetryInfoUrl);

@@ -14,9 +14,14 @@
 
 namespace tnps::services {
 
-// Same code and message. INTERNAL messages are replaced by a generic text
-// (details go to the log, not to the caller). A status made by RetryAfter
-// carries its google.rpc.RetryInfo.
+// The start of every INTERNAL message: "internal error (correlation id
+// 0123456789abcdef); see the server log".
+inline constexpr char kInternalMessagePrefix[] = "internal error (correlation id ";
+
+// Same code and message. An INTERNAL (or UNKNOWN) status is logged with a
+// new correlation id, and the caller gets INTERNAL with only that id, in the
+// message and as a google.rpc.RequestInfo (the detail stays in the log). A status made by
+// RetryAfter carries its google.rpc.RetryInfo.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // RESOURCE_EXHAUSTED that tells the caller when to try again, in the

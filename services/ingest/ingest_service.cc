@@ -185,6 +185,7 @@ void IngestService::SubmitAuthenticated(const storage::Principal& principal,
   }
   CheckedResponse checked = CheckSurveyResponse(parsed.response(), options_.now());
   if (!checked.violations.empty()) {
+    options_.on_rejected(1);
     return reactor->Finish(InvalidArgument("", checked.violations, "response."));
   }
   if (absl::Status admitted = limiter_.AdmitRows(principal, 1); !admitted.ok()) {
@@ -257,6 +258,7 @@ void IngestService::SubmitAllAuthenticated(const storage::Principal& principal,
   for (const IngestItem& item : *items) {
     if (item.violations.empty()) valid.push_back({principal.tenant_id, &item.response});
   }
+  options_.on_rejected(static_cast<int64_t>(items->size() - valid.size()));
   auto reply = [principal, items, reactor, response](const std::vector<WriteResult>& stored) {
     tnps::v1::SubmitResponsesResponse out;
     size_t next_stored = 0;
@@ -426,6 +428,7 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
       if (item.violations.empty()) {
         pending_.push_back(std::move(item));
       } else {
+        service_.options_.on_rejected(1);
         RecordLocked(MakeItemResult(principal_, item, nullptr));
       }
     }

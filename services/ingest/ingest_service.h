@@ -33,6 +33,8 @@ struct IngestServiceOptions {
   absl::Duration stream_idle_timeout = absl::Minutes(1);
   // The clock that future timestamps are judged against.
   std::function<absl::Time()> now = [] { return absl::Now(); };
+  // Hears how many responses of a call were rejected as invalid (metrics).
+  std::function<void(int64_t)> on_rejected = [](int64_t) {};
 };
 
 class IngestService final : public IngestServiceBase {

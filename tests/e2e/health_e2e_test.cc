@@ -85,8 +85,10 @@ TEST_F(DrainE2eTest, SigtermIsNotServingWhileStillServingThenDrainsAndSaysSo) {
   EXPECT_TRUE(during.ok()) << during.error_message();
   server_->WaitForExit();
   const std::string log = server_->Log();
-  EXPECT_THAT(log, HasSubstr("NOT_SERVING; draining in 2s"));
-  EXPECT_THAT(log, HasSubstr("drained in"));
+  EXPECT_THAT(log, HasSubstr(R"("msg":"NOT_SERVING; draining","signal":15,"grace":"2s")"));
+  EXPECT_THAT(log, HasSubstr(R"("msg":"drained: every call finished; stopping the background )"
+                             R"(work","drain_ms":)"));
+  EXPECT_THAT(log, HasSubstr(R"("responses_written_while_draining":)"));
   EXPECT_EQ(ResponseCount(), 2);
 }
 

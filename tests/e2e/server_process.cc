@@ -1,9 +1,11 @@
 #include "tests/e2e/server_process.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,7 +23,18 @@ extern char** environ;
 namespace tnps::testing {
 namespace {
 
-constexpr char kListeningPrefix[] = "tnps-server listening on ";
+// The server's JSON log lines that say where it listens.
+constexpr char kListening[] = "\"msg\":\"listening\",\"address\":\"";
+constexpr char kMetrics[] = "\"msg\":\"serving metrics\",\"metrics_address\":\"";
+
+// The quoted value that follows `marker` in `text`, once the line is
+// complete; empty before.
+std::string ValueAfter(const std::string& text, const char* marker) {
+  const size_t at = text.find(marker);
+  if (at == std::string::npos || text.find('\n', at) == std::string::npos) return "";
+  const size_t start = at + std::strlen(marker);
+  return text.substr(start, text.find('"', start) - start);
+}
 
 [[noreturn]] void Die(const std::string& message) {
   std::fprintf(stderr, "%s\n", message.c_str());
@@ -44,6 +57,20 @@ std::string ReadAll(int fd) {
 }
 
 }  // namespace
+
+int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    Die("cannot find a free loopback port");
+  }
+  close(fd);
+  return ntohs(address.sin_port);
+}
 
 std::string RequiredEnv(const char* name) {
   const char* value = std::getenv(name);
@@ -94,13 +121,9 @@ ServerProcess::ServerProcess(const std::string& database_url,
     const ssize_t n = read(stderr_fd_, buffer, sizeof buffer);
     if (n <= 0) Die("tnps-server exited during start-up; it said:\n" + seen);
     seen.append(buffer, static_cast<size_t>(n));
-    const size_t at = seen.find(kListeningPrefix);
-    const size_t eol = at == std::string::npos ? at : seen.find('\n', at);
-    if (eol != std::string::npos) {
-      address_ =
-          seen.substr(at + std::strlen(kListeningPrefix), eol - at - std::strlen(kListeningPrefix));
-    }
+    address_ = ValueAfter(seen, kListening);
   }
+  metrics_address_ = ValueAfter(seen, kMetrics);
   // Keep draining so that the server never blocks on a full pipe; forward
   // what it says to the test's own stderr.
   drain_ = std::thread([this, fd = stderr_fd_] {

@@ -26,6 +26,9 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   const std::string& address() const { return address_; }
+  // Where the server serves Prometheus metrics (--metrics_listen); empty
+  // without.
+  const std::string& metrics_address() const { return metrics_address_; }
   std::shared_ptr<grpc::Channel> NewChannel() const;
 
   // kill -9, as a crash or an OOM kill would, and reaps the process.
@@ -45,6 +48,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   int stderr_fd_ = -1;
   std::string address_;
+  std::string metrics_address_;
   std::thread drain_;
   mutable std::mutex log_mu_;
   std::string log_;
@@ -61,6 +65,9 @@ struct CommandResult {
 };
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::vector<std::string>& extra_env = {});
+
+// A free loopback port (bound, then released).
+int FreeLoopbackPort();
 
 // The value of environment variable `name`; aborts if unset.
 std::string RequiredEnv(const char* name);

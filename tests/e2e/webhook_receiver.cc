@@ -37,20 +37,6 @@ double NumberField(const google::protobuf::Struct& s, const std::string& name) {
 
 }  // namespace
 
-int FreeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    Die("cannot find a free loopback port");
-  }
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 WebhookReceiver::WebhookReceiver(int port, const std::vector<std::string>& secrets) {
   char dir[] = "/tmp/tnps-webhook-XXXXXX";
   if (mkdtemp(dir) == nullptr) Die("mkdtemp failed");

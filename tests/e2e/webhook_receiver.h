@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "tests/e2e/server_process.h"  // FreeLoopbackPort
 #include "tnps/v1/alert_service.pb.h"
 
 namespace tnps::testing {
@@ -33,9 +34,6 @@ struct ReceivedRequest {
   tnps::v1::AlertEvent event;
   bool parsed = false;
 };
-
-// A free loopback port (bound, then released).
-int FreeLoopbackPort();
 
 class WebhookReceiver {
  public:

@@ -1,17 +1,20 @@
-#include "services/common/access_log.h"
+#include "services/common/call_observer.h"
 
 #include <grpcpp/support/interceptor.h>
 
+#include <cstring>
 #include <optional>
 #include <string>
+#include <vector>
 
-#include "absl/strings/str_cat.h"
+#include "absl/random/bernoulli_distribution.h"
+#include "absl/random/random.h"
 #include "absl/strings/match.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "core/api_key.h"
-#include "core/text_rules.h"
+#include "logging/log.h"
+#include "services/common/grpc_status.h"
 #include "tnps/v1/ingest_service.pb.h"
 
 namespace tnps::services {
@@ -63,13 +66,19 @@ std::optional<int64_t> RowsOf(const std::string& method, const grpc::ByteBuffer&
   return std::nullopt;
 }
 
-class AccessLog : public grpc::experimental::Interceptor {
+class CallObserver : public grpc::experimental::Interceptor {
  public:
-  AccessLog(grpc::experimental::ServerRpcInfo* info, Authenticator& authenticator, std::FILE* out)
-      : info_(info), authenticator_(authenticator), out_(out), start_(absl::Now()) {}
+  CallObserver(grpc::experimental::ServerRpcInfo* info, Authenticator& authenticator,
+               const CallObserverOptions& options, bool logged)
+      : info_(info),
+        authenticator_(authenticator),
+        metrics_(options.metrics),
+        logged_(logged),
+        start_(absl::Now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+    if (logged_ &&
+        methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       const auto* metadata = methods->GetRecvInitialMetadata();
       auto it = metadata->find("authorization");
       if (it != metadata->end()) {
@@ -80,7 +89,7 @@ class AccessLog : public grpc::experimental::Interceptor {
         }
       }
     }
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE) &&
+    if (logged_ && methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE) &&
         absl::StartsWith(info_->method(), "/tnps.v1.IngestService/")) {
       if (const grpc::ByteBuffer* reply = methods->GetSerializedSendMessage()) {
         rows_ = RowsOf(info_->method(), *reply);
@@ -88,24 +97,38 @@ class AccessLog : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
-      std::optional<int64_t> tenant;
-      if (!key_id_.empty()) tenant = authenticator_.TenantOfKeyId(key_id_);
-      const std::string line = absl::StrFormat(
-          "access method=%s peer=%s tenant=%s key=%s code=%s ms=%.2f rows=%s\n",
-          core::EscapeControls(info_->method()),
-          core::EscapeControls(info_->server_context()->peer()),
-          tenant ? absl::StrCat(*tenant) : "-", key_id_.empty() ? "-" : key_id_,
-          CodeName(status.error_code()), absl::ToDoubleMilliseconds(absl::Now() - start_),
-          rows_ ? absl::StrCat(*rows_) : "-");
-      std::fputs(line.c_str(), out_);
+      const absl::Duration took = absl::Now() - start_;
+      if (metrics_ != nullptr) metrics_->ObserveCall(info_->method(), status.error_code(), took);
+      if (logged_) WriteLine(status, took);
     }
     methods->Proceed();
   }
 
  private:
+  void WriteLine(const grpc::Status& status, absl::Duration took) {
+    std::optional<int64_t> tenant;
+    if (!key_id_.empty()) tenant = authenticator_.TenantOfKeyId(key_id_);
+    const std::string peer = info_->server_context()->peer();
+    std::vector<core::LogField> fields = {{"method", info_->method()},
+                                          {"peer", peer},
+                                          {"code", CodeName(status.error_code())},
+                                          {"ms", absl::ToDoubleMilliseconds(took)}};
+    if (tenant) fields.emplace_back("tenant", *tenant);
+    if (!key_id_.empty()) fields.emplace_back("key_id", key_id_);
+    if (rows_) fields.emplace_back("rows", *rows_);
+    std::string correlation_id;
+    if (status.error_code() == grpc::StatusCode::INTERNAL &&
+        absl::StartsWith(status.error_message(), kInternalMessagePrefix)) {
+      correlation_id = status.error_message().substr(std::strlen(kInternalMessagePrefix), 16);
+      fields.emplace_back("correlation_id", correlation_id);
+    }
+    logging::Log(logging::LogLevel::kInfo, "call", fields);
+  }
+
   grpc::experimental::ServerRpcInfo* info_;
   Authenticator& authenticator_;
-  std::FILE* out_;
+  ServerMetrics* const metrics_;
+  const bool logged_;
   const absl::Time start_;
   std::string key_id_;  // a parsed key id: 16 hex digits
   std::optional<int64_t> rows_;
@@ -113,9 +136,13 @@ class AccessLog : public grpc::experimental::Interceptor {
 
 }  // namespace
 
-grpc::experimental::Interceptor* AccessLogFactory::CreateServerInterceptor(
+grpc::experimental::Interceptor* CallObserverFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new AccessLog(info, authenticator_, out_);
+  thread_local absl::InsecureBitGen random;
+  const bool logged =
+      options_.log_sample_rate >= 1 ||
+      (options_.log_sample_rate > 0 && absl::Bernoulli(random, options_.log_sample_rate));
+  return new CallObserver(info, authenticator_, options_, logged);
 }
 
 }  // namespace tnps::services

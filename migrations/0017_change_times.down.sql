@@ -1,0 +1,1 @@
+ALTER TABLE rollup_changes DROP COLUMN changed_at;
