@@ -21,6 +21,9 @@ if [ "${1:-}" = "--tests" ]; then
   # prometheus: the metrics end-to-end test scrapes a real server with it,
   # and promtool checks deploy/prometheus/.
   packages+=(prometheus)
+  # systemd: systemd-analyze verifies the unit the .deb installs
+  # (tests/package_test.sh); in a container it is only a package.
+  packages+=(systemd)
   # npm installs the Node client's packages; a nodejs from elsewhere
   # (NodeSource) brings its own and conflicts with Debian's.
   command -v npm >/dev/null 2>&1 || packages+=(npm)
