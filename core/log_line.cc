@@ -49,6 +49,15 @@ size_t SequenceLength(absl::string_view text, size_t i) {
   return length;
 }
 
+// `text`, or its first kMaxLogTextBytes at most (whole characters) and its
+// length.
+std::string Capped(absl::string_view text) {
+  if (text.size() <= kMaxLogTextBytes) return std::string(text);
+  size_t end = kMaxLogTextBytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return absl::StrCat(text.substr(0, end), "...(", text.size(), " bytes)");
+}
+
 }  // namespace
 
 std::string JsonEscape(absl::string_view text) {
@@ -96,7 +105,7 @@ std::string FormatLogLine(absl::Time time, LogLevel level, absl::string_view mes
     absl::StrAppend(&line, ",\"", JsonEscape(key), "\":");
     switch (value.kind()) {
       case LogValue::Kind::kText:
-        absl::StrAppend(&line, "\"", JsonEscape(value.text()), "\"");
+        absl::StrAppend(&line, "\"", JsonEscape(Capped(value.text())), "\"");
         break;
       case LogValue::Kind::kInteger:
         absl::StrAppend(&line, value.integer());

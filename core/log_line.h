@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -29,9 +30,12 @@ class LogValue {
  public:
   enum class Kind { kText, kInteger, kReal, kBool };
 
-  LogValue(absl::string_view text) : kind_(Kind::kText), text_(text) {}
-  LogValue(const char* text) : kind_(Kind::kText), text_(text) {}
-  LogValue(const std::string& text) : kind_(Kind::kText), text_(text) {}
+  // Text is referred to, not copied: the value must outlive the field.
+  LogValue(absl::string_view text ABSL_ATTRIBUTE_LIFETIME_BOUND)
+      : kind_(Kind::kText), text_(text) {}
+  LogValue(const char* text ABSL_ATTRIBUTE_LIFETIME_BOUND) : kind_(Kind::kText), text_(text) {}
+  LogValue(const std::string& text ABSL_ATTRIBUTE_LIFETIME_BOUND)
+      : kind_(Kind::kText), text_(text) {}
   LogValue(bool value) : kind_(Kind::kBool), integer_(value ? 1 : 0) {}
   template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
   LogValue(T value) : kind_(Kind::kInteger), integer_(static_cast<int64_t>(value)) {}
@@ -55,7 +59,11 @@ using LogField = std::pair<absl::string_view, LogValue>;
 std::string JsonEscape(absl::string_view text);
 
 // One line, ending in "\n". Reals are written with up to 6 significant
-// digits; NaN and infinities as null.
+// digits; NaN and infinities as null. A text value longer than
+// kMaxLogTextBytes is cut there (at a character boundary) and ends in
+// "...(N bytes)", so that a line stays one write(2) that no other can
+// interleave with (a pipe guarantees that up to 4096 bytes).
+inline constexpr size_t kMaxLogTextBytes = 2048;
 std::string FormatLogLine(absl::Time time, LogLevel level, absl::string_view message,
                           absl::Span<const LogField> fields);
 

@@ -56,4 +56,9 @@ fi
 status=0
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
 if [ -n "$own_policy" ]; then $sudo rm -f "$policy"; fi
+# Nor start at the next boot: the tests run their own Prometheus.
+if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+  $sudo systemctl disable prometheus.service >/dev/null 2>&1 || true
+  $sudo update-rc.d prometheus disable >/dev/null 2>&1 || true
+fi
 exit "$status"

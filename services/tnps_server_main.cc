@@ -12,6 +12,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.pb.h"
@@ -280,6 +281,10 @@ int Serve() {
     return Fail(2, "--access_log_sample_rate must be in [0, 1]");
   }
   const std::string metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  if (absl::StrContains(metrics_listen, ',')) {
+    // civetweb would take a list of addresses, beyond the loopback check.
+    return Fail(2, "--metrics_listen takes one host:port");
+  }
   if (!metrics_listen.empty() && !absl::GetFlag(FLAGS_metrics_allow_remote) &&
       !tnps::services::IsLoopbackAddress(metrics_listen)) {
     return Fail(2, absl::StrCat("--metrics_listen=", metrics_listen,
@@ -312,6 +317,7 @@ int Serve() {
   if (!metrics_listen.empty()) {
     std::vector<std::string> served(std::begin(kServiceNames), std::end(kServiceNames));
     served.push_back("grpc.health.v1.Health");
+    served.push_back("grpc.reflection.v1alpha.ServerReflection");
     metrics = std::make_unique<tnps::services::ServerMetrics>(served);
   }
   tnps::services::ServerMetrics* const m = metrics.get();
@@ -510,6 +516,9 @@ int Serve() {
   const absl::Time drain_start = absl::Now();
   const int64_t written_before = writer.rows_written();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  // Scrapes read the pools and queues destroyed after this function
+  // returns; the counters stay until then for the background work's end.
+  if (m != nullptr) m->StopServing();
   Log(LogLevel::kInfo, "drained: every call finished; stopping the background work",
       {{"drain_ms", absl::ToDoubleMilliseconds(absl::Now() - drain_start)},
        {"responses_written_while_draining", writer.rows_written() - written_before}});

@@ -84,11 +84,15 @@ def run(argv, **kwargs):
 class Stack:
     """The quickstart's world in a temporary directory."""
 
-    def __init__(self, repo, build, test_pg):
+    def __init__(self, test_pg):
         self.root = tempfile.mkdtemp(prefix="tnps-docs.")
         self.database = "tnps_docs_%d" % os.getpid()
         self.test_pg = test_pg
         self.server = None
+
+    def start(self, repo, build):
+        """Sets it all up; close() undoes whatever was done, even after a failure."""
+        test_pg = self.test_pg
         tnpsctl = os.path.join(build, "tools", "tnpsctl")
         state = os.path.join(self.root, ".tnps")
         secrets = os.path.join(state, "secrets")
@@ -174,9 +178,10 @@ def main():
         os.path.join(repo, "docs", f) for f in os.listdir(os.path.join(repo, "docs"))
         if f.endswith(".md"))
     have_buf = os.access(buf, os.X_OK)
-    stack = Stack(repo, build, test_pg)
+    stack = Stack(test_pg)
     ran = skipped = failed = 0
     try:
+        stack.start(repo, build)
         for path in files:
             name = os.path.relpath(path, repo)
             for line, text, marker in paragraphs(path):

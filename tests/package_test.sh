@@ -50,9 +50,11 @@ grep -qx "ExecStart=/usr/bin/tnps-server --database_url_file=%d/app-database-url
 if readelf -S /usr/bin/tnps-server | grep -q "\.debug_info"; then fail "tnps-server is not stripped"; fi
 
 echo "== systemd-analyze verify"
-# Prints nothing when the unit is sound; any complaint fails the test.
+# Fails on any complaint about tnps-server.service; what it says about other
+# units of the machine (a container's, say) is printed, not judged.
 out="$(systemd-analyze verify /usr/lib/systemd/system/tnps-server.service 2>&1)" || fail "$out"
-[ -z "$out" ] || fail "systemd-analyze: $out"
+if grep -q "tnps-server" <<<"$out"; then fail "systemd-analyze: $out"; fi
+if [ -n "$out" ]; then echo "systemd-analyze, about other units: $out"; fi
 
 echo "== the installed binaries"
 /usr/bin/tnps-server --help | grep -q -- "--metrics_listen" || fail "tnps-server --help"

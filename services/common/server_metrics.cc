@@ -235,13 +235,15 @@ ServerMetrics::ServerMetrics(const std::vector<std::string>& services)
                              "seconds.")
                          .Register(r)
                          .Add({}, kSecondBuckets);
-  commit_failures_ = &prometheus::BuildCounter()
-                          .Name("tnps_ingest_commit_failures_total")
-                          .Help(
-                              "Group-commit transactions that failed (their callers got the "
-                              "error; nothing of them was stored).")
-                          .Register(r)
-                          .Add({});
+  commit_failures_ =
+      &prometheus::BuildCounter()
+           .Name("tnps_ingest_commit_failures_total")
+           .Help(
+               "Group-commit transactions that failed; nothing of them was stored. A "
+               "failed group is retried call by call, so its rows can appear again "
+               "in later transactions.")
+           .Register(r)
+           .Add({});
   compactor_lag_ = &prometheus::BuildGauge()
                         .Name("tnps_compactor_lag_seconds")
                         .Help(
@@ -400,6 +402,8 @@ void ServerMetrics::WatchQueue(std::string name, std::string help, std::function
     out.push_back(std::move(family));
   });
 }
+
+void ServerMetrics::StopServing() { exposer_.reset(); }
 
 absl::StatusOr<int> ServerMetrics::Serve(const std::string& address) {
   try {

@@ -73,6 +73,9 @@ class ServerMetrics {
   // Serves /metrics on `address` (host:port; port 0 picks one). Returns the
   // port, or INVALID_ARGUMENT / UNAVAILABLE if it cannot listen.
   absl::StatusOr<int> Serve(const std::string& address);
+  // Stops answering scrapes: call before the pools, queues and executors
+  // WatchPool and WatchQueue read are destroyed.
+  void StopServing();
 
  private:
   struct MethodSeries {

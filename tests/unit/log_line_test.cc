@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "absl/strings/str_cat.h"
+
 namespace tnps::core {
 namespace {
 
@@ -56,6 +58,18 @@ TEST(LogLine, NonFiniteRealsAreNull) {
                              {"c", int64_t{-7}}};
   const std::string line = FormatLogLine(kTime, LogLevel::kInfo, "m", fields);
   EXPECT_NE(line.find(R"("a":null,"b":null,"c":-7})"), std::string::npos) << line;
+}
+
+TEST(LogLine, LongTextIsCutAtACharacterBoundaryWithItsLength) {
+  // 2047 ASCII bytes, then a two-byte character straddling the limit.
+  const std::string long_text =
+      std::string(kMaxLogTextBytes - 1, 'a') + "é" + std::string(5000, 'b');
+  const LogField fields[] = {{"error", long_text}};
+  const std::string line = FormatLogLine(kTime, LogLevel::kError, "m", fields);
+  const std::string expected_value =
+      absl::StrCat(std::string(kMaxLogTextBytes - 1, 'a'), "...(", long_text.size(), " bytes)");
+  EXPECT_NE(line.find(absl::StrCat("\"error\":\"", expected_value, "\"}")), std::string::npos);
+  EXPECT_LT(line.size(), 4096u);
 }
 
 }  // namespace
