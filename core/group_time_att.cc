@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "core/chi_squared.h"
@@ -98,6 +99,11 @@ struct Aggregator {
     out.defined = true;
     if (influence_out) *influence_out = std::move(inf);
     return out;
+  }
+
+  // Units in group g (the weights are shares of n, so this is exact).
+  int64_t GroupUnits(int64_t g) const {
+    return std::llround(group_share.at(g) * static_cast<double>(n));
   }
 
   // The plain mean of estimates with the given influence functions.
@@ -325,17 +331,59 @@ CellIndex IndexCells(const std::vector<GroupTimeAtt>& cells) {
   return index;
 }
 
-// The event study θ(e), its mean over e ≥ 0, and the joint test of the
-// leads nearest to training.
+// The sup-t critical value of a multiplier bootstrap: each draw weights
+// every unit's influence by ±1 (Rademacher), giving θ*(e) − θ(e) =
+// Σ_i v_i·IF_i(e) / n for every e at once; c is the `level` quantile
+// (did's type 1) of the draws' max_e |θ*(e) − θ(e)| / SE(e).
+double UniformCriticalValue(const std::vector<std::vector<double>>& influence,
+                            const std::vector<double>& standard_errors, int64_t n, int draws,
+                            uint64_t seed, double level) {
+  std::mt19937_64 random(seed);
+  std::vector<double> weights(static_cast<size_t>(n));
+  std::vector<double> maxima(static_cast<size_t>(draws));
+  for (int b = 0; b < draws; ++b) {
+    uint64_t bits = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      if (i % 64 == 0) bits = random();
+      weights[i] = (bits >> (i % 64)) & 1 ? 1.0 : -1.0;
+    }
+    double largest = 0;
+    for (size_t e = 0; e < influence.size(); ++e) {
+      double sum = 0;
+      for (int64_t i = 0; i < n; ++i) sum += weights[i] * influence[e][i];
+      largest = std::max(largest, std::abs(sum / static_cast<double>(n)) / standard_errors[e]);
+    }
+    maxima[b] = largest;
+  }
+  const size_t rank = std::clamp<size_t>(static_cast<size_t>(std::ceil(level * draws)), 1,
+                                         static_cast<size_t>(draws)) -
+                      1;
+  std::nth_element(maxima.begin(), maxima.begin() + rank, maxima.end());
+  return maxima[rank];
+}
+
+// The event study θ(e), its mean over e ≥ 0, the joint test of the leads
+// nearest to training, and the uniform band.
 void AggregateDynamic(const Aggregator& agg, const CellIndex& index, const DidOptions& options,
                       DidEstimates& out) {
   std::vector<AggregateEstimate> nonnegative;
   std::vector<std::vector<double>> nonnegative_inf;
   std::vector<double> lead_att;
   std::vector<std::vector<double>> lead_inf;
+  std::vector<std::vector<double>> band_inf;
+  std::vector<double> band_se;
   for (const auto& [e, keepers] : index.by_event) {
     std::vector<double> inf;
     AggregateEstimate est = agg.Weighted(keepers, e, &inf);
+    for (size_t k : keepers) est.treated_units += agg.GroupUnits(agg.cells[k].group);
+    est.in_uniform_band = options.uniform_band_draws > 0 && est.standard_error > 0 &&
+                          e >= options.uniform_band_min_event &&
+                          e <= options.uniform_band_max_event &&
+                          est.treated_units >= options.uniform_band_min_units;
+    if (est.in_uniform_band) {
+      band_inf.push_back(inf);
+      band_se.push_back(est.standard_error);
+    }
     out.dynamic.push_back(est);
     if (e >= 0) {
       nonnegative.push_back(est);
@@ -352,6 +400,12 @@ void AggregateDynamic(const Aggregator& agg, const CellIndex& index, const DidOp
     out.leads_defined = true;
   }
   out.dynamic_overall = agg.Mean(nonnegative, nonnegative_inf);
+  if (!band_inf.empty()) {
+    out.uniform_critical_value =
+        UniformCriticalValue(band_inf, band_se, agg.n, options.uniform_band_draws,
+                             options.uniform_band_seed, options.uniform_band_level);
+    out.uniform_band_defined = true;
+  }
 }
 
 // θ(g) is the plain mean of a group's post cells; the overall estimate

@@ -11,6 +11,7 @@
 #ifndef TNPS_CORE_GROUP_TIME_ATT_H_
 #define TNPS_CORE_GROUP_TIME_ATT_H_
 
+#include <climits>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -73,6 +74,11 @@ struct AggregateEstimate {
   double att = 0;
   double standard_error = 0;
   bool defined = false;
+  // Dynamic estimates: the units of the groups behind θ(e) (trained agents
+  // observed e periods after their training).
+  int64_t treated_units = 0;
+  // Dynamic estimates: whether the uniform band covers this event time.
+  bool in_uniform_band = false;
 };
 
 struct DidEstimates {
@@ -103,6 +109,16 @@ struct DidEstimates {
   int leads_df = 0;
   double leads_p_value = 1;
   bool leads_defined = false;
+  // Simultaneous (uniform) band of the event study: θ(e) ± c·SE(e) covers
+  // every θ(e) of the event window at once with the band's probability
+  // (DidOptions::uniform_band_level), where c is that quantile of
+  // max_e |θ*(e) − θ(e)| / SE(e) over a multiplier
+  // bootstrap of the influence functions (Rademacher weights, as `did`'s
+  // default `cband = TRUE` does; the pointwise band uses 1.96). Set when
+  // DidOptions::uniform_band_draws > 0 and some θ(e) of the window has a
+  // positive SE.
+  double uniform_critical_value = 0;
+  bool uniform_band_defined = false;
   int64_t units = 0;
 };
 
@@ -110,6 +126,16 @@ struct DidOptions {
   ControlGroup control = ControlGroup::kNotYetTreated;
   int max_pretrend_cells = 200;
   int max_pretrend_leads = 12;
+  // The uniform band: bootstrap draws (0: none), the generator's seed (the
+  // same data and seed give the same band), its level, and the event times
+  // it covers: those in [min_event, max_event] with at least min_units
+  // treated units behind them (where few remain, θ(e) says little).
+  int uniform_band_draws = 0;
+  uint64_t uniform_band_seed = 20260301;
+  double uniform_band_level = 0.95;
+  int64_t uniform_band_min_event = INT64_MIN;
+  int64_t uniform_band_max_event = INT64_MAX;
+  int64_t uniform_band_min_units = 0;
 };
 
 // INVALID_ARGUMENT when a unit's group changes between rows, or no group is

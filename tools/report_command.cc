@@ -22,6 +22,8 @@ ABSL_FLAG(std::string, out, "", "report: the HTML file to write");
 ABSL_FLAG(int, pre_days, 90, "report: days before each completion in the cohort charts");
 ABSL_FLAG(int, post_days, 90, "report: days after the washout in the cohort charts");
 ABSL_FLAG(int, washout_days, 14, "report: days after completion left out");
+ABSL_FLAG(int, min_event_agents, 20,
+          "report: event-study weeks with fewer trained agents behind them are not shown");
 
 namespace tnps::tools {
 namespace {
@@ -71,6 +73,7 @@ int RunReport(const Args& args) {
   input.washout_days = absl::GetFlag(FLAGS_washout_days);
   input.generated_at = absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::Now(), absl::UTCTimeZone());
   tnps::v1::GetProgramImpactRequest impact_request;
+  impact_request.set_min_event_agents(absl::GetFlag(FLAGS_min_event_agents));
   impact_request.set_program_id(program_id);
   if (Failed(stub->GetProgramImpact(context().get(), impact_request, &input.impact),
              "GetProgramImpact")) {

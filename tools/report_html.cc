@@ -170,29 +170,50 @@ std::string CohortChart(const tnps::v1::GetCohortUpliftResponse& u, int washout_
               {"completions", "#ffe8cc"}}));
 }
 
+// The event times the chart shows: those with enough trained agents behind
+// them (the uniform band's, or 20 without a band).
+int MinEventAgents(const tnps::v1::GetProgramImpactResponse& impact) {
+  return impact.uniform_band().min_event_agents() > 0 ? impact.uniform_band().min_event_agents()
+                                                      : 20;
+}
+
+bool Shown(const tnps::v1::GetProgramImpactResponse& impact, const tnps::v1::AggregateEffect& d) {
+  if (!d.defined()) return false;
+  if (impact.uniform_band().defined()) return d.in_uniform_band();
+  return d.trained_agents() >= MinEventAgents(impact);
+}
+
 std::string EventStudyChart(const tnps::v1::GetProgramImpactResponse& impact) {
   std::vector<const tnps::v1::AggregateEffect*> points;
   for (const auto& d : impact.dynamic()) {
-    if (d.defined()) points.push_back(&d);
+    if (Shown(impact, d)) points.push_back(&d);
   }
   if (points.empty()) return "<p>No event-time estimate is defined.</p>";
+  const bool uniform = impact.uniform_band().defined();
   std::vector<double> all;
   for (const auto* p : points) {
-    all.push_back(p->ci_low());
-    all.push_back(p->ci_high());
+    all.push_back(uniform ? p->uniform_ci_low() : p->ci_low());
+    all.push_back(uniform ? p->uniform_ci_high() : p->ci_high());
   }
   const auto [lo, hi] = NiceRange(all);
   const Frame f{static_cast<double>(points.front()->event_time()),
                 static_cast<double>(points.back()->event_time()), lo, hi};
   std::string body = YAxis(f, (hi - lo) > 60 ? 20 : 10);
-  std::vector<std::string> upper, lower;
-  for (const auto* p : points) {
-    upper.push_back(absl::StrFormat("%.1f,%.1f", f.X(p->event_time()), f.Y(p->ci_high())));
-    lower.insert(lower.begin(),
-                 absl::StrFormat("%.1f,%.1f", f.X(p->event_time()), f.Y(p->ci_low())));
+  const auto band = [&](auto low, auto high, const char* color) {
+    std::vector<std::string> upper, lower;
+    for (const auto* p : points) {
+      upper.push_back(absl::StrFormat("%.1f,%.1f", f.X(p->event_time()), f.Y(high(*p))));
+      lower.insert(lower.begin(), absl::StrFormat("%.1f,%.1f", f.X(p->event_time()), f.Y(low(*p))));
+    }
+    absl::StrAppend(&body, "<polygon fill=\"", color, "\" stroke=\"none\" points=\"",
+                    absl::StrJoin(upper, " "), " ", absl::StrJoin(lower, " "), "\"/>");
+  };
+  if (uniform) {
+    band([](const auto& p) { return p.uniform_ci_low(); },
+         [](const auto& p) { return p.uniform_ci_high(); }, kUniformBandColor);
   }
-  absl::StrAppend(&body, "<polygon fill=\"", kBandColor, "\" stroke=\"none\" points=\"",
-                  absl::StrJoin(upper, " "), " ", absl::StrJoin(lower, " "), "\"/>");
+  band([](const auto& p) { return p.ci_low(); }, [](const auto& p) { return p.ci_high(); },
+       kBandColor);
   absl::StrAppendFormat(&body,
                         "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"zero\"/>",
                         kLeft, kWidth - kRight, f.Y(0), f.Y(0));
@@ -218,11 +239,27 @@ std::string EventStudyChart(const tnps::v1::GetProgramImpactResponse& impact) {
                         "since training (0 = the %s of completion)</text>",
                         (kLeft + kWidth - kRight) / 2, kHeight - 6, unit,
                         impact.period() == tnps::v1::PERIOD_MONTH ? "month" : "week");
-  return absl::StrCat(Svg("Event study: effect by time since training", body),
-                      Legend({{"θ(e), NPS points", kEstimateColor},
-                              {absl::StrFormat("%.0f%% confidence band (pointwise)",
-                                               100 * impact.confidence_level()),
-                               kBandColor}}));
+  std::vector<std::pair<std::string, const char*>> legend = {
+      {"θ(e), NPS points", kEstimateColor},
+      {absl::StrFormat("%.0f%% confidence band (each point)", 100 * impact.confidence_level()),
+       kBandColor}};
+  if (uniform) {
+    legend.push_back({absl::StrFormat("%.0f%% band for the whole curve at once",
+                                      100 * impact.confidence_level()),
+                      kUniformBandColor});
+  }
+  int hidden = 0;
+  for (const auto& d : impact.dynamic()) hidden += d.defined() && !Shown(impact, d);
+  std::string note;
+  if (hidden > 0) {
+    note = absl::StrFormat(
+        "<p class=\"note\">%d %s with fewer than %d trained agents behind the estimate "
+        "are not shown: there, θ(e) rests on too few agents to read.</p>",
+        hidden, hidden == 1 ? (impact.period() == tnps::v1::PERIOD_MONTH ? "month" : "week") : unit,
+        MinEventAgents(impact));
+  }
+  return absl::StrCat(Svg("Event study: effect by time since training", body), Legend(legend),
+                      note);
 }
 
 std::string EffectRow(const std::string& label, const tnps::v1::AggregateEffect& e) {

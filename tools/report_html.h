@@ -18,6 +18,8 @@ inline constexpr char kCohortColor[] = "#d9480f";
 inline constexpr char kComparisonColor[] = "#1971c2";
 inline constexpr char kEstimateColor[] = "#0b7285";
 inline constexpr char kBandColor[] = "#a5d8ff";
+// The event study's uniform band, drawn under the pointwise one.
+inline constexpr char kUniformBandColor[] = "#e7f5ff";
 
 struct ReportInput {
   tnps::v1::GetProgramImpactResponse impact;

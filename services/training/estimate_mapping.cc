@@ -12,6 +12,9 @@ namespace tnps::services {
 namespace {
 
 constexpr int kDefaultImpactDays = 730;
+// The uniform band's bootstrap draws: did's default biters.
+constexpr int kUniformBandDraws = 1000;
+constexpr int kDefaultMinEventAgents = 20;
 
 constexpr char kUpliftMethod[] =
     "difference in differences: (cohort post − pre, each agent aligned on its completion) − "
@@ -184,6 +187,13 @@ ImpactOptions CheckImpactRequest(const tnps::v1::GetProgramImpactRequest& reques
     }
   }
   options.confidence_level = ConfidenceLevel(request.confidence_level(), violations);
+  if (request.min_event_agents() < 0 || request.min_event_agents() > 100000) {
+    violations.push_back({"min_event_agents", "must be 0..100000 (0: 20)"});
+  }
+  options.did.uniform_band_draws = kUniformBandDraws;
+  options.did.uniform_band_level = options.confidence_level;
+  options.did.uniform_band_min_units =
+      request.min_event_agents() > 0 ? request.min_event_agents() : kDefaultMinEventAgents;
   return options;
 }
 
@@ -210,7 +220,24 @@ void ImpactToProto(const core::ProgramImpact& impact, const storage::Program& pr
     tnps::v1::AggregateEffect* e = out->add_dynamic();
     e->set_event_time(static_cast<int32_t>(d.key));
     AggregateToProto(d, z, e);
+    e->set_trained_agents(static_cast<int32_t>(d.treated_units));
+    if (did.uniform_band_defined && d.in_uniform_band) {
+      e->set_in_uniform_band(true);
+      e->set_uniform_ci_low(d.att - did.uniform_critical_value * d.standard_error);
+      e->set_uniform_ci_high(d.att + did.uniform_critical_value * d.standard_error);
+    }
   }
+  tnps::v1::EventStudyBand* band = out->mutable_uniform_band();
+  band->set_defined(did.uniform_band_defined);
+  band->set_critical_value(did.uniform_critical_value);
+  band->set_bootstrap_draws(options.did.uniform_band_draws);
+  band->set_min_event_agents(static_cast<int32_t>(options.did.uniform_band_min_units));
+  band->set_method(absl::StrCat(
+      "sup-t band: the ", options.confidence_level,
+      " quantile of max |θ*(e) − θ(e)| / SE(e) over event times with at least ",
+      options.did.uniform_band_min_units, " trained agents, in ", options.did.uniform_band_draws,
+      " multiplier-bootstrap draws of the influence functions (Rademacher weights, fixed "
+      "seed), as did's cband"));
   AggregateToProto(did.dynamic_overall, z, out->mutable_dynamic_overall());
   for (const auto& g : did.group) {
     tnps::v1::AggregateEffect* e = out->add_group();

@@ -661,6 +661,53 @@ TEST_F(TrainingE2eTest, DemoDataRecoverTheTrueEffect) {
   EXPECT_NEAR(impact.simple().att(), expected->simple.att, 1e-9);
   EXPECT_NEAR(impact.simple().standard_error(), expected->simple.standard_error, 1e-9);
 
+  // The event study's uniform band: the same bootstrap in process gives the
+  // same critical value; it covers the event times with at least 20
+  // trained agents behind them, and is wider than the pointwise band there.
+  const tnps::v1::EventStudyBand& band = impact.uniform_band();
+  ASSERT_TRUE(band.defined());
+  EXPECT_EQ(band.bootstrap_draws(), 1000);
+  EXPECT_EQ(band.min_event_agents(), 20);
+  EXPECT_THAT(band.method(), HasSubstr("multiplier-bootstrap"));
+  core::DidOptions band_options;
+  band_options.uniform_band_draws = 1000;
+  band_options.uniform_band_min_units = 20;
+  absl::StatusOr<core::DidEstimates> banded = core::EstimateGroupTimeAtt(cells, band_options);
+  ASSERT_TRUE(banded.ok() && banded->uniform_band_defined);
+  EXPECT_NEAR(band.critical_value(), banded->uniform_critical_value, 1e-9);
+  EXPECT_GT(band.critical_value(), 1.96);
+  ASSERT_EQ(impact.dynamic_size(), static_cast<int>(banded->dynamic.size()));
+  int in_band = 0, left_out = 0;
+  for (int i = 0; i < impact.dynamic_size(); ++i) {
+    const tnps::v1::AggregateEffect& d = impact.dynamic(i);
+    if (!d.defined()) continue;
+    // Agents of the completion weeks observed e weeks after completing.
+    EXPECT_EQ(d.trained_agents(), banded->dynamic[i].treated_units) << d.event_time();
+    EXPECT_EQ(d.in_uniform_band(), banded->dynamic[i].in_uniform_band) << d.event_time();
+    if (d.in_uniform_band()) {
+      ++in_band;
+      EXPECT_GE(d.trained_agents(), 20);
+      EXPECT_LT(d.uniform_ci_low(), d.ci_low());
+      EXPECT_GT(d.uniform_ci_high(), d.ci_high());
+      EXPECT_NEAR(d.uniform_ci_high() - d.att(), band.critical_value() * d.standard_error(), 1e-9);
+    } else {
+      ++left_out;
+      EXPECT_LT(d.trained_agents(), 20);
+      EXPECT_EQ(d.uniform_ci_low(), 0);
+    }
+  }
+  EXPECT_GT(in_band, 20);
+  // The year's first and last weeks have few completion weeks behind them.
+  EXPECT_GT(left_out, 0);
+  // A threshold above every cohort's size leaves every event time out.
+  request.set_min_event_agents(151);
+  ASSERT_TRUE(training_->GetProgramImpact(Context(read_key_a_).get(), request, &impact).ok());
+  EXPECT_FALSE(impact.uniform_band().defined());
+  request.set_min_event_agents(-1);
+  status = training_->GetProgramImpact(Context(read_key_a_).get(), request, &impact);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("min_event_agents"));
+
   // Running the demo again adds nothing.
   demo = RunCommand(argv);
   ASSERT_EQ(demo.exit_code, 0) << demo.stderr_text;
