@@ -26,15 +26,23 @@ ProgramPanel BuildProgramPanel(const std::vector<Enrollment>& enrollments,
   }
   ProgramPanel panel;
   panel.cells.reserve(counts.size());
+  // Units numbered in agent-id order, whatever order the counts come in:
+  // the uniform band's bootstrap weights follow unit numbers, so the same
+  // data give the same band.
   std::map<std::string, int> unit_of;
+  for (const AgentPeriodCounts& c : counts) {
+    const auto g = group_of.find(c.agent_id);
+    if (g == group_of.end() || g->second != kUnknownGroup) unit_of.try_emplace(c.agent_id, 0);
+  }
+  int next_unit = 0;
+  for (auto& [agent, unit] : unit_of) unit = next_unit++;
   std::set<int> untreated;
   for (const AgentPeriodCounts& c : counts) {
     const auto g = group_of.find(c.agent_id);
     int64_t group = g == group_of.end() ? 0 : g->second;
     if (group < 0) continue;             // kUnknownGroup
     if (group > last_period) group = 0;  // trained after the data: untreated within it
-    const int unit =
-        unit_of.try_emplace(c.agent_id, static_cast<int>(unit_of.size())).first->second;
+    const int unit = unit_of.at(c.agent_id);
     if (group == 0) untreated.insert(unit);
     panel.cells.push_back({unit, BucketNumber(c.day, bucket), group,
                            100.0 * (c.counts.promoters - c.counts.detractors),

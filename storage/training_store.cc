@@ -17,6 +17,17 @@ std::string Micros(absl::string_view column) {
   return absl::StrCat("(extract(epoch FROM ", column, ") * 1000000)::bigint");
 }
 
+constexpr char kExcludedCounts[] = "training_excluded_counts";
+// A response excluded itself is in no rollup and not in
+// excluded_agent_counts either (migration 0013), so the two sums never
+// count one twice. The first reads the partial index of excluded responses.
+constexpr char kExcludedCountsSql[] = R"sql(
+SELECT (SELECT count(*) FROM excluded_agents WHERE tenant_id = $1),
+       (SELECT count(*) FROM responses
+        WHERE tenant_id = $1 AND excluded AND local_day BETWEEN $2::date AND $3::date)
+       + (SELECT COALESCE(sum(promoters + passives + detractors), 0) FROM excluded_agent_counts
+          WHERE tenant_id = $1 AND local_day BETWEEN $2::date AND $3::date))sql";
+
 constexpr char kUpsertAgents[] = "training_upsert_agents";
 constexpr char kUpsertAgentsSql[] = R"sql(
 INSERT INTO agents AS a (tenant_id, agent_id, team_id, display_name, region, hire_date, active)
@@ -138,6 +149,7 @@ std::string SampleOf(const std::vector<std::string>& ids) {
 
 TrainingStore::TrainingStore(ConnectionPool& pool) : pool_(pool) {
   pool_.Prepare(kUpsertAgents, kUpsertAgentsSql);
+  pool_.Prepare(kExcludedCounts, kExcludedCountsSql);
   pool_.Prepare(kInsertProgram,
                 absl::StrCat("INSERT INTO training_programs (tenant_id, program_id, name, "
                              "description, hours_per_participant, cost_per_hour_micros, "
@@ -422,6 +434,16 @@ absl::StatusOr<CompletionWrite> TrainingStore::RecordCompletions(
                                                  {"corrected", absl::StrCat(out.corrected)}})});
     txn.commit();
     return out;
+  });
+}
+
+absl::StatusOr<ExcludedCounts> TrainingStore::Excluded(int64_t tenant_id,
+                                                       const core::DayRange& days) {
+  return pool_.Run([&](pqxx::connection_base& conn) {
+    pqxx::read_transaction txn(conn);
+    const pqxx::row row =
+        txn.exec_prepared1(kExcludedCounts, tenant_id, DateText(days.first), DateText(days.last));
+    return ExcludedCounts{.agents = row[0].as<int64_t>(), .responses = row[1].as<int64_t>()};
   });
 }
 

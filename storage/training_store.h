@@ -74,6 +74,11 @@ struct CompletionWrite {
   int corrected = 0;
 };
 
+struct ExcludedCounts {
+  int64_t agents = 0;
+  int64_t responses = 0;
+};
+
 class TrainingStore {
  public:
   explicit TrainingStore(ConnectionPool& pool);
@@ -118,6 +123,11 @@ class TrainingStore {
   absl::StatusOr<std::vector<core::AgentPeriodCounts>> AgentBucketCounts(
       int64_t tenant_id, const core::DayRange& days, core::BucketSize bucket,
       const std::vector<std::string>& agent_ids = {});
+
+  // What exclusions (ResponseService.SetAgentExclusion, SetResponseExclusion)
+  // leave out of every figure over `days`: agents excluded now, and
+  // responses on those days excluded one by one or through their agent.
+  absl::StatusOr<ExcludedCounts> Excluded(int64_t tenant_id, const core::DayRange& days);
 
  private:
   ConnectionPool& pool_;

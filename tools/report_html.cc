@@ -306,6 +306,14 @@ std::string RenderReport(const ReportInput& input) {
       DayText(Day(impact.start_date())), DayText(Day(impact.end_date())),
       Escape(impact.time_zone()), static_cast<long long>(impact.responses()),
       impact.treated_agents(), impact.never_treated_agents(), Escape(input.generated_at));
+  const tnps::v1::Exclusions& excluded = impact.exclusions();
+  absl::StrAppendFormat(&html,
+                        "<p class=\"sub\">Left out of every figure as excluded from analysis "
+                        "(test traffic, QA; <code>tnpsctl exclusions list</code>): %d %s and "
+                        "%lld %s in the range.</p>",
+                        excluded.agents(), excluded.agents() == 1 ? "agent" : "agents",
+                        static_cast<long long>(excluded.responses()),
+                        excluded.responses() == 1 ? "response" : "responses");
   if (s.defined()) {
     absl::StrAppendFormat(&html,
                           "<p class=\"headline\">The training changed TNPS by <b>%s points</b> "

@@ -240,7 +240,11 @@ grpc::Status TrainingService::HandleGetProgramImpact(
                      options.range.days(), " days of responses: ", impact.status().message(),
                      " (a group needs responses before its training)"));
   }
+  absl::StatusOr<storage::ExcludedCounts> excluded = store_.Excluded(tenant, options.range);
+  if (!excluded.ok()) return ToGrpcStatus(excluded.status());
   ImpactToProto(*impact, *program, options, response);
+  response->mutable_exclusions()->set_agents(static_cast<int32_t>(excluded->agents));
+  response->mutable_exclusions()->set_responses(excluded->responses);
   response->set_time_zone(principal.time_zone);
   return grpc::Status::OK;
 }

@@ -16,6 +16,7 @@
 #include "core/time_buckets.h"
 #include "tests/e2e/ingest_fixture.h"
 #include "tests/e2e/png_image.h"
+#include "tnps/v1/response_service.grpc.pb.h"
 #include "tnps/v1/training_service.grpc.pb.h"
 #include "tools/demo_data.h"
 #include "tools/report_html.h"
@@ -202,11 +203,11 @@ TEST_F(TrainingE2eTest, RosterSyncUpdatesAgentsFirstSeenThroughIngest) {
   // One audit event: the accepted sync, by the admin key; the refused calls
   // left none.
   EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM audit_events WHERE action = 'agents.upsert'"), 1);
-  EXPECT_EQ(db_->QueryInt(absl::StrCat("SELECT count(*) FROM audit_events WHERE action = "
-                                       "'agents.upsert' AND actor = 'key:",
-                                       admin_key_a_.substr(5, 16), "' AND tenant_id = ",
-                                       tenant_a_)),
-            1);
+  EXPECT_EQ(
+      db_->QueryInt(absl::StrCat("SELECT count(*) FROM audit_events WHERE action = "
+                                 "'agents.upsert' AND actor = 'key:",
+                                 admin_key_a_.substr(5, 16), "' AND tenant_id = ", tenant_a_)),
+      1);
 }
 
 TEST_F(TrainingE2eTest, ProgrammesCohortsEnrolmentsAndCompletionsRejectBadInput) {
@@ -622,6 +623,8 @@ TEST_F(TrainingE2eTest, DemoDataRecoverTheTrueEffect) {
     group.push_back(a.wave < 0 ? 0 : core::BucketNumber(a.completion_day, core::BucketSize::kWeek));
   }
   std::vector<core::PanelCell> cells;
+  // Beside each cell: its response's agent and external id.
+  std::vector<std::pair<std::string, std::string>> cell_response;
   int64_t responses = 0;
   // The true effect summed per (group, week) over the group's responses.
   std::map<std::pair<int64_t, int64_t>, std::pair<double, int64_t>> true_effect;
@@ -631,6 +634,7 @@ TEST_F(TrainingE2eTest, DemoDataRecoverTheTrueEffect) {
       const double y = r.score() >= 9 ? 100 : r.score() >= 7 ? 0 : -100;
       const int64_t week = core::BucketNumber(day, core::BucketSize::kWeek);
       cells.push_back({u, week, group[u], y, 1});
+      cell_response.emplace_back(r.agent_id(), r.external_id());
       ++responses;
       if (group[u] != 0 && week >= group[u]) {
         auto& [sum, n] = true_effect[{group[u], week}];
@@ -707,6 +711,74 @@ TEST_F(TrainingE2eTest, DemoDataRecoverTheTrueEffect) {
   status = training_->GetProgramImpact(Context(read_key_a_).get(), request, &impact);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(ViolatedFields(status), ElementsAre("min_event_agents"));
+
+  // Exclusions: a trained agent (its responses become QA traffic, say) and
+  // five responses of an untrained one leave the estimate exactly as if
+  // they had never been stored, and the response says how many.
+  std::string trained_agent, untrained_agent;
+  for (const tools::DemoAgent& a : generator.agents()) {
+    if (a.wave >= 0 && trained_agent.empty()) trained_agent = a.agent_id;
+    if (a.wave < 0 && untrained_agent.empty()) untrained_agent = a.agent_id;
+  }
+  std::vector<std::string> excluded_ids;
+  int64_t trained_agent_responses = 0;
+  std::vector<core::PanelCell> kept;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    const auto& [agent, external_id] = cell_response[i];
+    if (agent == trained_agent) {
+      ++trained_agent_responses;
+      continue;
+    }
+    if (agent == untrained_agent && excluded_ids.size() < 5) {
+      excluded_ids.push_back(external_id);
+      continue;
+    }
+    kept.push_back(cells[i]);
+  }
+  // The excluded agent is no unit at all: the others close up, in order.
+  for (core::PanelCell& c : kept) {
+    if (c.unit > unit[trained_agent]) --c.unit;
+  }
+  auto responses_stub = tnps::v1::ResponseService::NewStub(server_->NewChannel());
+  tnps::v1::SetAgentExclusionRequest exclude_agent;
+  exclude_agent.set_agent_id(trained_agent);
+  exclude_agent.set_excluded(true);
+  exclude_agent.set_reason("QA test traffic");
+  tnps::v1::SetAgentExclusionResponse agent_excluded;
+  ASSERT_TRUE(
+      responses_stub->SetAgentExclusion(Context(admin_key_a_).get(), exclude_agent, &agent_excluded)
+          .ok());
+  tnps::v1::SetResponseExclusionRequest exclude_responses;
+  for (const std::string& id : excluded_ids) exclude_responses.add_external_ids(id);
+  exclude_responses.set_excluded(true);
+  exclude_responses.set_reason("integration test");
+  tnps::v1::SetResponseExclusionResponse responses_excluded;
+  ASSERT_TRUE(responses_stub
+                  ->SetResponseExclusion(Context(admin_key_a_).get(), exclude_responses,
+                                         &responses_excluded)
+                  .ok());
+  ASSERT_EQ(responses_excluded.changed_count(), 5);
+  request.set_min_event_agents(0);
+  status = training_->GetProgramImpact(Context(read_key_a_).get(), request, &impact);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(impact.exclusions().agents(), 1);
+  EXPECT_EQ(impact.exclusions().responses(), trained_agent_responses + 5);
+  EXPECT_EQ(impact.responses(), responses - trained_agent_responses - 5);
+  EXPECT_EQ(impact.treated_agents(), 149);
+  absl::StatusOr<core::DidEstimates> without = core::EstimateGroupTimeAtt(kept, {});
+  ASSERT_TRUE(without.ok());
+  EXPECT_NEAR(impact.simple().att(), without->simple.att, 1e-9);
+  EXPECT_NEAR(impact.simple().standard_error(), without->simple.standard_error, 1e-9);
+  EXPECT_NE(impact.simple().att(), expected->simple.att);  // the exclusions mattered
+  exclude_agent.set_excluded(false);
+  ASSERT_TRUE(
+      responses_stub->SetAgentExclusion(Context(admin_key_a_).get(), exclude_agent, &agent_excluded)
+          .ok());
+  exclude_responses.set_excluded(false);
+  ASSERT_TRUE(responses_stub
+                  ->SetResponseExclusion(Context(admin_key_a_).get(), exclude_responses,
+                                         &responses_excluded)
+                  .ok());
 
   // Running the demo again adds nothing.
   demo = RunCommand(argv);
