@@ -6,6 +6,8 @@
 #include <set>
 #include <string>
 
+#include "core/normal_distribution.h"
+
 namespace tnps::core {
 namespace {
 
@@ -54,13 +56,30 @@ ProgramPanel BuildProgramPanel(const std::vector<Enrollment>& enrollments,
 }
 
 TrainingCost CostOfTraining(int completed_agents, double hours_per_participant,
-                            int64_t cost_per_hour_micros, const AggregateEstimate& simple) {
+                            int64_t cost_per_hour_micros, const AggregateEstimate& simple,
+                            double ci_low, double ci_high, int64_t value_per_point_micros) {
   TrainingCost cost;
   cost.training_hours = completed_agents * hours_per_participant;
   cost.total_cost_micros = cost.training_hours * static_cast<double>(cost_per_hour_micros);
-  const double per_point = simple.att > 0 ? cost.total_cost_micros / simple.att : 0;
-  if (simple.defined && simple.att > 0 && per_point < 9e18) {
-    cost.cost_per_point_micros = static_cast<int64_t>(std::llround(per_point));
+  if (!simple.defined) return cost;
+  const double total = cost.total_cost_micros;
+  const double per_point = simple.att > 0 ? total / simple.att : 0;
+  if (simple.att > 0 && per_point < 9e18) {
+    Ranged range{.value = per_point, .low = ci_high > 0 ? total / ci_high : per_point};
+    if (ci_low > 0) range.high = total / ci_low;
+    cost.cost_per_point_micros = range;
+  }
+  if (value_per_point_micros > 0) {
+    const double value = static_cast<double>(value_per_point_micros);
+    cost.annual_value_micros = Ranged{simple.att * value, ci_low * value, ci_high * value};
+    cost.net_first_year_micros =
+        Ranged{simple.att * value - total, ci_low * value - total, ci_high * value - total};
+    if (simple.att > 0) {
+      Ranged months{.value = 12 * total / (simple.att * value),
+                    .low = 12 * total / (std::max(ci_high, simple.att) * value)};
+      if (ci_low > 0) months.high = 12 * total / (ci_low * value);
+      cost.payback_months = months;
+    }
   }
   return cost;
 }
@@ -80,8 +99,11 @@ absl::StatusOr<ProgramImpact> EstimateProgramImpact(const std::vector<Enrollment
   const int completed = static_cast<int>(
       std::count_if(enrollments.begin(), enrollments.end(),
                     [](const Enrollment& e) { return e.completed_day.has_value(); }));
+  const double z = NormalQuantile(0.5 + rates.confidence_level / 2);
   impact.cost = CostOfTraining(completed, rates.hours_per_participant, rates.cost_per_hour_micros,
-                               did->simple);
+                               did->simple, did->simple.att - z * did->simple.standard_error,
+                               did->simple.att + z * did->simple.standard_error,
+                               rates.value_per_point_micros);
   impact.did = *std::move(did);
   return impact;
 }

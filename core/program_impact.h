@@ -36,18 +36,40 @@ struct ProgramPanel {
 ProgramPanel BuildProgramPanel(const std::vector<Enrollment>& enrollments,
                                const std::vector<AgentPeriodCounts>& counts, BucketSize bucket);
 
+// A figure with the range the ATT's confidence interval gives it. `high`
+// is unset where the interval allows no bound (a cost per point when the
+// interval reaches 0: a point may then cost anything).
+struct Ranged {
+  double value = 0;
+  double low = 0;
+  std::optional<double> high;
+};
+
 // What the training cost: completed participants × hours per participant ×
-// cost per hour, and that cost divided by the simple ATT.
+// cost per hour, that cost divided by the simple ATT, and, given the value
+// of one NPS point over a year, what the uplift is worth.
 struct TrainingCost {
   double training_hours = 0;
   double total_cost_micros = 0;
-  // Only for a defined, positive ATT whose cost per point fits an int64
-  // (an uplift near 0 makes a point arbitrarily expensive).
-  std::optional<int64_t> cost_per_point_micros;
+  // Cost / ATT, over [cost / ci_high, cost / ci_low]. Only for a defined,
+  // positive ATT whose cost per point fits an int64 (an uplift near 0
+  // makes a point arbitrarily expensive); no upper end while ci_low ≤ 0.
+  std::optional<Ranged> cost_per_point_micros;
+  // With a value per point: the uplift's value over a year (ATT × value),
+  // net of the cost, and the months until the value has paid the cost back
+  // (cost / (ATT × value / 12), for a positive ATT; no upper end while
+  // ci_low ≤ 0).
+  std::optional<Ranged> annual_value_micros;
+  std::optional<Ranged> net_first_year_micros;
+  std::optional<Ranged> payback_months;
 };
 
+// `ci_low`, `ci_high`: the simple ATT's interval. `value_per_point_micros`:
+// the annual value of one NPS point; 0 for none.
 TrainingCost CostOfTraining(int completed_agents, double hours_per_participant,
-                            int64_t cost_per_hour_micros, const AggregateEstimate& simple);
+                            int64_t cost_per_hour_micros, const AggregateEstimate& simple,
+                            double ci_low = 0, double ci_high = 0,
+                            int64_t value_per_point_micros = 0);
 
 struct ProgramImpact {
   DidEstimates did;
@@ -62,6 +84,10 @@ struct ProgramImpact {
 struct ProgramCostRates {
   double hours_per_participant = 0;
   int64_t cost_per_hour_micros = 0;
+  // The annual value of one NPS point; 0 for none.
+  int64_t value_per_point_micros = 0;
+  // Of the interval the cost per point and the value ranges follow.
+  double confidence_level = 0.95;
 };
 
 // FAILED_PRECONDITION without responses, or when the estimator has no group

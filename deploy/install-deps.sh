@@ -21,6 +21,8 @@ if [ "${1:-}" = "--tests" ]; then
   # prometheus: the metrics end-to-end test scrapes a real server with it,
   # and promtool checks deploy/prometheus/.
   packages+=(prometheus)
+  # poppler-utils: pdftoppm renders the report's PDF for its test.
+  packages+=(poppler-utils)
   # systemd: systemd-analyze verifies the unit the .deb installs
   # (tests/package_test.sh); in a container it is only a package.
   packages+=(systemd)

@@ -42,7 +42,7 @@ RETURNING (xmax = 0))sql";
 
 const std::string kProgramColumns =
     absl::StrCat("program_id, name, description, hours_per_participant, cost_per_hour_micros, ",
-                 "currency_code, ", Micros("created_at"));
+                 "currency_code, ", Micros("created_at"), ", value_per_point_micros");
 
 constexpr char kInsertProgram[] = "training_insert_program";
 // Programmes and cohorts are numbered per tenant (migration 0012): the next
@@ -117,7 +117,7 @@ absl::Time TimeAt(const pqxx::field& field) { return absl::FromUnixMicros(field.
 Program ProgramFromRow(const pqxx::row& row) {
   return Program{row[0].as<int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
                  row[3].as<double>(),  row[4].as<int64_t>(),     row[5].as<std::string>(),
-                 TimeAt(row[6])};
+                 TimeAt(row[6]),       row[7].as<int64_t>()};
 }
 
 Cohort CohortFromRow(const pqxx::row& row) {
@@ -153,9 +153,9 @@ TrainingStore::TrainingStore(ConnectionPool& pool) : pool_(pool) {
   pool_.Prepare(kInsertProgram,
                 absl::StrCat("INSERT INTO training_programs (tenant_id, program_id, name, "
                              "description, hours_per_participant, cost_per_hour_micros, "
-                             "currency_code) "
+                             "currency_code, value_per_point_micros) "
                              "SELECT $1, coalesce(max(program_id), 0) + 1, $2::text, $3::text, "
-                             "$4::double precision, $5::bigint, $6::text "
+                             "$4::double precision, $5::bigint, $6::text, $7::bigint "
                              "FROM training_programs WHERE tenant_id = $1 "
                              "ON CONFLICT (tenant_id, name) DO NOTHING RETURNING ",
                              kProgramColumns));
@@ -233,7 +233,7 @@ absl::StatusOr<Program> TrainingStore::CreateProgram(int64_t tenant_id, const Pr
     txn.exec_prepared(kLockTenantIds, tenant_id);
     pqxx::result r = txn.exec_prepared(kInsertProgram, tenant_id, program.name, program.description,
                                        program.hours_per_participant, program.cost_per_hour_micros,
-                                       program.currency_code);
+                                       program.currency_code, program.value_per_point_micros);
     if (r.empty()) {
       return absl::AlreadyExistsError(
           absl::StrCat("a programme named \"", program.name, "\" already exists"));

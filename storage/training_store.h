@@ -36,6 +36,8 @@ struct Program {
   int64_t cost_per_hour_micros = 0;
   std::string currency_code;
   absl::Time created_at;
+  // The annual value of one NPS point; 0 when not known.
+  int64_t value_per_point_micros = 0;
 };
 
 struct Cohort {

@@ -115,7 +115,8 @@ int RunDid(const Args& args) {
   const PanelColumns columns{absl::GetFlag(FLAGS_unit), absl::GetFlag(FLAGS_period),
                              absl::GetFlag(FLAGS_group), absl::GetFlag(FLAGS_outcome)};
   const std::string control = absl::GetFlag(FLAGS_control);
-  const std::string format = absl::GetFlag(FLAGS_format);
+  const std::string format =
+      absl::GetFlag(FLAGS_format).empty() ? "table" : absl::GetFlag(FLAGS_format);
   if (!args.empty() || input.empty() || columns.unit.empty() || columns.period.empty() ||
       columns.group.empty() || columns.outcome.empty() ||
       (control != "never-treated" && control != "not-yet-treated") ||

@@ -47,6 +47,8 @@ std::string DayText(absl::CivilDay d) {
 
 std::string Points(double v) { return absl::StrFormat("%+.1f", v); }
 
+std::string Months(double v) { return absl::StrFormat("%.1f", v); }
+
 // Maps data coordinates onto the plot area of one chart.
 struct Frame {
   double x_min, x_max, y_min, y_max;
@@ -253,10 +255,10 @@ std::string EventStudyChart(const tnps::v1::GetProgramImpactResponse& impact) {
   std::string note;
   if (hidden > 0) {
     note = absl::StrFormat(
-        "<p class=\"note\">%d %s with fewer than %d trained agents behind the estimate "
-        "are not shown: there, θ(e) rests on too few agents to read.</p>",
+        "<p class=\"note\">%d %s with fewer than %d trained agents behind the estimate %s "
+        "not shown: there, θ(e) rests on too few agents to read.</p>",
         hidden, hidden == 1 ? (impact.period() == tnps::v1::PERIOD_MONTH ? "month" : "week") : unit,
-        MinEventAgents(impact));
+        MinEventAgents(impact), hidden == 1 ? "is" : "are");
   }
   return absl::StrCat(Svg("Event study: effect by time since training", body), Legend(legend),
                       note);
@@ -279,16 +281,242 @@ std::string DeltaCells(double value, double low, double high, bool defined) {
 constexpr char kStyle[] = R"css(
 body{font-family:system-ui,sans-serif;margin:24px auto;max-width:940px;color:#212529}
 h1{font-size:1.6em;margin-bottom:0}h2{margin-top:2em}.sub{color:#495057}
-.headline{font-size:1.3em;background:#f1f3f5;padding:12px 16px;border-radius:6px}
 table{border-collapse:collapse;margin:8px 0}td,th{padding:4px 10px;border-bottom:1px solid #dee2e6;
 text-align:right}td:first-child,th:first-child{text-align:left}
 .grid{stroke:#e9ecef;stroke-width:1}.zero{stroke:#495057;stroke-width:1}
 .start{stroke:#868e96;stroke-dasharray:4 3}.completion{fill:#ffe8cc}
 .tick{font-size:11px;fill:#495057}.legend span{margin-right:18px;font-size:.9em}
 .legend i{display:inline-block;width:14px;height:10px;margin-right:6px}
-.note{color:#495057;font-size:.9em})css";
+.note{color:#495057;font-size:.9em}
+.summary{background:#f1f3f5;padding:4px 18px;border-radius:6px}.summary h2{margin-top:.6em}
+.howto{border:1px solid #dee2e6;padding:0 18px;border-radius:6px;margin-top:12px;font-size:.92em}
+.howto h2{font-size:1.1em}
+@media print{body{margin:0;max-width:none;font-size:9.5pt;-webkit-print-color-adjust:exact;
+print-color-adjust:exact}h1{font-size:1.4em}
+h2{break-after:avoid;margin-top:1.2em}svg,table,.summary,.howto{break-inside:avoid}}
+@page{size:A4;margin:14mm})css";
+
+// The page's opening: what changed, how sure, what it cost and is worth,
+// and what to do, in words.
+std::string Summary(const ReportInput& input) {
+  const auto& impact = input.impact;
+  const auto& s = impact.simple();
+  const auto& cost = impact.cost();
+  const std::string& currency = cost.currency_code();
+  const std::string against = impact.control() == tnps::v1::CONTROL_GROUP_NEVER_TREATED
+                                  ? "agents never trained"
+                                  : "agents not yet trained at the time";
+  std::vector<std::string> points;
+  if (!s.defined()) {
+    return "<div class=\"summary\"><h2>Summary</h2><p>There is not enough data before and after "
+           "training to estimate an effect yet.</p></div>";
+  }
+  const bool above = s.ci_low() > 0, below = s.ci_high() < 0;
+  points.push_back(absl::StrFormat(
+      "<b>What changed.</b> After the training, the trained agents' TNPS moved by <b>%s "
+      "points</b> compared with %s (%.0f%% confidence interval %s to %s).",
+      Points(s.att()), Escape(against), 100 * impact.confidence_level(), Points(s.ci_low()),
+      Points(s.ci_high())));
+  const auto& leads = impact.pretrend_leads();
+  const bool drifting = leads.defined() && leads.p_value() < 0.05;
+  std::string sure =
+      above   ? "The whole interval is above zero: the improvement is unlikely to be chance."
+      : below ? "The whole interval is below zero: TNPS fell, and that is unlikely to be chance."
+              : "The interval includes zero: the data cannot yet tell an effect from chance.";
+  absl::StrAppend(&sure, drifting
+                             ? " <b>But</b> before the training, trained and comparison agents "
+                               "were already drifting apart, so part of the difference may "
+                               "have happened anyway."
+                             : " Before the training, trained and comparison agents moved "
+                               "together, as this comparison needs.");
+  points.push_back(absl::StrCat("<b>How sure we are.</b> ", sure));
+  std::string paid =
+      absl::StrFormat("<b>What it cost.</b> %s training hours, %s.",
+                      Thousands(cost.training_hours()), Money(cost.total_cost_micros(), currency));
+  if (cost.cost_per_nps_point_defined()) {
+    absl::StrAppend(
+        &paid, " That is ", Money(cost.cost_per_nps_point_micros(), currency),
+        " per NPS point gained (",
+        cost.cost_per_nps_point_high_defined()
+            ? absl::StrCat(Money(cost.cost_per_nps_point_low_micros(), currency), " to ",
+                           Money(cost.cost_per_nps_point_high_micros(), currency))
+            : absl::StrCat("from ", Money(cost.cost_per_nps_point_low_micros(), currency),
+                           ", with no upper bound since the effect may be zero"),
+        ").");
+  }
+  points.push_back(paid);
+  if (cost.value_per_nps_point_micros() > 0) {
+    std::string worth = absl::StrFormat(
+        "<b>What it is worth.</b> At %s per NPS point a year, the uplift is worth %s a year "
+        "(%s to %s), %s net of the cost in the first year (%s to %s).",
+        Money(cost.value_per_nps_point_micros(), currency),
+        Money(cost.annual_value_micros(), currency),
+        Money(cost.annual_value_low_micros(), currency),
+        Money(cost.annual_value_high_micros(), currency),
+        Money(cost.net_first_year_value_micros(), currency),
+        Money(cost.net_first_year_value_low_micros(), currency),
+        Money(cost.net_first_year_value_high_micros(), currency));
+    if (cost.payback_defined()) {
+      absl::StrAppend(&worth, " It pays for itself in ", Months(cost.payback_months()), " months (",
+                      Months(cost.payback_months_low()), " to ",
+                      cost.payback_months_high_defined()
+                          ? absl::StrCat(Months(cost.payback_months_high()), " months)")
+                          : "possibly never, since the effect may be zero)",
+                      ".");
+    }
+    points.push_back(worth);
+  } else {
+    points.push_back(
+        "<b>What it is worth.</b> Not computed: give a value per NPS point "
+        "(<code>tnpsctl report --value-per-point</code>, or the programme's "
+        "<code>value_per_nps_point_micros</code>) to see the value and the payback.");
+  }
+  std::string advice;
+  const bool slow_payback =
+      cost.value_per_nps_point_micros() > 0 && cost.payback_defined() && cost.payback_months() > 24;
+  if (above && slow_payback) {
+    advice = absl::StrCat(
+        "The training works, but at ", Money(cost.value_per_nps_point_micros(), currency),
+        " per point a year it takes ", Months(cost.payback_months()),
+        " months to pay for itself: weigh it against cheaper ways to gain a point, or check "
+        "the value per point.");
+  } else if (above && !drifting) {
+    advice = "The training works: keep it, and train the agents not yet trained.";
+  } else if (above) {
+    advice =
+        "The training looks effective, but the drift before it makes the size uncertain: keep "
+        "it, and check the next wave against agents trained later.";
+  } else if (below) {
+    advice = "TNPS fell after the training: review what the training teaches before more waves.";
+  } else {
+    advice = "Too early to judge: keep measuring, or train a larger wave";
+    if (input.power && input.power->defined()) {
+      absl::StrAppendFormat(&advice,
+                            " (as run, the design could only detect effects of about %.1f points "
+                            "or more)",
+                            input.power->minimum_detectable_effect());
+    }
+    advice += ".";
+  }
+  points.push_back(absl::StrCat("<b>Recommendation.</b> ", advice));
+  std::string out = "<div class=\"summary\"><h2>Summary</h2>";
+  for (const std::string& p : points) absl::StrAppend(&out, "<p>", p, "</p>");
+  return out + "</div>";
+}
+
+constexpr char kHowToRead[] =
+    "<div class=\"howto\"><h2>How to read this page</h2><ul>"
+    "<li><b>TNPS points</b>: % promoters (9–10) minus % detractors (0–6), from −100 to +100. "
+    "+5 points is a clear improvement for a contact centre.</li>"
+    "<li><b>The effect</b> is not a before/after difference: it is how much more the trained "
+    "agents' TNPS moved than that of comparable agents over the same weeks, so seasons, "
+    "campaigns and staffing changes that hit everyone cancel out.</li>"
+    "<li><b>The confidence interval</b> is the range of effects the data are consistent with; "
+    "the true effect is inside it 95 times in 100.</li>"
+    "<li><b>The event study</b> shows the effect week by week since training. Before week 0 "
+    "it should hover around zero: that says trained and comparison agents were alike "
+    "before.</li></ul></div>";
+
+// Cost, cost per point and, with a value per point, value and payback,
+// each with its range.
+std::string CostTable(const tnps::v1::TrainingCost& cost) {
+  const std::string& currency = cost.currency_code();
+  std::string out =
+      "<h2>Cost and return</h2><table><tr><th></th><th>estimate</th><th>range (the effect's "
+      "confidence interval)</th></tr>";
+  absl::StrAppend(&out, "<tr><td>training hours</td><td>", Thousands(cost.training_hours()),
+                  "</td><td></td></tr><tr><td>cost</td><td>",
+                  Money(cost.total_cost_micros(), currency), "</td><td></td></tr>");
+  if (cost.cost_per_nps_point_defined()) {
+    absl::StrAppend(&out, "<tr><td>cost per NPS point</td><td>",
+                    Money(cost.cost_per_nps_point_micros(), currency), "</td><td>",
+                    Money(cost.cost_per_nps_point_low_micros(), currency), " to ",
+                    cost.cost_per_nps_point_high_defined()
+                        ? Money(cost.cost_per_nps_point_high_micros(), currency)
+                        : "no upper bound",
+                    "</td></tr>");
+  }
+  if (cost.value_per_nps_point_micros() > 0) {
+    absl::StrAppend(&out, "<tr><td>value of one NPS point, a year</td><td>",
+                    Money(cost.value_per_nps_point_micros(), currency),
+                    "</td><td>given</td></tr><tr><td>value of the uplift, a year</td><td>",
+                    Money(cost.annual_value_micros(), currency), "</td><td>",
+                    Money(cost.annual_value_low_micros(), currency), " to ",
+                    Money(cost.annual_value_high_micros(), currency),
+                    "</td></tr><tr><td>net value, first year</td><td>",
+                    Money(cost.net_first_year_value_micros(), currency), "</td><td>",
+                    Money(cost.net_first_year_value_low_micros(), currency), " to ",
+                    Money(cost.net_first_year_value_high_micros(), currency), "</td></tr>");
+    if (cost.payback_defined()) {
+      absl::StrAppend(&out, "<tr><td>payback</td><td>", Months(cost.payback_months()),
+                      " months</td><td>", Months(cost.payback_months_low()), " to ",
+                      cost.payback_months_high_defined()
+                          ? absl::StrCat(Months(cost.payback_months_high()), " months")
+                          : "never, if the effect is zero",
+                      "</td></tr>");
+    }
+  }
+  return out + "</table>";
+}
+
+// What the estimate cannot rule out, in words.
+std::string Caveats(const ReportInput& input) {
+  const auto& impact = input.impact;
+  std::vector<std::string> items = {
+      "<b>Waves were not assigned at random.</b> If the agents trained first differed in ways "
+      "that also change TNPS (their teams, their experience), part of the difference may be "
+      "theirs, not the training's. The flat curve before week 0 is the check.",
+      "<b>Spill-over.</b> Trained agents can pass what they learned to colleagues not yet "
+      "trained; the comparison then improves too, and the effect shown is smaller than the "
+      "true one.",
+      "<b>Anticipation.</b> Agents who know their training is coming may change before it; the "
+      "weeks just before week 0 in the event study show whether they did."};
+  const absl::CivilDay end = Day(impact.end_date());
+  if (impact.period() == tnps::v1::PERIOD_MONTH) {
+    if ((end + 1).month() == end.month()) {
+      items.push_back(absl::StrFormat(
+          "<b>The last month is partial</b>: it ends on %s, so its estimate rests on fewer "
+          "responses.",
+          DayText(end)));
+    }
+  } else if (absl::GetWeekday(end) != absl::Weekday::sunday) {
+    const int days = static_cast<int>(absl::GetWeekday(end)) + 1;  // Monday is 0
+    items.push_back(absl::StrFormat(
+        "<b>The last week is partial</b>: it has %d %s (to %s), so its estimate rests on fewer "
+        "responses.",
+        days, days == 1 ? "day" : "days", DayText(end)));
+  }
+  const auto& excluded = impact.exclusions();
+  items.push_back(
+      absl::StrFormat("<b>Left out</b>: %s %s and %s %s excluded from analysis (test traffic, QA; "
+                      "<code>tnpsctl exclusions list</code>) are in no figure here.",
+                      Thousands(excluded.agents()), excluded.agents() == 1 ? "agent" : "agents",
+                      Thousands(static_cast<double>(excluded.responses())),
+                      excluded.responses() == 1 ? "response" : "responses"));
+  if (input.power && input.power->defined()) {
+    items.push_back(absl::StrFormat(
+        "<b>Sample size.</b> With %s trained agents and their response rate, this design "
+        "detects a true effect of %.1f points or more 80%% of the time (PlanCohort's method, "
+        "docs/training-impact.md); smaller effects may go unseen.",
+        Thousands(impact.treated_agents()), input.power->minimum_detectable_effect()));
+  }
+  std::string out = "<h2>What this estimate cannot rule out</h2><ul>";
+  for (const std::string& item : items) absl::StrAppend(&out, "<li>", item, "</li>");
+  return out + "</ul>";
+}
 
 }  // namespace
+
+std::string Thousands(double value) {
+  const long long rounded = std::llround(value);
+  std::string digits = absl::StrCat(rounded < 0 ? -rounded : rounded);
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(i, ",");
+  return rounded < 0 ? "-" + digits : digits;
+}
+
+std::string Money(double micros, const std::string& currency) {
+  return absl::StrCat(Thousands(micros / 1e6), " ", Escape(currency));
+}
 
 std::string RenderReport(const ReportInput& input) {
   const auto& impact = input.impact;
@@ -301,42 +529,32 @@ std::string RenderReport(const ReportInput& input) {
                   Escape(impact.program().description()), "</p>");
   absl::StrAppendFormat(
       &html,
-      "<p class=\"sub\">Responses %s to %s (%s), %lld responses; %d agents trained, %d never "
+      "<p class=\"sub\">Responses %s to %s (%s): %s responses; %s agents trained, %s never "
       "trained in the range. Generated %s.</p>",
       DayText(Day(impact.start_date())), DayText(Day(impact.end_date())),
-      Escape(impact.time_zone()), static_cast<long long>(impact.responses()),
-      impact.treated_agents(), impact.never_treated_agents(), Escape(input.generated_at));
-  const tnps::v1::Exclusions& excluded = impact.exclusions();
-  absl::StrAppendFormat(&html,
-                        "<p class=\"sub\">Left out of every figure as excluded from analysis "
-                        "(test traffic, QA; <code>tnpsctl exclusions list</code>): %d %s and "
-                        "%lld %s in the range.</p>",
-                        excluded.agents(), excluded.agents() == 1 ? "agent" : "agents",
-                        static_cast<long long>(excluded.responses()),
-                        excluded.responses() == 1 ? "response" : "responses");
-  if (s.defined()) {
-    absl::StrAppendFormat(&html,
-                          "<p class=\"headline\">The training changed TNPS by <b>%s points</b> "
-                          "(%.0f%% CI %s to %s, p = %.2g) against %s.</p>",
-                          Points(s.att()), 100 * impact.confidence_level(), Points(s.ci_low()),
-                          Points(s.ci_high()), s.p_value(),
-                          impact.control() == tnps::v1::CONTROL_GROUP_NEVER_TREATED
-                              ? "agents never trained"
-                              : "agents not yet trained");
-  }
-
+      Escape(impact.time_zone()), Thousands(static_cast<double>(impact.responses())),
+      Thousands(impact.treated_agents()), Thousands(impact.never_treated_agents()),
+      Escape(input.generated_at));
+  // Page one for a reader in a hurry: the summary and the effect week by
+  // week; then how to read them, the money, the cohorts, the caveats, and
+  // the statistical detail for analysts.
+  absl::StrAppend(&html, Summary(input));
+  absl::StrAppend(&html, "<h2>The effect, week by week</h2><p class=\"note\">θ(e): the effect e ",
+                  impact.period() == tnps::v1::PERIOD_MONTH ? "months" : "weeks",
+                  " after training, averaged over cohorts. Before 0 it should hover around "
+                  "zero: trained and comparison agents were alike then.</p>",
+                  EventStudyChart(impact));
+  absl::StrAppend(&html, kHowToRead, CostTable(impact.cost()));
   absl::StrAppend(&html,
                   "<h2>Trained and comparison agents</h2><p class=\"note\">Rolling 28-day "
                   "NPS per cohort. The shaded span runs from the first to the last "
                   "completion; comparison agents were not trained in this programme "
                   "by the end of the cohort's post window.</p>");
   for (const auto& u : input.cohorts) absl::StrAppend(&html, CohortChart(u, input.washout_days));
-
-  absl::StrAppend(&html, "<h2>Event study</h2><p class=\"note\">θ(e): the effect e ",
-                  impact.period() == tnps::v1::PERIOD_MONTH ? "months" : "weeks",
-                  " after training, averaged over cohorts. Points before 0 are placebo "
-                  "estimates and should hover around zero.</p>",
-                  EventStudyChart(impact));
+  absl::StrAppend(&html, Caveats(input),
+                  "<h2>Statistical detail</h2><p class=\"note\">For analysts: every figure "
+                  "above, with its standard error; docs/training-impact.md explains each "
+                  "term.</p>");
 
   absl::StrAppend(&html,
                   "<h2>Estimates</h2><table><tr><th>aggregation</th><th>NPS points</th>"
@@ -361,15 +579,6 @@ std::string RenderReport(const ReportInput& input) {
                             Escape(t->description()));
     }
   }
-  const auto& cost = impact.cost();
-  absl::StrAppendFormat(&html, "<p>Training: %.0f hours, %.0f %s", cost.training_hours(),
-                        cost.total_cost_micros() / 1e6, Escape(cost.currency_code()));
-  if (cost.cost_per_nps_point_defined()) {
-    absl::StrAppendFormat(&html, "; %.0f %s per NPS point of uplift",
-                          cost.cost_per_nps_point_micros() / 1e6, Escape(cost.currency_code()));
-  }
-  absl::StrAppend(&html, ".</p>");
-
   absl::StrAppend(&html,
                   "<h2>Cohorts: naive before/after against the comparison</h2><table><tr>"
                   "<th>cohort</th><th>agents</th><th>naive Δ</th><th>CI</th><th>DiD</th>"

@@ -5,6 +5,7 @@
 #ifndef TNPS_TOOLS_REPORT_HTML_H_
 #define TNPS_TOOLS_REPORT_HTML_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ inline constexpr char kCohortColor[] = "#d9480f";
 inline constexpr char kComparisonColor[] = "#1971c2";
 inline constexpr char kEstimateColor[] = "#0b7285";
 inline constexpr char kBandColor[] = "#a5d8ff";
+// The summary's box.
+inline constexpr char kSummaryColor[] = "#f1f3f5";
 // The event study's uniform band, drawn under the pointwise one.
 inline constexpr char kUniformBandColor[] = "#e7f5ff";
 
@@ -29,7 +32,16 @@ struct ReportInput {
   int washout_days = 0;
   // When the report was made (UTC, shown as is).
   std::string generated_at;
+  // PlanCohort for the design as run (treated and comparison agents, the
+  // weeks observed after training); unset when not asked.
+  std::optional<tnps::v1::PlanCohortResponse> power;
 };
+
+// `value` with thousands separators and no decimals: "14,540", "-3,200".
+std::string Thousands(double value);
+
+// Millionths of a currency as "14,540 EUR".
+std::string Money(double micros, const std::string& currency);
 
 std::string RenderReport(const ReportInput& input);
 

@@ -55,7 +55,9 @@ ABSL_FLAG(std::string, group, "", "did: the column with the first treated period
 ABSL_FLAG(std::string, outcome, "", "did: the outcome column");
 ABSL_FLAG(std::string, control, "not-yet-treated",
           "did: control group, not-yet-treated or never-treated");
-ABSL_FLAG(std::string, format, "table", "did: output format, table or json");
+ABSL_FLAG(std::string, format, "",
+          "did: output format, table (default) or json; report: html (default) or pdf (printed "
+          "by headless Chromium, --chromium)");
 ABSL_FLAG(double, calls_per_second, 0, "rate-limit set: calls per second per API key");
 ABSL_FLAG(int64_t, call_burst, 0, "rate-limit set: calls a key may make at once");
 ABSL_FLAG(double, rows_per_second, 0, "rate-limit set: responses per second per API key");
@@ -126,7 +128,8 @@ constexpr char kUsage[] = R"(tnpsctl COMMAND [ARGS] [FLAGS]
        [--ramp-days N] [--agents-per-wave N] [--end-date YYYY-MM-DD]
                                              generate a tenant with a known training
                                              effect through the API (admin key)
-  report --program NAME --out FILE.html      the training-impact report (read key)
+  report --program NAME --out FILE.html [--format html|pdf] [--value-per-point X]
+      [--min-event-agents N]                 the training-impact report for HR (read key)
 
 import, demo and report call the server: over TLS with --tls-ca-file (and
 --tls-client-cert-file, --tls-client-key-file for mutual TLS).

@@ -70,14 +70,46 @@ void PretrendToProto(bool defined, double chi_squared, int degrees_of_freedom, d
   out->set_description(std::move(description));
 }
 
+// Money in micros, rounded; within ±9.2e18 (a ranged figure beyond stays
+// unset, as a cost per point near a zero uplift does).
+std::optional<int64_t> Micros(double value) {
+  if (!(std::abs(value) < 9e18)) return std::nullopt;
+  return static_cast<int64_t>(std::llround(value));
+}
+
 void CostToProto(const core::TrainingCost& cost, const std::string& currency_code,
-                 tnps::v1::TrainingCost* out) {
+                 int64_t value_per_point_micros, tnps::v1::TrainingCost* out) {
   out->set_training_hours(cost.training_hours);
-  out->set_total_cost_micros(static_cast<int64_t>(std::llround(cost.total_cost_micros)));
+  out->set_total_cost_micros(Micros(cost.total_cost_micros).value_or(0));
   out->set_currency_code(currency_code);
-  if (cost.cost_per_point_micros) {
-    out->set_cost_per_nps_point_micros(*cost.cost_per_point_micros);
+  if (const auto& per_point = cost.cost_per_point_micros) {
+    out->set_cost_per_nps_point_micros(Micros(per_point->value).value_or(0));
+    out->set_cost_per_nps_point_low_micros(Micros(per_point->low).value_or(0));
     out->set_cost_per_nps_point_defined(true);
+    if (per_point->high && Micros(*per_point->high)) {
+      out->set_cost_per_nps_point_high_micros(*Micros(*per_point->high));
+      out->set_cost_per_nps_point_high_defined(true);
+    }
+  }
+  out->set_value_per_nps_point_micros(value_per_point_micros);
+  if (const auto& annual = cost.annual_value_micros) {
+    out->set_annual_value_micros(Micros(annual->value).value_or(0));
+    out->set_annual_value_low_micros(Micros(annual->low).value_or(0));
+    out->set_annual_value_high_micros(Micros(annual->high.value_or(0)).value_or(0));
+  }
+  if (const auto& net = cost.net_first_year_micros) {
+    out->set_net_first_year_value_micros(Micros(net->value).value_or(0));
+    out->set_net_first_year_value_low_micros(Micros(net->low).value_or(0));
+    out->set_net_first_year_value_high_micros(Micros(net->high.value_or(0)).value_or(0));
+  }
+  if (const auto& months = cost.payback_months) {
+    out->set_payback_defined(true);
+    out->set_payback_months(months->value);
+    out->set_payback_months_low(months->low);
+    if (months->high) {
+      out->set_payback_months_high(*months->high);
+      out->set_payback_months_high_defined(true);
+    }
   }
 }
 
@@ -187,6 +219,12 @@ ImpactOptions CheckImpactRequest(const tnps::v1::GetProgramImpactRequest& reques
     }
   }
   options.confidence_level = ConfidenceLevel(request.confidence_level(), violations);
+  if (request.has_value_per_nps_point_micros()) {
+    if (request.value_per_nps_point_micros() < 0) {
+      violations.push_back({"value_per_nps_point_micros", "must not be negative"});
+    }
+    options.value_per_point_micros = request.value_per_nps_point_micros();
+  }
   if (request.min_event_agents() < 0 || request.min_event_agents() > 100000) {
     violations.push_back({"min_event_agents", "must be 0..100000 (0: 20)"});
   }
@@ -209,7 +247,9 @@ void ImpactToProto(const core::ProgramImpact& impact, const storage::Program& pr
   out->set_confidence_level(options.confidence_level);
   out->set_method(kImpactMethod);
   ProgramToProto(program, out->mutable_program());
-  CostToProto(impact.cost, program.currency_code, out->mutable_cost());
+  CostToProto(impact.cost, program.currency_code,
+              options.value_per_point_micros.value_or(program.value_per_point_micros),
+              out->mutable_cost());
   out->set_treated_agents(impact.treated_agents);
   out->set_never_treated_agents(impact.untreated_agents);
 

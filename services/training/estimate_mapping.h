@@ -42,6 +42,8 @@ struct ImpactOptions {
   // The responses' days; without dates in the request, two years to `today`.
   core::DayRange range;
   double confidence_level = 0.95;
+  // The request's value of one NPS point, in place of the programme's.
+  std::optional<int64_t> value_per_point_micros;
 };
 
 ImpactOptions CheckImpactRequest(const tnps::v1::GetProgramImpactRequest& request,

@@ -23,6 +23,7 @@ void ProgramToProto(const storage::Program& p, tnps::v1::Program* out) {
   out->set_hours_per_participant(p.hours_per_participant);
   out->set_cost_per_hour_micros(p.cost_per_hour_micros);
   out->set_currency_code(p.currency_code);
+  out->set_value_per_nps_point_micros(p.value_per_point_micros);
   TimeToProto(p.created_at, out->mutable_create_time());
 }
 

@@ -92,6 +92,9 @@ storage::Program CheckCreateProgramRequest(const tnps::v1::CreateProgramRequest&
   if (p.cost_per_hour_micros() < 0) {
     violations.push_back({"program.cost_per_hour_micros", "must not be negative"});
   }
+  if (p.value_per_nps_point_micros() < 0) {
+    violations.push_back({"program.value_per_nps_point_micros", "must not be negative"});
+  }
   if (!IsCurrencyCode(p.currency_code())) {
     violations.push_back({"program.currency_code", "must be an ISO 4217 code such as EUR"});
   }
@@ -101,6 +104,7 @@ storage::Program CheckCreateProgramRequest(const tnps::v1::CreateProgramRequest&
   program.hours_per_participant = p.hours_per_participant();
   program.cost_per_hour_micros = p.cost_per_hour_micros();
   program.currency_code = p.currency_code();
+  program.value_per_point_micros = p.value_per_nps_point_micros();
   return program;
 }
 

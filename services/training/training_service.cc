@@ -230,9 +230,13 @@ grpc::Status TrainingService::HandleGetProgramImpact(
   absl::StatusOr<std::vector<core::AgentPeriodCounts>> counts =
       store_.AgentBucketCounts(tenant, options.range, options.bucket);
   if (!counts.ok()) return ToGrpcStatus(counts.status());
-  absl::StatusOr<core::ProgramImpact> impact =
-      core::EstimateProgramImpact(*enrollments, *counts, options.bucket, options.did,
-                                  {program->hours_per_participant, program->cost_per_hour_micros});
+  absl::StatusOr<core::ProgramImpact> impact = core::EstimateProgramImpact(
+      *enrollments, *counts, options.bucket, options.did,
+      {.hours_per_participant = program->hours_per_participant,
+       .cost_per_hour_micros = program->cost_per_hour_micros,
+       .value_per_point_micros =
+           options.value_per_point_micros.value_or(program->value_per_point_micros),
+       .confidence_level = options.confidence_level});
   if (!impact.ok()) {
     return grpc::Status(
         grpc::StatusCode::FAILED_PRECONDITION,

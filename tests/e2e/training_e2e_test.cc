@@ -225,9 +225,11 @@ TEST_F(TrainingE2eTest, ProgrammesCohortsEnrolmentsAndCompletionsRejectBadInput)
     tnps::v1::CreateProgramRequest bad;
     bad.mutable_program()->set_hours_per_participant(-1);
     bad.mutable_program()->set_currency_code("euro");
+    bad.mutable_program()->set_value_per_nps_point_micros(-1);
     grpc::Status status = training_->CreateProgram(Context(admin_key_a_).get(), bad, &response);
-    EXPECT_THAT(ViolatedFields(status), ElementsAre("program.name", "program.hours_per_participant",
-                                                    "program.currency_code"));
+    EXPECT_THAT(ViolatedFields(status),
+                ElementsAre("program.name", "program.hours_per_participant",
+                            "program.value_per_nps_point_micros", "program.currency_code"));
   }
   {
     tnps::v1::CreateCohortRequest request;
@@ -712,6 +714,34 @@ TEST_F(TrainingE2eTest, DemoDataRecoverTheTrueEffect) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(ViolatedFields(status), ElementsAre("min_event_agents"));
 
+  // What the uplift is worth at 500 EUR a year per NPS point: value, net
+  // value and payback follow the ATT and its interval.
+  request.set_min_event_agents(0);
+  request.set_value_per_nps_point_micros(500'000'000);
+  ASSERT_TRUE(training_->GetProgramImpact(Context(read_key_a_).get(), request, &impact).ok());
+  {
+    const tnps::v1::TrainingCost& c = impact.cost();
+    const double att = impact.simple().att(), low = impact.simple().ci_low(),
+                 high = impact.simple().ci_high();
+    const double total = static_cast<double>(c.total_cost_micros());
+    EXPECT_EQ(c.value_per_nps_point_micros(), 500'000'000);
+    EXPECT_NEAR(c.annual_value_micros(), att * 5e8, 1);
+    EXPECT_NEAR(c.annual_value_low_micros(), low * 5e8, 1);
+    EXPECT_NEAR(c.annual_value_high_micros(), high * 5e8, 1);
+    EXPECT_NEAR(c.net_first_year_value_micros(), att * 5e8 - total, 1);
+    ASSERT_TRUE(c.payback_defined());
+    EXPECT_NEAR(c.payback_months(), 12 * total / (att * 5e8), 1e-9);
+    EXPECT_NEAR(c.payback_months_low(), 12 * total / (high * 5e8), 1e-9);
+    EXPECT_EQ(c.payback_months_high_defined(), low > 0);
+    EXPECT_NEAR(c.cost_per_nps_point_low_micros(), total / high, 1);
+    EXPECT_EQ(c.cost_per_nps_point_high_defined(), low > 0);
+    if (low > 0) EXPECT_NEAR(c.cost_per_nps_point_high_micros(), total / low, 1);
+  }
+  request.set_value_per_nps_point_micros(-5);
+  status = training_->GetProgramImpact(Context(read_key_a_).get(), request, &impact);
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("value_per_nps_point_micros"));
+  request.clear_value_per_nps_point_micros();
+
   // Exclusions: a trained agent (its responses become QA traffic, say) and
   // five responses of an untrained one leave the estimate exactly as if
   // they had never been stored, and the response says how many.
@@ -830,6 +860,37 @@ TEST_F(TrainingE2eTest, ReportRendersInHeadlessChromium) {
   EXPECT_GT(image->CountColor(tools::kComparisonColor, 10), 1000);
   EXPECT_GT(image->CountColor(tools::kBandColor, 6), 5000);
   EXPECT_GT(image->CountColor(tools::kEstimateColor, 10), 300);
+  // The summary speaks first, in words, with money in the programme's
+  // currency and thousands separators.
+  EXPECT_THAT(html, HasSubstr("<h2>Summary</h2>"));
+  EXPECT_THAT(html, HasSubstr("<b>Recommendation.</b>"));
+  EXPECT_THAT(html, HasSubstr("How to read this page"));
+  EXPECT_THAT(html, HasSubstr("What this estimate cannot rule out"));
+  EXPECT_LT(html.find("<h2>Summary</h2>"), html.find("<svg"));
+
+  // Printed: with a value per point the summary gives value and payback,
+  // and the first page holds the summary and the event study.
+  const std::string pdf = dir + "/report.pdf";
+  CommandResult printed =
+      RunCommand({TNPSCTL_BIN, "report", "--server=" + server_->address(),
+                  "--api-key=" + read_key_a_, "--program=Empathy training", "--out=" + pdf,
+                  "--format=pdf", "--value-per-point=500", "--chromium=" + std::string(kChromium)});
+  ASSERT_EQ(printed.exit_code, 0) << printed.stderr_text;
+  ASSERT_TRUE(std::filesystem::exists(pdf));
+  EXPECT_FALSE(std::filesystem::exists(pdf + ".html"));  // the intermediate page is gone
+  CommandResult page = RunCommand(
+      {"/usr/bin/pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", pdf, dir + "/page"});
+  ASSERT_EQ(page.exit_code, 0) << page.stderr_text;
+  std::optional<PngImage> first = ReadPng(dir + "/page-1.png");
+  ASSERT_TRUE(first.has_value());
+  EXPECT_GT(first->CountColor(tools::kSummaryColor, 2), 20000);     // the summary's box
+  EXPECT_GT(first->CountColor(tools::kEstimateColor, 10), 100);     // the event study's line
+  EXPECT_GT(first->CountColor(tools::kUniformBandColor, 2), 1000);  // and its uniform band
+  CommandResult bad = RunCommand({TNPSCTL_BIN, "report", "--server=" + server_->address(),
+                                  "--api-key=" + read_key_a_, "--program=Empathy training",
+                                  "--out=" + pdf, "--value-per-point=-3"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.stderr_text, HasSubstr("--value-per-point"));
   std::filesystem::remove_all(dir);
 }
 

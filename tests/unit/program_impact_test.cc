@@ -59,7 +59,8 @@ TEST(TrainingCost, DividesTheCostByAPositiveDefinedEffectOnly) {
   EXPECT_DOUBLE_EQ(cost.training_hours, 25.0);
   EXPECT_DOUBLE_EQ(cost.total_cost_micros, 1'000'000'000.0);
   ASSERT_TRUE(cost.cost_per_point_micros.has_value());
-  EXPECT_EQ(*cost.cost_per_point_micros, 250'000'000);
+  EXPECT_DOUBLE_EQ(cost.cost_per_point_micros->value, 250'000'000);
+  EXPECT_FALSE(cost.annual_value_micros.has_value());  // no value per point given
 
   att.att = -1;
   EXPECT_FALSE(CostOfTraining(10, 2.5, 40'000'000, att).cost_per_point_micros.has_value());
@@ -67,6 +68,32 @@ TEST(TrainingCost, DividesTheCostByAPositiveDefinedEffectOnly) {
   EXPECT_FALSE(CostOfTraining(10, 2.5, 40'000'000, att).cost_per_point_micros.has_value());
   att = {0, 4.0, 1.0, false};
   EXPECT_FALSE(CostOfTraining(10, 2.5, 40'000'000, att).cost_per_point_micros.has_value());
+}
+
+TEST(TrainingCost, RangesFollowTheIntervalAndAValuePerPointGivesPayback) {
+  const AggregateEstimate att{0, 4.0, 1.0, true};
+  // 1,000 EUR; ATT 4 points, CI 2 to 6; a point is worth 600 EUR a year.
+  TrainingCost cost = CostOfTraining(10, 2.5, 40'000'000, att, 2.0, 6.0, 600'000'000);
+  ASSERT_TRUE(cost.cost_per_point_micros.has_value());
+  EXPECT_DOUBLE_EQ(cost.cost_per_point_micros->low, 1e9 / 6);
+  EXPECT_DOUBLE_EQ(*cost.cost_per_point_micros->high, 500'000'000);
+  ASSERT_TRUE(cost.annual_value_micros.has_value());
+  EXPECT_DOUBLE_EQ(cost.annual_value_micros->value, 2'400'000'000);
+  EXPECT_DOUBLE_EQ(cost.annual_value_micros->low, 1'200'000'000);
+  EXPECT_DOUBLE_EQ(*cost.annual_value_micros->high, 3'600'000'000);
+  EXPECT_DOUBLE_EQ(cost.net_first_year_micros->value, 1'400'000'000);
+  EXPECT_DOUBLE_EQ(cost.net_first_year_micros->low, 200'000'000);
+  // 1,000 EUR against 2,400 EUR a year: 5 months; 10/3 to 10 months.
+  EXPECT_DOUBLE_EQ(cost.payback_months->value, 5);
+  EXPECT_DOUBLE_EQ(cost.payback_months->low, 10.0 / 3);
+  EXPECT_DOUBLE_EQ(*cost.payback_months->high, 10);
+
+  // An interval reaching below 0: a point may cost anything, payback may
+  // never come, and the net value may be a loss.
+  cost = CostOfTraining(10, 2.5, 40'000'000, att, -1.0, 9.0, 600'000'000);
+  EXPECT_FALSE(cost.cost_per_point_micros->high.has_value());
+  EXPECT_FALSE(cost.payback_months->high.has_value());
+  EXPECT_DOUBLE_EQ(cost.net_first_year_micros->low, -1'600'000'000);
 }
 
 // Agent a is trained in week 3 and goes from passive to promoter; agent u
@@ -86,7 +113,8 @@ TEST(ProgramImpact, EstimatesAHandCheckedPanelAndItsCost) {
   ASSERT_TRUE(impact->did.simple.defined);
   EXPECT_DOUBLE_EQ(impact->did.simple.att, 100.0);
   EXPECT_DOUBLE_EQ(impact->cost.total_cost_micros, 1'000'000.0);
-  EXPECT_EQ(impact->cost.cost_per_point_micros, 10'000);
+  ASSERT_TRUE(impact->cost.cost_per_point_micros.has_value());
+  EXPECT_DOUBLE_EQ(impact->cost.cost_per_point_micros->value, 10'000);
 }
 
 TEST(ProgramImpact, RefusesRangesWithoutResponsesOrWithoutAPreTrainingPeriod) {

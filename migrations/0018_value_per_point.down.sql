@@ -1,0 +1,1 @@
+ALTER TABLE training_programs DROP COLUMN value_per_point_micros;
