@@ -449,13 +449,13 @@ absl::StatusOr<ExcludedCounts> TrainingStore::Excluded(int64_t tenant_id,
 
 absl::StatusOr<std::vector<core::AgentPeriodCounts>> TrainingStore::AgentBucketCounts(
     int64_t tenant_id, const core::DayRange& days, core::BucketSize bucket,
-    const std::vector<std::string>& agent_ids) {
+    const std::vector<std::string>& agent_ids, const std::vector<std::string>& team_ids) {
   const RollupTime time = bucket == core::BucketSize::kWeek    ? RollupTime::kWeek
                           : bucket == core::BucketSize::kMonth ? RollupTime::kMonth
                                                                : RollupTime::kDay;
-  absl::StatusOr<std::vector<RollupRow>> rows =
-      ReadRollups(pool_, {.tenant_id = tenant_id, .days = days, .agent_ids = agent_ids},
-                  RollupBy::kAgent, time);
+  absl::StatusOr<std::vector<RollupRow>> rows = ReadRollups(
+      pool_, {.tenant_id = tenant_id, .days = days, .agent_ids = agent_ids, .team_ids = team_ids},
+      RollupBy::kAgent, time);
   if (!rows.ok()) return rows.status();
   std::vector<core::AgentPeriodCounts> out;
   out.reserve(rows->size());

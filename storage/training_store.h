@@ -122,9 +122,11 @@ class TrainingStore {
   // Counts per agent and day (kDay), week (kWeek, from Monday) or month
   // (kMonth) over `days`, of `agent_ids` (empty: every agent); only agents
   // and buckets with responses, in no particular order.
+  // `team_ids` (empty: every team) keeps the responses handled in them.
   absl::StatusOr<std::vector<core::AgentPeriodCounts>> AgentBucketCounts(
       int64_t tenant_id, const core::DayRange& days, core::BucketSize bucket,
-      const std::vector<std::string>& agent_ids = {});
+      const std::vector<std::string>& agent_ids = {},
+      const std::vector<std::string>& team_ids = {});
 
   // What exclusions (ResponseService.SetAgentExclusion, SetResponseExclusion)
   // leave out of every figure over `days`: agents excluded now, and

@@ -20,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "tnps/v1/analytics_service.grpc.pb.h"
 #include "tnps/v1/training_service.grpc.pb.h"
 #include "tools/commands.h"
 #include "tools/report_html.h"
@@ -42,6 +43,9 @@ ABSL_FLAG(std::string, chromium, "/usr/bin/chromium", "report: the Chromium that
 
 namespace tnps::tools {
 namespace {
+
+// Teams in the report's per-team table, the largest first.
+constexpr int kMaxReportTeams = 50;
 
 // Prints `html_path` to `pdf_path` with headless Chromium (A4, the page's
 // print layout, no header or footer), in a throwaway profile.
@@ -157,6 +161,41 @@ int RunReport(const Args& args) {
   if (Failed(stub->GetProgramImpact(context().get(), impact_request, &input.impact),
              "GetProgramImpact")) {
     return kExitFailed;
+  }
+  // Each team's own estimate, for the teams with responses in the range
+  // (at most kMaxReportTeams, the largest first).
+  {
+    auto analytics = tnps::v1::AnalyticsService::NewStub(*channel);
+    tnps::v1::GetNpsBreakdownRequest breakdown;
+    *breakdown.mutable_filter()->mutable_start_date() = input.impact.start_date();
+    *breakdown.mutable_filter()->mutable_end_date() = input.impact.end_date();
+    breakdown.set_dimension(tnps::v1::DIMENSION_TEAM);
+    breakdown.set_page_size(kMaxReportTeams);
+    tnps::v1::GetNpsBreakdownResponse teams;
+    if (Failed(analytics->GetNpsBreakdown(context().get(), breakdown, &teams), "GetNpsBreakdown")) {
+      return kExitFailed;
+    }
+    std::vector<std::pair<int64_t, std::string>> by_size;
+    for (const auto& row : teams.rows())
+      by_size.emplace_back(-row.summary().responses(), row.key());
+    std::sort(by_size.begin(), by_size.end());
+    for (const auto& [size, team] : by_size) {
+      tnps::tools::ReportInput::TeamImpact t{.team_id = team};
+      tnps::v1::GetProgramImpactRequest team_request = impact_request;
+      team_request.set_team_id(team);
+      tnps::v1::GetProgramImpactResponse team_impact;
+      const grpc::Status status =
+          stub->GetProgramImpact(context().get(), team_request, &team_impact);
+      if (status.ok()) {
+        t.impact = std::move(team_impact);
+      } else if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+        t.problem = "too few responses before or after training";
+      } else {
+        Failed(status, "GetProgramImpact for a team");
+        return kExitFailed;
+      }
+      input.teams.push_back(std::move(t));
+    }
   }
   // The power of the design as run: its agents and the weeks observed after
   // training. Without enough history PlanCohort says so; the report then

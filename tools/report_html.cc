@@ -167,7 +167,9 @@ std::string CohortChart(const tnps::v1::GetCohortUpliftResponse& u, int washout_
   return absl::StrCat(
       "<h3>", Escape(u.cohort().name()), "</h3>", Svg(title, body),
       Legend({{absl::StrCat(u.cohort().name(), " (", u.treated_agents(), " agents)"), kCohortColor},
-              {absl::StrCat("comparison (", u.comparison_agents(), " agents not yet trained)"),
+              {absl::StrCat("comparison: ", Thousands(u.not_yet_trained_agents()),
+                            " agents trained later, ", Thousands(u.never_trained_agents()),
+                            " never trained"),
                kComparisonColor},
               {"completions", "#ffe8cc"}}));
 }
@@ -459,6 +461,34 @@ std::string CostTable(const tnps::v1::TrainingCost& cost) {
   return out + "</table>";
 }
 
+// The programme's effect within each team: where it worked, and where a
+// team is too small to say.
+std::string TeamTable(const ReportInput& input) {
+  if (input.teams.empty()) return "";
+  std::string out = absl::StrFormat(
+      "<h2>By team</h2><p class=\"note\">The same estimate within each team, from its own "
+      "trained and comparison agents: small teams give wide intervals. %.0f%% confidence "
+      "intervals.</p><table><tr><th>team</th><th>trained agents</th><th>never trained</th>"
+      "<th>effect, NPS points</th><th>interval</th></tr>",
+      100 * input.impact.confidence_level());
+  for (const auto& t : input.teams) {
+    absl::StrAppend(&out, "<tr><td>", Escape(t.team_id), "</td>");
+    if (!t.impact || !t.impact->simple().defined()) {
+      absl::StrAppend(&out, "<td colspan=\"4\">not estimable: ",
+                      Escape(t.problem.empty() ? "no trained agents with responses before and "
+                                                 "after training"
+                                               : t.problem),
+                      "</td></tr>");
+      continue;
+    }
+    const auto& e = t.impact->simple();
+    absl::StrAppend(&out, "<td>", Thousands(t.impact->treated_agents()), "</td><td>",
+                    Thousands(t.impact->never_treated_agents()), "</td><td>", Points(e.att()),
+                    "</td><td>", Points(e.ci_low()), " to ", Points(e.ci_high()), "</td></tr>");
+  }
+  return out + "</table>";
+}
+
 // What the estimate cannot rule out, in words.
 std::string Caveats(const ReportInput& input) {
   const auto& impact = input.impact;
@@ -551,6 +581,7 @@ std::string RenderReport(const ReportInput& input) {
                   "completion; comparison agents were not trained in this programme "
                   "by the end of the cohort's post window.</p>");
   for (const auto& u : input.cohorts) absl::StrAppend(&html, CohortChart(u, input.washout_days));
+  absl::StrAppend(&html, TeamTable(input));
   absl::StrAppend(&html, Caveats(input),
                   "<h2>Statistical detail</h2><p class=\"note\">For analysts: every figure "
                   "above, with its standard error; docs/training-impact.md explains each "

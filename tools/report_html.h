@@ -32,6 +32,14 @@ struct ReportInput {
   int washout_days = 0;
   // When the report was made (UTC, shown as is).
   std::string generated_at;
+  // The programme's effect within each team (GetProgramImpact with its
+  // team_id), or why there is none.
+  struct TeamImpact {
+    std::string team_id;
+    std::optional<tnps::v1::GetProgramImpactResponse> impact;
+    std::string problem;
+  };
+  std::vector<TeamImpact> teams;
   // PlanCohort for the design as run (treated and comparison agents, the
   // weeks observed after training); unset when not asked.
   std::optional<tnps::v1::PlanCohortResponse> power;

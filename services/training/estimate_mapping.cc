@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/normal_distribution.h"
+#include "core/text_rules.h"
 #include "services/common/nps_mapping.h"
 #include "services/training/training_mapping.h"
 
@@ -219,6 +220,13 @@ ImpactOptions CheckImpactRequest(const tnps::v1::GetProgramImpactRequest& reques
     }
   }
   options.confidence_level = ConfidenceLevel(request.confidence_level(), violations);
+  if (!request.team_id().empty()) {
+    if (std::optional<std::string> problem =
+            core::IdentifierProblem(request.team_id(), kMaxTrainingIdBytes)) {
+      violations.push_back({"team_id", *problem});
+    }
+    options.team_id = request.team_id();
+  }
   if (request.has_value_per_nps_point_micros()) {
     if (request.value_per_nps_point_micros() < 0) {
       violations.push_back({"value_per_nps_point_micros", "must not be negative"});
@@ -246,6 +254,7 @@ void ImpactToProto(const core::ProgramImpact& impact, const storage::Program& pr
   out->set_responses(impact.responses);
   out->set_confidence_level(options.confidence_level);
   out->set_method(kImpactMethod);
+  out->set_team_id(options.team_id);
   ProgramToProto(program, out->mutable_program());
   CostToProto(impact.cost, program.currency_code,
               options.value_per_point_micros.value_or(program.value_per_point_micros),

@@ -44,6 +44,8 @@ struct ImpactOptions {
   double confidence_level = 0.95;
   // The request's value of one NPS point, in place of the programme's.
   std::optional<int64_t> value_per_point_micros;
+  // Empty: every team.
+  std::string team_id;
 };
 
 ImpactOptions CheckImpactRequest(const tnps::v1::GetProgramImpactRequest& request,

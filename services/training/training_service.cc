@@ -228,7 +228,9 @@ grpc::Status TrainingService::HandleGetProgramImpact(
       store_.ProgramEnrollments(tenant, program->program_id);
   if (!enrollments.ok()) return ToGrpcStatus(enrollments.status());
   absl::StatusOr<std::vector<core::AgentPeriodCounts>> counts =
-      store_.AgentBucketCounts(tenant, options.range, options.bucket);
+      store_.AgentBucketCounts(tenant, options.range, options.bucket, {},
+                               options.team_id.empty() ? std::vector<std::string>{}
+                                                       : std::vector<std::string>{options.team_id});
   if (!counts.ok()) return ToGrpcStatus(counts.status());
   absl::StatusOr<core::ProgramImpact> impact = core::EstimateProgramImpact(
       *enrollments, *counts, options.bucket, options.did,

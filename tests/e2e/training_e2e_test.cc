@@ -714,6 +714,40 @@ TEST_F(TrainingE2eTest, DemoDataRecoverTheTrueEffect) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(ViolatedFields(status), ElementsAre("min_event_agents"));
 
+  // One team's own estimate: the same estimator on that team's agents alone.
+  {
+    const std::string team = generator.agents()[0].team_id;
+    std::map<int, int> team_unit;  // old unit -> dense unit, in agent-id order
+    for (const tools::DemoAgent& a : generator.agents()) {
+      if (a.team_id == team) team_unit.emplace(unit[a.agent_id], 0);
+    }
+    int next = 0;
+    for (auto& [old_unit, dense] : team_unit) dense = next++;
+    std::vector<core::PanelCell> team_cells;
+    for (const core::PanelCell& c : cells) {
+      auto it = team_unit.find(c.unit);
+      if (it == team_unit.end()) continue;
+      team_cells.push_back(c);
+      team_cells.back().unit = it->second;
+    }
+    absl::StatusOr<core::DidEstimates> team_expected = core::EstimateGroupTimeAtt(team_cells, {});
+    ASSERT_TRUE(team_expected.ok());
+    tnps::v1::GetProgramImpactRequest team_request = request;
+    team_request.set_min_event_agents(0);
+    team_request.set_team_id(team);
+    tnps::v1::GetProgramImpactResponse team_impact;
+    status = training_->GetProgramImpact(Context(read_key_a_).get(), team_request, &team_impact);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(team_impact.team_id(), team);
+    EXPECT_EQ(team_impact.treated_agents() + team_impact.never_treated_agents(),
+              static_cast<int>(team_unit.size()));
+    EXPECT_NEAR(team_impact.simple().att(), team_expected->simple.att, 1e-9);
+    EXPECT_NEAR(team_impact.simple().standard_error(), team_expected->simple.standard_error, 1e-9);
+    team_request.set_team_id("bad\nteam");
+    status = training_->GetProgramImpact(Context(read_key_a_).get(), team_request, &team_impact);
+    EXPECT_THAT(ViolatedFields(status), ElementsAre("team_id"));
+  }
+
   // What the uplift is worth at 500 EUR a year per NPS point: value, net
   // value and payback follow the ATT and its interval.
   request.set_min_event_agents(0);
@@ -867,6 +901,16 @@ TEST_F(TrainingE2eTest, ReportRendersInHeadlessChromium) {
   EXPECT_THAT(html, HasSubstr("How to read this page"));
   EXPECT_THAT(html, HasSubstr("What this estimate cannot rule out"));
   EXPECT_LT(html.find("<h2>Summary</h2>"), html.find("<svg"));
+  // The comparison's two kinds of agents, and a row per team (the demo's 6).
+  EXPECT_THAT(html, ::testing::ContainsRegex("comparison: [0-9]+ agents trained later, [0-9]+ "
+                                             "never trained"));
+  EXPECT_THAT(html, HasSubstr("<h2>By team</h2>"));
+  size_t team_rows = 0;
+  for (size_t at = html.find("<h2>By team</h2>");
+       (at = html.find("<tr><td>team-", at)) != std::string::npos; ++at) {
+    ++team_rows;
+  }
+  EXPECT_EQ(team_rows, 6u);
 
   // Printed: with a value per point the summary gives value and payback,
   // and the first page holds the summary and the event study.
