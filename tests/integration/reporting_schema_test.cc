@@ -10,6 +10,7 @@
 #include "storage/response_store.h"
 #include "storage/rollup_compactor.h"
 #include "storage/tenant_store.h"
+#include "storage/training_store.h"
 #include "tests/support/test_database.h"
 
 namespace tnps::storage {
@@ -120,6 +121,74 @@ TEST_F(ReportingSchemaTest, BiRoleReadsItsOwnTenantsCountsOnly) {
   ASSERT_TRUE(compactor_.CompactAll(100).ok());
   ASSERT_EQ(db_.QueryInt("SELECT count(*) FROM rollup_changes"), 0);
   expect_counts("compacted");
+}
+
+// Training records, one tenant's, in currency units and local days.
+TEST_F(ReportingSchemaTest, BiRoleReadsItsOwnTenantsTrainingRecords) {
+  // A pool of its own: a pool prepares the statements of the stores made
+  // before its first query.
+  ConnectionPool training_pool({.database_url = db_.url(), .size = 1});
+  TrainingStore training(training_pool);
+  absl::StatusOr<Tenant> a = tenants_.FindByName("a");
+  ASSERT_TRUE(a.ok());
+  const int64_t tenant_a = a->tenant_id, tenant_b = tenant_a + 1;
+  const auto program_of = [&](int64_t tenant) {
+    absl::StatusOr<Program> p =
+        training.CreateProgram(tenant, {.name = "Empathy",
+                                        .hours_per_participant = 8,
+                                        .cost_per_hour_micros = 45'500'000,
+                                        .currency_code = "EUR",
+                                        .value_per_point_micros = 500'000'000});
+    EXPECT_TRUE(p.ok()) << p.status();
+    return p.ok() ? p->program_id : 0;
+  };
+  const int64_t program_a = program_of(tenant_a);
+  program_of(tenant_b);
+  absl::StatusOr<Cohort> cohort =
+      training.CreateCohort(tenant_a, {.program_id = program_a,
+                                       .name = "Wave 1",
+                                       .planned_start = absl::CivilDay(2026, 5, 1),
+                                       .planned_end = absl::CivilDay(2026, 5, 8)});
+  ASSERT_TRUE(cohort.ok()) << cohort.status();
+  const absl::Time enrolled =
+      absl::FromCivil(absl::CivilSecond(2026, 4, 1, 0, 0, 0), absl::UTCTimeZone());
+  ASSERT_TRUE(training.Enroll(tenant_a, cohort->cohort_id, {"x", "y"}, enrolled).ok());
+  // 23:30 UTC on 5 May is 6 May in a UTC+1 zone; this tenant is UTC.
+  const absl::Time done =
+      absl::FromCivil(absl::CivilSecond(2026, 5, 5, 23, 30, 0), absl::UTCTimeZone());
+  ASSERT_TRUE(training.RecordCompletions(tenant_a, cohort->cohort_id, {{"x", done}}).ok());
+  ASSERT_TRUE(
+      training.RecordCompletions(tenant_a, cohort->cohort_id, {{"x", done + absl::Hours(1)}}).ok());
+  db_.Exec(
+      absl::StrCat("INSERT INTO excluded_agents (tenant_id, agent_id, reason, excluded_by) "
+                   "VALUES (",
+                   tenant_a, ", 'y', 'QA', 'test')"));
+
+  pqxx::nontransaction txn(*bi_);
+  pqxx::row program = txn.exec1(
+      "SELECT count(*) OVER (), name, cost_per_hour, value_per_nps_point, currency_code "
+      "FROM reporting.training_programs");
+  EXPECT_EQ(program[0].as<int>(), 1);  // not tenant b's
+  EXPECT_EQ(program[1].as<std::string>(), "Empathy");
+  EXPECT_DOUBLE_EQ(program[2].as<double>(), 45.5);
+  EXPECT_DOUBLE_EQ(program[3].as<double>(), 500);
+  pqxx::row c = txn.exec1(
+      "SELECT name, enrolled_agents, completed_agents, first_completion_day::text "
+      "FROM reporting.training_cohorts");
+  EXPECT_EQ(c[0].as<std::string>(), "Wave 1");
+  EXPECT_EQ(c[1].as<int>(), 2);
+  EXPECT_EQ(c[2].as<int>(), 1);
+  EXPECT_EQ(c[3].as<std::string>(), "2026-05-06");  // the corrected completion, 00:30 UTC
+  pqxx::result e = txn.exec(
+      "SELECT agent_id, team_id, completion_day::text, agent_excluded "
+      "FROM reporting.training_enrollments ORDER BY agent_id");
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0][1].as<std::string>(), "t1");
+  EXPECT_EQ(e[0][2].as<std::string>(), "2026-05-06");
+  EXPECT_FALSE(e[0][3].as<bool>());
+  EXPECT_TRUE(e[1][2].is_null());
+  EXPECT_TRUE(e[1][3].as<bool>());
+  EXPECT_EQ(txn.exec1("SELECT count(*) FROM reporting.training_completions")[0].as<int>(), 2);
 }
 
 TEST_F(ReportingSchemaTest, BiRoleCannotReadRawTablesCommentsOrCustomerRefs) {
