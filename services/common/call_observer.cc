@@ -22,28 +22,6 @@ namespace {
 
 using grpc::experimental::InterceptionHookPoints;
 
-const char* CodeName(grpc::StatusCode code) {
-  static constexpr const char* kNames[] = {"OK",
-                                           "CANCELLED",
-                                           "UNKNOWN",
-                                           "INVALID_ARGUMENT",
-                                           "DEADLINE_EXCEEDED",
-                                           "NOT_FOUND",
-                                           "ALREADY_EXISTS",
-                                           "PERMISSION_DENIED",
-                                           "RESOURCE_EXHAUSTED",
-                                           "FAILED_PRECONDITION",
-                                           "ABORTED",
-                                           "OUT_OF_RANGE",
-                                           "UNIMPLEMENTED",
-                                           "INTERNAL",
-                                           "UNAVAILABLE",
-                                           "DATA_LOSS",
-                                           "UNAUTHENTICATED"};
-  const int i = static_cast<int>(code);
-  return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
-}
-
 // Responses an ingest reply says were stored or found stored; nullopt for
 // other methods.
 std::optional<int64_t> RowsOf(const std::string& method, const grpc::ByteBuffer& reply) {
@@ -111,7 +89,7 @@ class CallObserver : public grpc::experimental::Interceptor {
     const std::string peer = info_->server_context()->peer();
     std::vector<core::LogField> fields = {{"method", info_->method()},
                                           {"peer", peer},
-                                          {"code", CodeName(status.error_code())},
+                                          {"code", StatusCodeName(status.error_code())},
                                           {"ms", absl::ToDoubleMilliseconds(took)}};
     if (tenant) fields.emplace_back("tenant", *tenant);
     if (!key_id_.empty()) fields.emplace_back("key_id", key_id_);

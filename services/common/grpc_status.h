@@ -14,6 +14,10 @@
 
 namespace tnps::services {
 
+// "OK", "INVALID_ARGUMENT", ...: the code's name as gRPC spells it, for
+// logs and metric labels; "UNKNOWN" for a value outside the enum.
+const char* StatusCodeName(grpc::StatusCode code);
+
 // The start of every INTERNAL message: "internal error (correlation id
 // 0123456789abcdef); see the server log".
 inline constexpr char kInternalMessagePrefix[] = "internal error (correlation id ";

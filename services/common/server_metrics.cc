@@ -20,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "services/common/grpc_status.h"
 #include "services/common/server_credentials.h"
 
 namespace tnps::services {
@@ -52,12 +53,6 @@ class ScrapeTimeMetrics : public prometheus::Collectable {
 };
 
 namespace {
-
-constexpr const char* kCodeNames[] = {
-    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
-    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
-    "DATA_LOSS", "UNAUTHENTICATED"};
 
 constexpr grpc::StatusCode kCodesFromStart[] = {grpc::StatusCode::OK,
                                                 grpc::StatusCode::UNKNOWN,
@@ -188,7 +183,7 @@ ServerMetrics::ServerMetrics(const std::vector<std::string>& services)
     // increase to show); the others appear when first used.
     for (grpc::StatusCode code : kCodesFromStart) {
       prometheus::Labels with_code = labels;
-      with_code["grpc_code"] = kCodeNames[code];
+      with_code["grpc_code"] = StatusCodeName(code);
       series->by_code[code] = &calls_->Add(with_code);
     }
     return series;
@@ -315,7 +310,7 @@ void ServerMetrics::ObserveCall(absl::string_view method, grpc::StatusCode code,
     // threads racing here share one.
     counter = &calls_->Add({{"grpc_service", series.service},
                             {"grpc_method", series.method},
-                            {"grpc_code", kCodeNames[i]}});
+                            {"grpc_code", StatusCodeName(static_cast<grpc::StatusCode>(i))}});
     series.by_code[i].store(counter, std::memory_order_release);
   }
   counter->Increment();

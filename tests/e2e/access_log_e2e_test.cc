@@ -16,6 +16,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "tests/e2e/ingest_fixture.h"
+#include "tests/e2e/json_fields.h"
 
 namespace tnps::testing {
 namespace {
@@ -37,20 +38,6 @@ std::vector<google::protobuf::Struct> JsonLines(const std::string& log) {
   return lines;
 }
 
-std::string Text(const google::protobuf::Struct& line, const std::string& key) {
-  auto it = line.fields().find(key);
-  return it == line.fields().end() ? "" : it->second.string_value();
-}
-
-double Number(const google::protobuf::Struct& line, const std::string& key) {
-  auto it = line.fields().find(key);
-  return it == line.fields().end() ? -1 : it->second.number_value();
-}
-
-bool Has(const google::protobuf::Struct& line, const std::string& key) {
-  return line.fields().contains(key);
-}
-
 class AccessLogE2eTest : public IngestFixture {
  protected:
   std::vector<std::string> ServerFlags() const override {
@@ -62,7 +49,7 @@ class AccessLogE2eTest : public IngestFixture {
     absl::SleepFor(absl::Milliseconds(200));  // the log pipe is read by another thread
     std::vector<google::protobuf::Struct> calls;
     for (google::protobuf::Struct& line : JsonLines(server_->Log())) {
-      if (Text(line, "msg") == "call") calls.push_back(std::move(line));
+      if (JsonText(line, "msg") == "call") calls.push_back(std::move(line));
     }
     return calls;
   }
@@ -80,21 +67,21 @@ TEST_F(AccessLogE2eTest, OneJsonLinePerCallWithTenantKeyCodeAndRows) {
   const std::vector<google::protobuf::Struct> lines = CallLines();
   ASSERT_EQ(lines.size(), 3u) << server_->Log();
   const std::string key_id = ingest_key_a_.substr(5, 16);
-  EXPECT_EQ(Text(lines[0], "level"), "info");
-  EXPECT_EQ(Text(lines[0], "method"), "/tnps.v1.IngestService/SubmitResponse");
-  EXPECT_THAT(Text(lines[0], "peer"), StartsWith("ipv"));
-  EXPECT_EQ(Number(lines[0], "tenant"), tenant_a_);
-  EXPECT_EQ(Text(lines[0], "key_id"), key_id);
-  EXPECT_EQ(Text(lines[0], "code"), "OK");
-  EXPECT_GT(Number(lines[0], "ms"), 0);
-  EXPECT_EQ(Number(lines[0], "rows"), 1);
-  EXPECT_EQ(Text(lines[1], "method"), "/tnps.v1.IngestService/SubmitResponses");
-  EXPECT_EQ(Number(lines[1], "rows"), 3);  // two new, one already stored
-  EXPECT_EQ(Text(lines[2], "code"), "UNAUTHENTICATED");
-  EXPECT_FALSE(Has(lines[2], "tenant"));
-  EXPECT_FALSE(Has(lines[2], "key_id"));
+  EXPECT_EQ(JsonText(lines[0], "level"), "info");
+  EXPECT_EQ(JsonText(lines[0], "method"), "/tnps.v1.IngestService/SubmitResponse");
+  EXPECT_THAT(JsonText(lines[0], "peer"), StartsWith("ipv"));
+  EXPECT_EQ(JsonNumber(lines[0], "tenant"), tenant_a_);
+  EXPECT_EQ(JsonText(lines[0], "key_id"), key_id);
+  EXPECT_EQ(JsonText(lines[0], "code"), "OK");
+  EXPECT_GT(JsonNumber(lines[0], "ms"), 0);
+  EXPECT_EQ(JsonNumber(lines[0], "rows"), 1);
+  EXPECT_EQ(JsonText(lines[1], "method"), "/tnps.v1.IngestService/SubmitResponses");
+  EXPECT_EQ(JsonNumber(lines[1], "rows"), 3);  // two new, one already stored
+  EXPECT_EQ(JsonText(lines[2], "code"), "UNAUTHENTICATED");
+  EXPECT_FALSE(JsonHas(lines[2], "tenant"));
+  EXPECT_FALSE(JsonHas(lines[2], "key_id"));
   // The time is UTC with microseconds.
-  EXPECT_THAT(Text(lines[0], "time"),
+  EXPECT_THAT(JsonText(lines[0], "time"),
               ::testing::MatchesRegex("20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:"
                                       "[0-6][0-9]\\.[0-9]{6}Z"));
   // The secret part of the key is never written.
@@ -129,16 +116,16 @@ TEST_F(AccessLogE2eTest, InternalErrorGivesTheCallerTheIdOfItsLogLine) {
   int errors = 0;
   int calls = 0;
   for (const google::protobuf::Struct& line : JsonLines(server_->Log())) {
-    EXPECT_NE(Text(line, "msg"), "forged");
-    if (Text(line, "msg") == "internal error") {
+    EXPECT_NE(JsonText(line, "msg"), "forged");
+    if (JsonText(line, "msg") == "internal error") {
       ++errors;
-      EXPECT_EQ(Text(line, "level"), "error");
-      EXPECT_EQ(Text(line, "correlation_id"), info.request_id());
-      EXPECT_THAT(Text(line, "error"), HasSubstr("injected failure \n{\"msg\":\"forged\""));
+      EXPECT_EQ(JsonText(line, "level"), "error");
+      EXPECT_EQ(JsonText(line, "correlation_id"), info.request_id());
+      EXPECT_THAT(JsonText(line, "error"), HasSubstr("injected failure \n{\"msg\":\"forged\""));
     }
-    if (Text(line, "msg") == "call" && Text(line, "code") == "INTERNAL") {
+    if (JsonText(line, "msg") == "call" && JsonText(line, "code") == "INTERNAL") {
       ++calls;
-      EXPECT_EQ(Text(line, "correlation_id"), info.request_id());
+      EXPECT_EQ(JsonText(line, "correlation_id"), info.request_id());
     }
   }
   EXPECT_EQ(errors, 1) << server_->Log();

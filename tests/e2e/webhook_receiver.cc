@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "tests/e2e/json_fields.h"
 
 namespace tnps::testing {
 namespace {
@@ -23,16 +24,6 @@ namespace {
 [[noreturn]] void Die(const std::string& message) {
   std::fprintf(stderr, "%s\n", message.c_str());
   std::abort();
-}
-
-std::string StringField(const google::protobuf::Struct& s, const std::string& name) {
-  auto found = s.fields().find(name);
-  return found == s.fields().end() ? "" : found->second.string_value();
-}
-
-double NumberField(const google::protobuf::Struct& s, const std::string& name) {
-  auto found = s.fields().find(name);
-  return found == s.fields().end() ? -1 : found->second.number_value();
 }
 
 }  // namespace
@@ -97,19 +88,19 @@ std::vector<ReceivedRequest> WebhookReceiver::Requests() const {
     if (!google::protobuf::util::JsonStringToMessage(line, &entry).ok()) continue;
     if (entry.fields().contains("connection")) continue;
     ReceivedRequest r;
-    r.path = StringField(entry, "path");
-    r.event_id = StringField(entry, "event_id");
-    r.event_type = StringField(entry, "event_type");
-    r.attempt = StringField(entry, "attempt");
-    r.signature = StringField(entry, "signature");
-    r.signatures = static_cast<int>(NumberField(entry, "signatures"));
+    r.path = JsonText(entry, "path");
+    r.event_id = JsonText(entry, "event_id");
+    r.event_type = JsonText(entry, "event_type");
+    r.attempt = JsonText(entry, "attempt");
+    r.signature = JsonText(entry, "signature");
+    r.signatures = static_cast<int>(JsonNumber(entry, "signatures"));
     for (const auto& v : entry.fields().at("valid_secrets").list_value().values()) {
       r.valid_secrets.push_back(static_cast<int>(v.number_value()));
     }
-    r.timestamp_age = NumberField(entry, "timestamp_age");
+    r.timestamp_age = JsonNumber(entry, "timestamp_age");
     r.received_at =
-        absl::FromUnixNanos(static_cast<int64_t>(NumberField(entry, "received_at") * 1e9));
-    r.body = StringField(entry, "body");
+        absl::FromUnixNanos(static_cast<int64_t>(JsonNumber(entry, "received_at") * 1e9));
+    r.body = JsonText(entry, "body");
     r.parsed = google::protobuf::util::JsonStringToMessage(r.body, &r.event).ok();
     out.push_back(std::move(r));
   }
