@@ -60,15 +60,24 @@ double StandardError(const std::vector<double>& influence, int64_t n) {
   return std::sqrt(ss) / n;
 }
 
+// Aggregates ATT(g,t) cells as did::aggte does. Influence functions are
+// per unit (a unit's rows summed: did's cluster sums), on did's scale: n·φ,
+// with n the units (GroupWeights::kUnits) or the rows (kObservations).
 struct Aggregator {
   const std::vector<GroupTimeAtt>& cells;
   const std::vector<std::vector<double>>& influence;  // per cell, n·φ
   const std::vector<int64_t>& unit_group;
-  std::map<int64_t, double> group_share;  // pg: share of units in each group
-  int64_t n;
+  // What each unit counts for in the group shares: 1, or its rows.
+  const std::vector<double>& unit_mass;
+  std::map<int64_t, double> group_share;  // pg: each group's share of the mass
+  std::map<int64_t, int64_t> group_units;
+  int64_t n;  // the total mass
+
+  size_t units() const { return unit_group.size(); }
 
   // Σ w_k att_k with w_k = pg_k / Σ pg over `keepers`, and its influence
-  // function including the estimation of the weights (did's `wif`).
+  // function including the estimation of the weights (did's `wif`, whose
+  // rows of one unit sum to mass·(1{G = g} − pg)).
   AggregateEstimate Weighted(const std::vector<size_t>& keepers, int64_t key,
                              std::vector<double>* influence_out) const {
     AggregateEstimate out;
@@ -76,21 +85,23 @@ struct Aggregator {
     if (keepers.empty()) return out;
     double total_share = 0;
     for (size_t k : keepers) total_share += group_share.at(cells[k].group);
-    std::vector<double> inf(static_cast<size_t>(n), 0.0);
+    std::vector<double> inf(units(), 0.0);
     for (size_t k : keepers) {
       const double w = group_share.at(cells[k].group) / total_share;
       out.att += w * cells[k].att;
-      for (int64_t i = 0; i < n; ++i) inf[i] += w * influence[k][i];
+      for (size_t i = 0; i < units(); ++i) inf[i] += w * influence[k][i];
     }
-    for (int64_t i = 0; i < n; ++i) {
+    for (size_t i = 0; i < units(); ++i) {
+      const double mass = unit_mass[i];
       double sum_deviation = 0;
       for (size_t k : keepers) {
         sum_deviation +=
-            (unit_group[i] == cells[k].group ? 1.0 : 0.0) - group_share.at(cells[k].group);
+            mass * ((unit_group[i] == cells[k].group ? 1.0 : 0.0) - group_share.at(cells[k].group));
       }
       for (size_t k : keepers) {
         const double pg = group_share.at(cells[k].group);
-        const double if1 = ((unit_group[i] == cells[k].group ? 1.0 : 0.0) - pg) / total_share;
+        const double if1 =
+            mass * ((unit_group[i] == cells[k].group ? 1.0 : 0.0) - pg) / total_share;
         const double if2 = sum_deviation * pg / (total_share * total_share);
         inf[i] += (if1 - if2) * cells[k].att;
       }
@@ -101,20 +112,15 @@ struct Aggregator {
     return out;
   }
 
-  // Units in group g (the weights are shares of n, so this is exact).
-  int64_t GroupUnits(int64_t g) const {
-    return std::llround(group_share.at(g) * static_cast<double>(n));
-  }
-
   // The plain mean of estimates with the given influence functions.
   AggregateEstimate Mean(const std::vector<AggregateEstimate>& parts,
                          const std::vector<std::vector<double>>& parts_influence) const {
     AggregateEstimate out;
     if (parts.empty()) return out;
-    std::vector<double> inf(static_cast<size_t>(n), 0.0);
+    std::vector<double> inf(units(), 0.0);
     for (size_t j = 0; j < parts.size(); ++j) {
       out.att += parts[j].att / parts.size();
-      for (int64_t i = 0; i < n; ++i) inf[i] += parts_influence[j][i] / parts.size();
+      for (size_t i = 0; i < units(); ++i) inf[i] += parts_influence[j][i] / parts.size();
     }
     out.standard_error = StandardError(inf, n);
     out.defined = true;
@@ -154,7 +160,8 @@ struct WaldTest {
   double p_value;
 };
 
-// W = θᵀ V⁻¹ θ with V = IFᵀIF / n², the estimates' joint covariance; nullopt
+// W = θᵀ V⁻¹ θ with V = IFᵀIF / n², the estimates' joint covariance (IF
+// per unit on did's scale n·φ); nullopt
 // without estimates or when V is singular.
 std::optional<WaldTest> JointWaldTest(const std::vector<double>& theta,
                                       const std::vector<std::vector<double>>& influence,
@@ -165,7 +172,7 @@ std::optional<WaldTest> JointWaldTest(const std::vector<double>& theta,
   for (size_t a = 0; a < m; ++a) {
     for (size_t b = 0; b <= a; ++b) {
       double s = 0;
-      for (int64_t i = 0; i < n; ++i) s += influence[a][i] * influence[b][i];
+      for (size_t i = 0; i < influence[a].size(); ++i) s += influence[a][i] * influence[b][i];
       v[a * m + b] = v[b * m + a] = s / (static_cast<double>(n) * n);
     }
   }
@@ -184,6 +191,11 @@ struct Panel {
   CellData data;
   std::vector<int64_t> groups;  // treated groups, sorted
   std::map<int64_t, std::vector<int>> members;
+  // What each unit counts for in the group shares (1, or its rows), and
+  // their total: the n of did's influence functions.
+  std::vector<double> unit_mass;
+  int64_t n = 0;
+  int64_t rows = 0;
 
   int64_t units() const { return static_cast<int64_t>(unit_group.size()); }
   int PeriodIndex(int64_t p) const {
@@ -191,7 +203,7 @@ struct Panel {
   }
 };
 
-absl::StatusOr<Panel> BuildPanel(const std::vector<PanelCell>& rows) {
+absl::StatusOr<Panel> BuildPanel(const std::vector<PanelCell>& rows, GroupWeights weights) {
   if (rows.empty()) return absl::InvalidArgumentError("no rows");
   Panel panel;
   int units = 0;
@@ -239,10 +251,18 @@ absl::StatusOr<Panel> BuildPanel(const std::vector<PanelCell>& rows) {
     data.Count(u, p) += r.rows;
   }
 
+  panel.unit_mass.assign(static_cast<size_t>(n), 1.0);
   for (int u = 0; u < n; ++u) {
     panel.members[panel.unit_group[u]].push_back(u);
     if (panel.unit_group[u] > 0) panel.groups.push_back(panel.unit_group[u]);
+    int64_t unit_rows = 0;
+    for (int p = 0; p < data.periods; ++p) unit_rows += data.Count(u, p);
+    panel.rows += unit_rows;
+    if (weights == GroupWeights::kObservations) {
+      panel.unit_mass[u] = static_cast<double>(unit_rows);
+    }
   }
+  panel.n = weights == GroupWeights::kObservations ? panel.rows : n;
   std::sort(panel.groups.begin(), panel.groups.end());
   panel.groups.erase(std::unique(panel.groups.begin(), panel.groups.end()), panel.groups.end());
   if (panel.groups.empty()) return absl::InvalidArgumentError("no treated group has a pre-period");
@@ -258,7 +278,7 @@ struct CellEstimates {
 
 CellEstimates EstimateCells(const Panel& panel, ControlGroup control) {
   CellEstimates out;
-  const int64_t n = panel.units();
+  const int64_t n = panel.n;
   const std::vector<int64_t>& periods = panel.periods;
   for (int64_t g : panel.groups) {
     // The period before g: the last period earlier than g.
@@ -279,7 +299,7 @@ CellEstimates EstimateCells(const Panel& panel, ControlGroup control) {
       const MeanTerm ct = Mean(data, controls, t), cb = Mean(data, controls, base);
       cell.treated_rows = gt.rows + gb.rows;
       cell.control_rows = ct.rows + cb.rows;
-      std::vector<double> phi(static_cast<size_t>(n), 0.0);
+      std::vector<double> phi(static_cast<size_t>(panel.units()), 0.0);
       if (gt.rows > 0 && gb.rows > 0 && ct.rows > 0 && cb.rows > 0) {
         cell.defined = true;
         cell.att = (gt.mean - gb.mean) - (ct.mean - cb.mean);
@@ -300,10 +320,12 @@ CellEstimates EstimateCells(const Panel& panel, ControlGroup control) {
 // Step 3: the aggregations of did::aggte over defined cells.
 // The Aggregator refers into `panel` and `cells`, which must outlive it.
 Aggregator MakeAggregator(const Panel& panel, const CellEstimates& cells) {
-  Aggregator agg{cells.cells, cells.influence, panel.unit_group, {}, panel.units()};
+  Aggregator agg{cells.cells, cells.influence, panel.unit_group, panel.unit_mass, {}, {}, panel.n};
   for (int64_t g : panel.groups) {
-    agg.group_share[g] =
-        static_cast<double>(panel.members.at(g).size()) / static_cast<double>(panel.units());
+    double mass = 0;
+    for (int u : panel.members.at(g)) mass += panel.unit_mass[u];
+    agg.group_share[g] = mass / static_cast<double>(panel.n);
+    agg.group_units[g] = static_cast<int64_t>(panel.members.at(g).size());
   }
   return agg;
 }
@@ -332,8 +354,8 @@ CellIndex IndexCells(const std::vector<GroupTimeAtt>& cells) {
 }
 
 // The sup-t critical value of a multiplier bootstrap: each draw weights
-// every unit's influence by ±1 (Rademacher), giving θ*(e) − θ(e) =
-// Σ_i v_i·IF_i(e) / n for every e at once; c is the `level` quantile
+// every unit's influence by ±1 (Rademacher; did's cluster bootstrap),
+// giving θ*(e) − θ(e) = Σ_i v_i·IF_i(e) / n for every e at once; c is the `level` quantile
 // (did's type 1) of the draws' max_e |θ*(e) − θ(e)| / SE(e).
 //
 // Draws go 16 at a time, the weights of a unit side by side, so that each
@@ -344,13 +366,14 @@ double UniformCriticalValue(const std::vector<std::vector<double>>& influence,
                             const std::vector<double>& standard_errors, int64_t n, int draws,
                             uint64_t seed, double level) {
   constexpr int kBlock = 16;
+  const size_t units = influence.front().size();
   std::mt19937_64 random(seed);
-  std::vector<double> weights(static_cast<size_t>(n) * kBlock);
+  std::vector<double> weights(units * kBlock);
   std::vector<double> maxima;
   maxima.reserve(static_cast<size_t>(draws));
   for (int first = 0; first < draws; first += kBlock) {
     const int block = std::min(kBlock, draws - first);
-    for (int64_t i = 0; i < n; ++i) {
+    for (size_t i = 0; i < units; ++i) {
       const uint64_t bits = random();
       for (int d = 0; d < kBlock; ++d) weights[i * kBlock + d] = (bits >> d) & 1 ? 1.0 : -1.0;
     }
@@ -358,7 +381,7 @@ double UniformCriticalValue(const std::vector<std::vector<double>>& influence,
     for (size_t e = 0; e < influence.size(); ++e) {
       double sums[kBlock] = {};
       const double* x = influence[e].data();
-      for (int64_t i = 0; i < n; ++i) {
+      for (size_t i = 0; i < units; ++i) {
         const double* w = &weights[i * kBlock];
         for (int d = 0; d < kBlock; ++d) sums[d] += w[d] * x[i];
       }
@@ -387,7 +410,7 @@ void AggregateDynamic(const Aggregator& agg, const CellIndex& index, const DidOp
   for (const auto& [e, keepers] : index.by_event) {
     std::vector<double> inf;
     AggregateEstimate est = agg.Weighted(keepers, e, &inf);
-    for (size_t k : keepers) est.treated_units += agg.GroupUnits(agg.cells[k].group);
+    for (size_t k : keepers) est.treated_units += agg.group_units.at(agg.cells[k].group);
     est.in_uniform_band = options.uniform_band_draws > 0 && est.standard_error > 0 &&
                           e >= options.uniform_band_min_event &&
                           e <= options.uniform_band_max_event &&
@@ -423,7 +446,6 @@ void AggregateDynamic(const Aggregator& agg, const CellIndex& index, const DidOp
 // θ(g) is the plain mean of a group's post cells; the overall estimate
 // weights groups by size, with the weights' own influence.
 void AggregateGroups(const Aggregator& agg, const CellIndex& index, DidEstimates& out) {
-  const int64_t n = agg.n;
   std::vector<GroupTimeAtt> group_cells;
   std::vector<std::vector<double>> group_inf;
   for (const auto& [g, keepers] : index.by_group) {
@@ -440,13 +462,14 @@ void AggregateGroups(const Aggregator& agg, const CellIndex& index, DidEstimates
     pseudo.att = est.att;
     pseudo.defined = true;
     group_cells.push_back(pseudo);
-    std::vector<double> inf(static_cast<size_t>(n), 0.0);
+    std::vector<double> inf(agg.units(), 0.0);
     for (size_t j = 0; j < parts.size(); ++j) {
-      for (int64_t i = 0; i < n; ++i) inf[i] += parts_inf[j][i] / parts.size();
+      for (size_t i = 0; i < agg.units(); ++i) inf[i] += parts_inf[j][i] / parts.size();
     }
     group_inf.push_back(std::move(inf));
   }
-  Aggregator over_groups{group_cells, group_inf, agg.unit_group, agg.group_share, n};
+  Aggregator over_groups{group_cells,     group_inf,       agg.unit_group, agg.unit_mass,
+                         agg.group_share, agg.group_units, agg.n};
   std::vector<size_t> all(group_cells.size());
   for (size_t j = 0; j < all.size(); ++j) all[j] = j;
   out.group_overall = over_groups.Weighted(all, 0, nullptr);
@@ -501,10 +524,11 @@ absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelRow>& r
 
 absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelCell>& rows,
                                                   const DidOptions& options) {
-  absl::StatusOr<Panel> panel = BuildPanel(rows);
+  absl::StatusOr<Panel> panel = BuildPanel(rows, options.group_weights);
   if (!panel.ok()) return panel.status();
   DidEstimates out;
   out.units = panel->units();
+  out.rows = panel->rows;
   CellEstimates cells = EstimateCells(*panel, options.control);
   {
     // `agg` refers into `panel` and `cells`: it ends before cells move out.
@@ -515,7 +539,7 @@ absl::StatusOr<DidEstimates> EstimateGroupTimeAtt(const std::vector<PanelCell>& 
     AggregateGroups(agg, index, out);
     AggregateCalendar(agg, index, out);
   }
-  TestPretrendCells(cells, panel->units(), options, out);
+  TestPretrendCells(cells, panel->n, options, out);
   out.cells = std::move(cells.cells);
   return out;
 }

@@ -7,7 +7,11 @@
 // Works on repeated observations: each row is one observation (a survey
 // response) of a unit (an agent) in a period; a unit may have any number of
 // rows per period, including none. On a balanced panel with one row per
-// unit and period it reproduces `did`'s panel estimates and analytic SEs.
+// unit and period it reproduces `did`'s panel estimates and analytic SEs;
+// on a repeated cross-section, `did`'s with `panel = FALSE` and clustering
+// by unit, once the aggregations weight groups by rows
+// (GroupWeights::kObservations). ATT(g,t) and its SE do not depend on the
+// weights; only the aggregations do.
 #ifndef TNPS_CORE_GROUP_TIME_ATT_H_
 #define TNPS_CORE_GROUP_TIME_ATT_H_
 
@@ -49,6 +53,17 @@ enum class ControlGroup {
   // Units never treated or not yet treated in the cell's period (group > t),
   // other than the cell's own group.
   kNotYetTreated,
+};
+
+// How the aggregations weight groups (did::aggte's P(G = g)).
+enum class GroupWeights {
+  // By units: each unit counts once, as `did` does on a panel (its data in
+  // the first period). "The average trained agent."
+  kUnits,
+  // By observations: each row counts once, as `did` does on a repeated
+  // cross-section (its rows, clustered by unit). A group whose units have
+  // more rows weighs more: "the average response".
+  kObservations,
 };
 
 // One ATT(g,t). `base_period` is g−1 (the period before g) for t ≥ g and
@@ -120,10 +135,14 @@ struct DidEstimates {
   double uniform_critical_value = 0;
   bool uniform_band_defined = false;
   int64_t units = 0;
+  // Rows of the units kept (treated groups without an earlier period are
+  // dropped).
+  int64_t rows = 0;
 };
 
 struct DidOptions {
   ControlGroup control = ControlGroup::kNotYetTreated;
+  GroupWeights group_weights = GroupWeights::kUnits;
   int max_pretrend_cells = 200;
   int max_pretrend_leads = 12;
   // The uniform band: bootstrap draws (0: none), the generator's seed (the

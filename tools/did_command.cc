@@ -2,7 +2,11 @@
 // cross-section CSV, so that its numbers can be checked against `did`.
 #include <cstdio>
 #include <fstream>
+#include <optional>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
@@ -19,6 +23,7 @@ ABSL_DECLARE_FLAG(std::string, period);
 ABSL_DECLARE_FLAG(std::string, group);
 ABSL_DECLARE_FLAG(std::string, outcome);
 ABSL_DECLARE_FLAG(std::string, control);
+ABSL_DECLARE_FLAG(std::string, design);
 ABSL_DECLARE_FLAG(std::string, format);
 
 namespace tnps::tools {
@@ -44,9 +49,32 @@ std::string ListJson(const std::vector<core::AggregateEstimate>& list, const cha
   return out + "]";
 }
 
-void PrintJson(const core::DidEstimates& e, const std::string& control) {
-  std::printf("{\n  \"control_group\": \"%s\",\n  \"units\": %lld,\n  \"att_gt\": [\n",
-              control.c_str(), static_cast<long long>(e.units));
+// How the data were read: as a panel or a repeated cross-section, which
+// decides how did::aggte weights the groups.
+struct Design {
+  std::string name;
+  core::GroupWeights weights;
+};
+
+const char* WeightsName(core::GroupWeights w) {
+  return w == core::GroupWeights::kUnits ? "units" : "rows";
+}
+
+// The unit and period of the first unit with two rows in one period.
+std::optional<std::pair<int, int64_t>> RepeatedCell(const std::vector<core::PanelRow>& rows) {
+  std::set<std::pair<int, int64_t>> seen;
+  for (const core::PanelRow& r : rows) {
+    if (!seen.insert({r.unit, r.period}).second) return std::make_pair(r.unit, r.period);
+  }
+  return std::nullopt;
+}
+
+void PrintJson(const core::DidEstimates& e, const std::string& control, const Design& design) {
+  std::printf(
+      "{\n  \"control_group\": \"%s\",\n  \"design\": \"%s\",\n  \"group_weights\": "
+      "\"%s\",\n  \"units\": %lld,\n  \"rows\": %lld,\n  \"att_gt\": [\n",
+      control.c_str(), design.name.c_str(), WeightsName(design.weights),
+      static_cast<long long>(e.units), static_cast<long long>(e.rows));
   for (size_t i = 0; i < e.cells.size(); ++i) {
     const core::GroupTimeAtt& c = e.cells[i];
     std::printf(
@@ -77,11 +105,12 @@ void PrintRow(const std::string& label, const core::AggregateEstimate& e) {
               e.att - kZ95 * e.standard_error, e.att + kZ95 * e.standard_error);
 }
 
-void PrintTable(const core::DidEstimates& e, const std::string& control) {
+void PrintTable(const core::DidEstimates& e, const std::string& control, const Design& design) {
   std::printf(
-      "Group-time average treatment effects (%s controls, %lld units, base period "
-      "varying, analytic SEs clustered by unit)\n",
-      control.c_str(), static_cast<long long>(e.units));
+      "Group-time average treatment effects (%s, %s controls, %lld units, %lld rows, base "
+      "period varying, analytic SEs clustered by unit)\n",
+      design.name.c_str(), control.c_str(), static_cast<long long>(e.units),
+      static_cast<long long>(e.rows));
   std::printf("  %6s %7s %5s %10s %9s   %s\n", "group", "period", "base", "ATT", "SE",
               "95% CI (pointwise)");
   for (const core::GroupTimeAtt& c : e.cells) {
@@ -96,7 +125,9 @@ void PrintTable(const core::DidEstimates& e, const std::string& control) {
                 static_cast<long long>(c.base_period), c.att, c.standard_error,
                 c.att - kZ95 * c.standard_error, c.att + kZ95 * c.standard_error);
   }
-  std::printf("\nAggregations (as did::aggte)            ATT        SE   95%% CI\n");
+  std::printf("\nAggregations (as did::aggte, groups weighted by %s)\n",
+              WeightsName(design.weights));
+  std::printf("                                        ATT        SE   95%% CI\n");
   PrintRow("simple", e.simple);
   PrintRow("dynamic", e.dynamic_overall);
   for (const auto& d : e.dynamic) PrintRow(absl::StrCat("  e = ", d.key), d);
@@ -115,16 +146,19 @@ int RunDid(const Args& args) {
   const PanelColumns columns{absl::GetFlag(FLAGS_unit), absl::GetFlag(FLAGS_period),
                              absl::GetFlag(FLAGS_group), absl::GetFlag(FLAGS_outcome)};
   const std::string control = absl::GetFlag(FLAGS_control);
+  const std::string design_flag = absl::GetFlag(FLAGS_design);
   const std::string format =
       absl::GetFlag(FLAGS_format).empty() ? "table" : absl::GetFlag(FLAGS_format);
   if (!args.empty() || input.empty() || columns.unit.empty() || columns.period.empty() ||
       columns.group.empty() || columns.outcome.empty() ||
       (control != "never-treated" && control != "not-yet-treated") ||
+      (design_flag != "auto" && design_flag != "panel" &&
+       design_flag != "repeated-cross-section") ||
       (format != "table" && format != "json")) {
     std::fprintf(stderr,
                  "usage: tnpsctl did --input FILE.csv --unit COL --period COL --group COL "
-                 "--outcome COL [--control not-yet-treated|never-treated] [--format "
-                 "table|json]\n");
+                 "--outcome COL [--control not-yet-treated|never-treated] [--design "
+                 "auto|panel|repeated-cross-section] [--format table|json]\n");
     return kExitUsage;
   }
   std::ifstream file(input, std::ios::binary);
@@ -138,17 +172,40 @@ int RunDid(const Args& args) {
                  std::string(panel.status().message()).c_str());
     return kExitFailed;
   }
-  absl::StatusOr<core::DidEstimates> estimates = core::EstimateGroupTimeAtt(
-      panel->rows, control == "never-treated" ? core::ControlGroup::kNeverTreated
-                                              : core::ControlGroup::kNotYetTreated);
+  // did's own choice: a panel has one row per unit and period (att_gt
+  // stops otherwise); a repeated cross-section may have any number.
+  const std::optional<std::pair<int, int64_t>> repeated = RepeatedCell(panel->rows);
+  if (design_flag == "panel" && repeated) {
+    std::fprintf(stderr,
+                 "tnpsctl: %s: unit %s has more than one row in period %lld; a panel has one "
+                 "row per unit and period (use --design repeated-cross-section)\n",
+                 input.c_str(), panel->unit_names[repeated->first].c_str(),
+                 static_cast<long long>(repeated->second));
+    return kExitFailed;
+  }
+  const bool cross_section =
+      design_flag == "repeated-cross-section" || (design_flag == "auto" && repeated);
+  const Design design = cross_section
+                            ? Design{"repeated cross-section", core::GroupWeights::kObservations}
+                            : Design{"panel", core::GroupWeights::kUnits};
+  std::vector<core::PanelCell> cells;
+  cells.reserve(panel->rows.size());
+  for (const core::PanelRow& r : panel->rows) {
+    cells.push_back({r.unit, r.period, r.group, r.outcome, 1});
+  }
+  core::DidOptions options;
+  options.control = control == "never-treated" ? core::ControlGroup::kNeverTreated
+                                               : core::ControlGroup::kNotYetTreated;
+  options.group_weights = design.weights;
+  absl::StatusOr<core::DidEstimates> estimates = core::EstimateGroupTimeAtt(cells, options);
   if (!estimates.ok()) {
     std::fprintf(stderr, "tnpsctl: %s\n", std::string(estimates.status().message()).c_str());
     return kExitFailed;
   }
   if (format == "json") {
-    PrintJson(*estimates, control);
+    PrintJson(*estimates, control, design);
   } else {
-    PrintTable(*estimates, control);
+    PrintTable(*estimates, control, design);
   }
   return kExitOk;
 }

@@ -587,13 +587,17 @@ std::string RenderReport(const ReportInput& input) {
                   "above, with its standard error; docs/training-impact.md explains each "
                   "term.</p>");
 
-  absl::StrAppend(&html,
-                  "<h2>Estimates</h2><table><tr><th>aggregation</th><th>NPS points</th>"
-                  "<th>SE</th><th>CI</th><th>p</th></tr>",
-                  EffectRow("simple (post-training cells by group size)", s),
-                  EffectRow("event study, mean over e ≥ 0", impact.dynamic_overall()),
-                  EffectRow("by cohort, weighted by size", impact.group_overall()),
-                  EffectRow("by calendar period, mean", impact.calendar_overall()));
+  const std::string weights = impact.group_weights() == tnps::v1::GROUP_WEIGHTS_RESPONSES
+                                  ? "by their responses"
+                                  : "by their agents";
+  absl::StrAppend(
+      &html,
+      "<h2>Estimates</h2><table><tr><th>aggregation</th><th>NPS points</th>"
+      "<th>SE</th><th>CI</th><th>p</th></tr>",
+      EffectRow(absl::StrCat("simple (post-training cells, groups weighted ", weights, ")"), s),
+      EffectRow("event study, mean over e ≥ 0", impact.dynamic_overall()),
+      EffectRow(absl::StrCat("by cohort, weighted ", weights), impact.group_overall()),
+      EffectRow("by calendar period, mean", impact.calendar_overall()));
   for (const auto& g : impact.group()) {
     absl::StrAppend(&html, EffectRow(absl::StrCat("group trained in the period from ",
                                                   DayText(Day(g.period_start()))),

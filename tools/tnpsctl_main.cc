@@ -55,6 +55,10 @@ ABSL_FLAG(std::string, group, "", "did: the column with the first treated period
 ABSL_FLAG(std::string, outcome, "", "did: the outcome column");
 ABSL_FLAG(std::string, control, "not-yet-treated",
           "did: control group, not-yet-treated or never-treated");
+ABSL_FLAG(std::string, design, "auto",
+          "did: panel (one row per unit and period; groups weighted by units), "
+          "repeated-cross-section (any rows, clustered by unit; groups weighted by rows), or "
+          "auto (panel when no unit has two rows in a period)");
 ABSL_FLAG(std::string, format, "",
           "did: output format, table (default) or json; report: html (default) or pdf (printed "
           "by headless Chromium, --chromium)");
@@ -122,7 +126,8 @@ constexpr char kUsage[] = R"(tnpsctl COMMAND [ARGS] [FLAGS]
       [--delete-after 730d]                  redact or delete old responses
   retention show --tenant NAME | retention clear --tenant NAME
   did --input F.csv --unit C --period C --group C --outcome C [--control
-      not-yet-treated|never-treated] [--format table|json]
+      not-yet-treated|never-treated] [--design auto|panel|repeated-cross-section]
+      [--format table|json]
                                              staggered DiD (docs/training-impact.md)
   demo [--seed N] [--agents N] [--days N] [--responses-per-day N] [--effect X]
        [--ramp-days N] [--agents-per-wave N] [--end-date YYYY-MM-DD]

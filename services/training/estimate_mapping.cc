@@ -22,7 +22,8 @@ constexpr char kUpliftMethod[] =
     "(comparison post − pre, calendar windows); SE from influence functions clustered by agent";
 constexpr char kImpactMethod[] =
     "Callaway & Sant'Anna (2021) group-time ATT without covariates, varying base period; "
-    "y = +100/0/−100 per response; SEs from influence functions clustered by agent";
+    "y = +100/0/−100 per response; SEs from influence functions clustered by agent; "
+    "aggregations weight waves as group_weights says (did::aggte's P(G = g))";
 constexpr char kPlanMethod[] =
     "MDE = (z(0.975) + z(0.80))·SE; SE² = σ²·DE·(2/(treated·m) + 2/(comparison·m)), "
     "m = responses per agent per window, DE = 1 + (m − 1)·ICC, σ and ICC from a one-way "
@@ -233,6 +234,19 @@ ImpactOptions CheckImpactRequest(const tnps::v1::GetProgramImpactRequest& reques
     }
     options.value_per_point_micros = request.value_per_nps_point_micros();
   }
+  switch (request.group_weights()) {
+    case tnps::v1::GROUP_WEIGHTS_UNSPECIFIED:
+    case tnps::v1::GROUP_WEIGHTS_AGENTS:
+      options.group_weights = tnps::v1::GROUP_WEIGHTS_AGENTS;
+      options.did.group_weights = core::GroupWeights::kUnits;
+      break;
+    case tnps::v1::GROUP_WEIGHTS_RESPONSES:
+      options.group_weights = tnps::v1::GROUP_WEIGHTS_RESPONSES;
+      options.did.group_weights = core::GroupWeights::kObservations;
+      break;
+    default:
+      violations.push_back({"group_weights", "must be AGENTS or RESPONSES"});
+  }
   if (request.min_event_agents() < 0 || request.min_event_agents() > 100000) {
     violations.push_back({"min_event_agents", "must be 0..100000 (0: 20)"});
   }
@@ -255,6 +269,7 @@ void ImpactToProto(const core::ProgramImpact& impact, const storage::Program& pr
   out->set_confidence_level(options.confidence_level);
   out->set_method(kImpactMethod);
   out->set_team_id(options.team_id);
+  out->set_group_weights(options.group_weights);
   ProgramToProto(program, out->mutable_program());
   CostToProto(impact.cost, program.currency_code,
               options.value_per_point_micros.value_or(program.value_per_point_micros),

@@ -38,6 +38,7 @@ struct ImpactOptions {
   tnps::v1::Period period = tnps::v1::PERIOD_WEEK;
   core::BucketSize bucket = core::BucketSize::kWeek;
   tnps::v1::ControlGroup control = tnps::v1::CONTROL_GROUP_NOT_YET_TREATED;
+  tnps::v1::GroupWeights group_weights = tnps::v1::GROUP_WEIGHTS_AGENTS;
   core::DidOptions did;
   // The responses' days; without dates in the request, two years to `today`.
   core::DayRange range;

@@ -666,6 +666,33 @@ TEST_F(TrainingE2eTest, DemoDataRecoverTheTrueEffect) {
   ASSERT_TRUE(expected.ok());
   EXPECT_NEAR(impact.simple().att(), expected->simple.att, 1e-9);
   EXPECT_NEAR(impact.simple().standard_error(), expected->simple.standard_error, 1e-9);
+  EXPECT_EQ(impact.group_weights(), tnps::v1::GROUP_WEIGHTS_AGENTS);
+
+  // Waves weighted by their responses, as did weights a repeated
+  // cross-section: the same estimator with row shares.
+  {
+    tnps::v1::GetProgramImpactRequest by_responses = request;
+    by_responses.set_group_weights(tnps::v1::GROUP_WEIGHTS_RESPONSES);
+    tnps::v1::GetProgramImpactResponse weighted;
+    status = training_->GetProgramImpact(Context(read_key_a_).get(), by_responses, &weighted);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(weighted.group_weights(), tnps::v1::GROUP_WEIGHTS_RESPONSES);
+    core::DidOptions row_options;
+    row_options.group_weights = core::GroupWeights::kObservations;
+    absl::StatusOr<core::DidEstimates> rows = core::EstimateGroupTimeAtt(cells, row_options);
+    ASSERT_TRUE(rows.ok());
+    EXPECT_NEAR(weighted.simple().att(), rows->simple.att, 1e-9);
+    EXPECT_NEAR(weighted.simple().standard_error(), rows->simple.standard_error, 1e-9);
+    EXPECT_NEAR(weighted.group_overall().att(), rows->group_overall.att, 1e-9);
+    EXPECT_NE(weighted.simple().att(), impact.simple().att());
+    // Each ATT(g,t) is the same whatever the weights.
+    ASSERT_EQ(weighted.effects_size(), impact.effects_size());
+    EXPECT_EQ(weighted.effects(3).att(), impact.effects(3).att());
+    by_responses.set_group_weights(static_cast<tnps::v1::GroupWeights>(7));
+    status = training_->GetProgramImpact(Context(read_key_a_).get(), by_responses, &weighted);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(ViolatedFields(status), ElementsAre("group_weights"));
+  }
 
   // The event study's uniform band: the same bootstrap in process gives the
   // same critical value; it covers the event times with at least 20

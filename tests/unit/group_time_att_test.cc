@@ -4,11 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <random>
+#include <string>
 
+#include "absl/strings/str_cat.h"
 #include "core/chi_squared.h"
 #include "tools/panel_csv.h"
 
@@ -225,6 +229,252 @@ TEST(GroupTimeAtt, NotYetTreatedOnMpdtaEqualsABruteForceOfEveryCell) {
     calendar_sum += weighted([t](int64_t, int64_t period) { return period == t; });
   }
   EXPECT_NEAR(e.calendar_overall.att, calendar_sum / 4, 1e-12);
+}
+
+// `did` on a repeated cross-section (att_gt with panel = FALSE and
+// clustervars = the unit, aggte with bstrap = FALSE), transcribed row by row
+// from its compute.aggte, independently of the estimator's per-unit sums:
+// every row is an observation with its own influence value ψ_r; P(G = g) is
+// the share of rows in g; an aggregate's influence adds the estimated
+// weights' term (wif) row by row; its SE is √(Σ_c S_c²)/n over the clusters'
+// sums S_c, n the rows.
+class RowLevelDid {
+ public:
+  explicit RowLevelDid(std::vector<PanelRow> rows) : rows_(std::move(rows)) {
+    for (const PanelRow& r : rows_) {
+      periods_.push_back(r.period);
+      row_share_[r.group] += 1.0 / static_cast<double>(rows_.size());
+    }
+    std::sort(periods_.begin(), periods_.end());
+    periods_.erase(std::unique(periods_.begin(), periods_.end()), periods_.end());
+    for (const auto& [g, share] : row_share_) {
+      if (g == 0) continue;
+      for (size_t t = 1; t < periods_.size(); ++t) cells_.insert(Cell(g, t));
+    }
+  }
+
+  struct Estimate {
+    double att = 0;
+    double se = 0;
+    std::vector<double> influence;  // per row
+  };
+
+  // Σ w_k ATT_k over cells with `include`, w_k ∝ P(G = g_k), with wif.
+  Estimate Weighted(const std::function<bool(int64_t g, int64_t t)>& include) const {
+    std::vector<const Estimate*> kept;
+    std::vector<int64_t> kept_group;
+    for (const auto& [gt, cell] : cells_) {
+      if (!include(gt.first, gt.second)) continue;
+      kept.push_back(&cell);
+      kept_group.push_back(gt.first);
+    }
+    return Weighted(kept, kept_group);
+  }
+
+  // The same over any estimates of the given groups (did's group overall).
+  Estimate Weighted(const std::vector<const Estimate*>& kept,
+                    const std::vector<int64_t>& kept_group) const {
+    double total = 0;
+    for (int64_t g : kept_group) total += row_share_.at(g);
+    Estimate out;
+    out.influence.assign(rows_.size(), 0.0);
+    for (size_t k = 0; k < kept.size(); ++k) {
+      const double w = row_share_.at(kept_group[k]) / total;
+      out.att += w * kept[k]->att;
+      for (size_t r = 0; r < rows_.size(); ++r) out.influence[r] += w * kept[k]->influence[r];
+    }
+    for (size_t r = 0; r < rows_.size(); ++r) {
+      double deviations = 0;
+      for (size_t k = 0; k < kept.size(); ++k) {
+        deviations += (rows_[r].group == kept_group[k]) - row_share_.at(kept_group[k]);
+      }
+      for (size_t k = 0; k < kept.size(); ++k) {
+        const double pg = row_share_.at(kept_group[k]);
+        const double wif =
+            ((rows_[r].group == kept_group[k]) - pg) / total - deviations * pg / (total * total);
+        out.influence[r] += wif * kept[k]->att;
+      }
+    }
+    out.se = ClusteredSe(out.influence);
+    return out;
+  }
+
+  // The plain mean of estimates (did's dynamic overall and θ(g)).
+  Estimate Mean(const std::vector<Estimate>& parts) const {
+    Estimate out;
+    out.influence.assign(rows_.size(), 0.0);
+    for (const Estimate& p : parts) {
+      out.att += p.att / parts.size();
+      for (size_t r = 0; r < rows_.size(); ++r) out.influence[r] += p.influence[r] / parts.size();
+    }
+    out.se = ClusteredSe(out.influence);
+    return out;
+  }
+
+  const Estimate& cell(int64_t g, int64_t t) const { return cells_.at({g, t}); }
+  std::vector<int64_t> groups() const {
+    std::vector<int64_t> out;
+    for (const auto& [g, share] : row_share_) {
+      if (g != 0) out.push_back(g);
+    }
+    return out;
+  }
+  double share(int64_t g) const { return row_share_.at(g); }
+  int64_t last_period() const { return periods_.back(); }
+
+ private:
+  // ATT(g,t) with not-yet-treated controls and did's varying base period.
+  std::pair<std::pair<int64_t, int64_t>, Estimate> Cell(int64_t g, size_t t) const {
+    const int64_t period = periods_[t];
+    const size_t g_index = std::lower_bound(periods_.begin(), periods_.end(), g) - periods_.begin();
+    const int64_t base = period >= g ? periods_[g_index - 1] : periods_[t - 1];
+    const auto is_control = [&](int64_t h) { return h == 0 || (h > period && h != g); };
+    const double n = static_cast<double>(rows_.size());
+    Estimate out;
+    out.influence.assign(rows_.size(), 0.0);
+    const auto term = [&](const std::function<bool(const PanelRow&)>& member, double sign) {
+      double sum = 0, count = 0;
+      for (const PanelRow& r : rows_) {
+        if (member(r)) sum += r.outcome, count += 1;
+      }
+      const double mean = sum / count;
+      for (size_t i = 0; i < rows_.size(); ++i) {
+        if (member(rows_[i])) out.influence[i] += sign * n * (rows_[i].outcome - mean) / count;
+      }
+      out.att += sign * mean;
+    };
+    term([&](const PanelRow& r) { return r.group == g && r.period == period; }, +1);
+    term([&](const PanelRow& r) { return r.group == g && r.period == base; }, -1);
+    term([&](const PanelRow& r) { return is_control(r.group) && r.period == period; }, -1);
+    term([&](const PanelRow& r) { return is_control(r.group) && r.period == base; }, +1);
+    out.se = ClusteredSe(out.influence);
+    return {{g, period}, out};
+  }
+
+  double ClusteredSe(const std::vector<double>& influence) const {
+    std::map<int, double> cluster_sum;
+    for (size_t r = 0; r < rows_.size(); ++r) cluster_sum[rows_[r].unit] += influence[r];
+    double ss = 0;
+    for (const auto& [unit, s] : cluster_sum) ss += s * s;
+    return std::sqrt(ss) / static_cast<double>(rows_.size());
+  }
+
+  std::vector<PanelRow> rows_;
+  std::vector<int64_t> periods_;
+  std::map<int64_t, double> row_share_;
+  std::map<std::pair<int64_t, int64_t>, Estimate> cells_;
+};
+
+// Agents answering at different rates: 60 agents in waves 4 and 6 and never
+// trained, 1 to 9 responses each per period over 8 periods, y ∈ {−100, 0,
+// 100}. The wave-4 agents answer most, so row and unit shares differ.
+std::vector<PanelRow> RepeatedCrossSection() {
+  std::mt19937 random(20261130);
+  std::vector<PanelRow> rows;
+  for (int unit = 0; unit < 60; ++unit) {
+    const int64_t group = unit % 3 == 0 ? 4 : unit % 3 == 1 ? 6 : 0;
+    const int busiest = group == 4 ? 9 : 4;
+    for (int64_t period = 1; period <= 8; ++period) {
+      const int responses = 1 + static_cast<int>(random() % busiest);
+      for (int i = 0; i < responses; ++i) {
+        const double lift = group != 0 && period >= group ? 0.25 : 0.0;
+        const double u = std::uniform_real_distribution<double>(0, 1)(random) + lift;
+        rows.push_back({unit, period, group, u > 0.8 ? 100.0 : u > 0.5 ? 0.0 : -100.0});
+      }
+    }
+  }
+  return rows;
+}
+
+TEST(GroupTimeAtt, ObservationWeightsReproduceDidOnARepeatedCrossSection) {
+  const std::vector<PanelRow> rows = RepeatedCrossSection();
+  const RowLevelDid did(rows);
+  std::vector<PanelCell> cells;
+  for (const PanelRow& r : rows) cells.push_back({r.unit, r.period, r.group, r.outcome, 1});
+  DidOptions options;
+  options.group_weights = GroupWeights::kObservations;
+  absl::StatusOr<DidEstimates> e = EstimateGroupTimeAtt(cells, options);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->rows, static_cast<int64_t>(rows.size()));
+  EXPECT_EQ(e->units, 60);
+
+  ASSERT_EQ(e->cells.size(), 14u);
+  for (const GroupTimeAtt& c : e->cells) {
+    ASSERT_TRUE(c.defined);
+    EXPECT_NEAR(c.att, did.cell(c.group, c.period).att, 1e-9) << c.group << "," << c.period;
+    EXPECT_NEAR(c.standard_error, did.cell(c.group, c.period).se, 1e-9);
+  }
+
+  const auto expect = [](const AggregateEstimate& got, const RowLevelDid::Estimate& want,
+                         const std::string& what) {
+    EXPECT_TRUE(got.defined) << what;
+    EXPECT_NEAR(got.att, want.att, 1e-9) << what;
+    EXPECT_NEAR(got.standard_error, want.se, 1e-9) << what;
+  };
+  expect(e->simple, did.Weighted([](int64_t g, int64_t t) { return t >= g; }), "simple");
+
+  std::vector<RowLevelDid::Estimate> nonnegative;
+  ASSERT_EQ(e->dynamic.size(), 9u);  // e = −4 … 4
+  for (const AggregateEstimate& d : e->dynamic) {
+    const int64_t event = d.key;
+    RowLevelDid::Estimate want = did.Weighted([&](int64_t g, int64_t t) { return t - g == event; });
+    expect(d, want, absl::StrCat("e=", event));
+    if (event >= 0) nonnegative.push_back(std::move(want));
+  }
+  expect(e->dynamic_overall, did.Mean(nonnegative), "dynamic overall");
+
+  // θ(g): the mean of g's post cells; overall: weighted by P(G = g), with wif.
+  std::vector<RowLevelDid::Estimate> by_group;
+  for (int64_t g : did.groups()) {
+    std::vector<RowLevelDid::Estimate> post;
+    for (int64_t t = g; t <= did.last_period(); ++t) post.push_back(did.cell(g, t));
+    by_group.push_back(did.Mean(post));
+  }
+  ASSERT_EQ(e->group.size(), 2u);
+  expect(e->group[0], by_group[0], "group 4");
+  expect(e->group[1], by_group[1], "group 6");
+  expect(e->group_overall, did.Weighted({&by_group[0], &by_group[1]}, did.groups()),
+         "group overall");
+
+  for (const AggregateEstimate& t : e->calendar) {
+    const int64_t period = t.key;
+    expect(t, did.Weighted([&](int64_t g, int64_t p) { return p == period && p >= g; }),
+           absl::StrCat("t=", period));
+  }
+
+  // The same data weighted by agents: the same cells, other aggregations.
+  options.group_weights = GroupWeights::kUnits;
+  absl::StatusOr<DidEstimates> by_units = EstimateGroupTimeAtt(cells, options);
+  ASSERT_TRUE(by_units.ok());
+  for (size_t k = 0; k < e->cells.size(); ++k) {
+    EXPECT_NEAR(by_units->cells[k].att, e->cells[k].att, 1e-12);
+    EXPECT_NEAR(by_units->cells[k].standard_error, e->cells[k].standard_error, 1e-12);
+  }
+  EXPECT_GT(std::abs(by_units->simple.att - e->simple.att), 0.05);
+  EXPECT_GT(std::abs(by_units->group_overall.att - e->group_overall.att), 0.05);
+}
+
+// On a balanced panel every unit has as many rows as periods, so row and
+// unit shares are equal and so is every figure.
+TEST(GroupTimeAtt, ObservationAndUnitWeightsAgreeOnABalancedPanel) {
+  const absl::StatusOr<tools::Panel> panel = ReadMpdta();
+  ASSERT_TRUE(panel.ok());
+  std::vector<PanelCell> cells;
+  for (const PanelRow& r : panel->rows) cells.push_back({r.unit, r.period, r.group, r.outcome, 1});
+  DidOptions options;
+  options.control = ControlGroup::kNeverTreated;
+  absl::StatusOr<DidEstimates> units = EstimateGroupTimeAtt(cells, options);
+  options.group_weights = GroupWeights::kObservations;
+  absl::StatusOr<DidEstimates> observations = EstimateGroupTimeAtt(cells, options);
+  ASSERT_TRUE(units.ok() && observations.ok());
+  EXPECT_NEAR(observations->simple.att, -0.0400, kFourDecimals);
+  EXPECT_NEAR(observations->simple.att, units->simple.att, 1e-12);
+  EXPECT_NEAR(observations->simple.standard_error, units->simple.standard_error, 1e-12);
+  EXPECT_NEAR(observations->group_overall.standard_error, units->group_overall.standard_error,
+              1e-12);
+  EXPECT_NEAR(observations->dynamic_overall.standard_error, units->dynamic_overall.standard_error,
+              1e-12);
+  EXPECT_NEAR(observations->pretrend_chi2, units->pretrend_chi2, 1e-9);
 }
 
 TEST(GroupTimeAtt, CellsWithoutRowsAreFlaggedNotNaN) {
