@@ -151,6 +151,11 @@ ABSL_FLAG(absl::Duration, compact_interval, EnvDefault("TNPS_COMPACT_INTERVAL", 
           "how often the rollups catch up with new responses when idle; queries are "
           "exact either way, adding the change rows not yet compacted (env "
           "TNPS_COMPACT_INTERVAL)");
+ABSL_FLAG(int64_t, attribute_backfill_batch,
+          EnvDefault("TNPS_ATTRIBUTE_BACKFILL_BATCH", int64_t{20000}),
+          "responses one back-fill batch of a newly declared attribute dimension reads, under "
+          "the tenant's attribute lock (erasures and exclusions wait for it; ingest never does) "
+          "(env TNPS_ATTRIBUTE_BACKFILL_BATCH)");
 ABSL_FLAG(int, max_exports, EnvDefault("TNPS_MAX_EXPORTS", 4),
           "ExportResponses calls open at once; beyond, a new one is answered RESOURCE_EXHAUSTED "
           "(env TNPS_MAX_EXPORTS)");
@@ -340,6 +345,7 @@ int Serve() {
   tnps::storage::ApiKeyStore keys(key_pool);
   tnps::storage::ResponseStore responses(ingest_pool);
   tnps::storage::AnalyticsStore analytics_store(read_pool);
+  tnps::storage::AttributeDimensions attribute_dimensions(read_pool);
   tnps::storage::TrainingStore training_store(read_pool);
   tnps::storage::RollupCompactor compactor(background_pool);
   tnps::storage::ResponseRecords records(read_pool);
@@ -379,7 +385,7 @@ int Serve() {
        .on_rejected = [m](int64_t responses) {
          if (m != nullptr) m->CountRejected(responses);
        }});
-  tnps::services::AnalyticsService analytics(analytics_store, read_calls);
+  tnps::services::AnalyticsService analytics(analytics_store, attribute_dimensions, read_calls);
   tnps::services::TrainingService training(training_store, analytics_store, read_calls);
   tnps::services::AlertService alerts(
       {.store = alert_store,
@@ -489,6 +495,8 @@ int Serve() {
                                             m->ObserveDatabaseCheck(reachable, took);
                                         });
   compactor.Start({.idle_period = absl::GetFlag(FLAGS_compact_interval),
+                   .max_backfill_responses = std::clamp<int64_t>(
+                       absl::GetFlag(FLAGS_attribute_backfill_batch), 1, 1'000'000),
                    .busy_share = absl::GetFlag(FLAGS_compact_busy_share),
                    .on_round = [m](const tnps::storage::CompactionRound& round) {
                      if (m != nullptr) m->ObserveCompaction(round);

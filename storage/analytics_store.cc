@@ -31,12 +31,14 @@ absl::StatusOr<std::vector<core::DayCounts>> AnalyticsStore::DailyTotals(
   return days;
 }
 
-absl::StatusOr<std::vector<GroupCounts>> AnalyticsStore::GroupTotals(const RollupFilter& filter,
-                                                                     RollupGroup group) {
+absl::StatusOr<std::vector<GroupCounts>> AnalyticsStore::GroupTotals(
+    const RollupFilter& filter, RollupGroup group, const std::string& attribute_key) {
   const RollupBy by = group == RollupGroup::kAgentAndTeam ? RollupBy::kAgentAndTeam
                       : group == RollupGroup::kTeam       ? RollupBy::kTeam
-                                                          : RollupBy::kChannel;
-  absl::StatusOr<std::vector<RollupRow>> rows = ReadRollups(pool_, filter, by, RollupTime::kTotal);
+                      : group == RollupGroup::kChannel    ? RollupBy::kChannel
+                                                          : RollupBy::kAttribute;
+  absl::StatusOr<std::vector<RollupRow>> rows =
+      ReadRollups(pool_, filter, by, RollupTime::kTotal, attribute_key);
   if (!rows.ok()) return rows.status();
   std::vector<GroupCounts> groups;
   groups.reserve(rows->size());

@@ -16,10 +16,10 @@
 
 namespace tnps::storage {
 
-enum class RollupGroup { kAgentAndTeam, kTeam, kChannel };
+enum class RollupGroup { kAgentAndTeam, kTeam, kChannel, kAttribute };
 
 struct GroupCounts {
-  // Agent id, team id, or the channel number as text.
+  // Agent id, team id, the channel number as text, or the attribute value.
   std::string key;
   // For kAgentAndTeam: the team of these responses.
   std::string team_id;
@@ -36,8 +36,10 @@ class AnalyticsStore {
   // One entry per day that has responses, in day order.
   absl::StatusOr<std::vector<core::DayCounts>> DailyTotals(const RollupFilter& filter);
   // One entry per group that has responses.
+  // `attribute_key`: the key kAttribute groups by.
   absl::StatusOr<std::vector<GroupCounts>> GroupTotals(const RollupFilter& filter,
-                                                       RollupGroup group);
+                                                       RollupGroup group,
+                                                       const std::string& attribute_key = "");
 
  private:
   ConnectionPool& pool_;

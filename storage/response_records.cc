@@ -352,9 +352,19 @@ absl::StatusOr<AmendResult> ResponseRecords::Amend(const AmendRequest& request) 
     pqxx::work txn(conn);
     // An amendment raises response.updated for the subscriptions the
     // amended response matches.
+    // Changed attributes move the response's attribute counts: the old
+    // values' out, the new ones' in, decided under both locks like any
+    // other statement that moves counts.
+    LockCounting(txn, request.tenant_id, /*exclusive=*/false);
+    LockAttributes(txn, request.tenant_id, /*exclusive=*/false);
     const pqxx::result updated = txn.exec_params(
         absl::StrCat(R"sql(
-WITH amended AS (
+WITH before AS (
+  SELECT r.tenant_id, r.response_id, r.local_day, r.agent_id, r.team_id, r.channel, r.score,
+         r.attributes, r.excluded
+  FROM responses r WHERE r.tenant_id = $1 AND r.external_id = $2
+),
+amended AS (
   UPDATE responses r
   SET comment = CASE WHEN $3 THEN $4 ELSE r.comment END,
       attributes = CASE WHEN $5 THEN $6::jsonb ELSE r.attributes END,
@@ -362,9 +372,20 @@ WITH amended AS (
   WHERE r.tenant_id = $1 AND r.external_id = $2
     AND (($3 AND r.comment <> $4) OR ($5 AND r.attributes <> $6::jsonb))
     AND (NULLIF($7, '') IS NULL OR r.version = NULLIF($7, '')::bigint)
-  RETURNING r.tenant_id, r.response_id, r.agent_id, r.team_id, r.channel, r.score,
-            r.attributes
+  RETURNING r.tenant_id, r.response_id, r.local_day, r.agent_id, r.team_id, r.channel,
+            r.score, r.attributes, r.excluded
+),
+moved_out AS (
+  SELECT b.*, EXISTS (SELECT 1 FROM excluded_agents e
+                      WHERE e.tenant_id = b.tenant_id AND e.agent_id = b.agent_id) AS agent_excluded
+  FROM before b JOIN amended a USING (tenant_id, response_id)
+  WHERE NOT b.excluded AND b.attributes <> a.attributes
+),
+moved_in AS (
+  SELECT a.*, o.agent_excluded FROM amended a JOIN moved_out o USING (tenant_id, response_id)
 ))sql",
+                     MoveAttributeCountsCtes("moved_out", -1),
+                     MoveAttributeCountsCtes("moved_in", +1),
                      RaiseAlertEventsCte("amended", "response.updated"), R"sql(
 SELECT response_id FROM amended)sql"),
         request.tenant_id, request.external_id, request.comment.has_value(),
@@ -403,7 +424,7 @@ WITH gone AS (
   DELETE FROM responses r WHERE r.tenant_id = $1 AND )sql",
                                        selector, R"sql(
   RETURNING r.tenant_id, r.response_id, r.external_id, r.local_day, r.agent_id, r.team_id,
-            r.channel, r.score, r.excluded
+            r.channel, r.score, r.attributes, r.excluded
 ))sql",
                                        RemovedResponsesCtes("erasure"), R"sql(,
 suppressed AS (
@@ -423,6 +444,7 @@ SELECT count(*) FROM gone)sql");
   return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<EraseResult> {
     pqxx::work txn(conn);
     LockCounting(txn, request.tenant_id, /*exclusive=*/false);
+    LockAttributes(txn, request.tenant_id, /*exclusive=*/false);
     EraseResult result;
     result.erased =
         txn.exec_params1(sql, request.tenant_id, selector_value, request.suppress_resubmission)[0]
@@ -450,6 +472,7 @@ absl::StatusOr<bool> ResponseRecords::SetAgentExclusion(int64_t tenant_id,
     // Exclusive: no write may decide where an agent's counts go while they
     // move.
     LockCounting(txn, tenant_id, /*exclusive=*/true);
+    LockAttributes(txn, tenant_id, /*exclusive=*/false);
     if (txn.exec_params("SELECT 1 FROM agents WHERE tenant_id = $1 AND agent_id = $2", tenant_id,
                         agent_id)
             .empty()) {
@@ -491,6 +514,22 @@ ON CONFLICT (tenant_id, agent_id, local_day, team_id, channel) DO UPDATE
 SET promoters = c.promoters + excluded.promoters, passives = c.passives + excluded.passives,
     detractors = c.detractors + excluded.detractors)sql",
                       tenant_id, agent_id);
+      // Its attribute counts leave too; they are recounted from its
+      // responses if it is included again.
+      txn.exec_params(R"sql(
+INSERT INTO attribute_changes (tenant_id, attr_key, attr_value, local_day, agent_id, team_id,
+                               channel, promoters, passives, detractors)
+SELECT $1, attr_key, attr_value, local_day, $2, team_id, channel, -sum(promoters),
+       -sum(passives), -sum(detractors)
+FROM (SELECT attr_key, attr_value, local_day, team_id, channel, promoters, passives, detractors
+      FROM attribute_rollups WHERE tenant_id = $1 AND agent_id = $2
+      UNION ALL
+      SELECT attr_key, attr_value, local_day, team_id, channel, promoters, passives, detractors
+      FROM attribute_changes WHERE tenant_id = $1 AND agent_id = $2) c
+GROUP BY attr_key, attr_value, local_day, team_id, channel
+HAVING sum(promoters) <> 0 OR sum(passives) <> 0 OR sum(detractors) <> 0
+ORDER BY attr_key, attr_value, local_day, team_id, channel)sql",
+                      tenant_id, agent_id);
     } else {
       if (txn.exec_params("DELETE FROM excluded_agents WHERE tenant_id = $1 AND agent_id = $2 "
                           "RETURNING 1",
@@ -508,6 +547,17 @@ INSERT INTO rollup_changes (tenant_id, local_day, agent_id, team_id, channel,
 SELECT $1, local_day, $2, team_id, channel, promoters, passives, detractors FROM moved
 WHERE promoters <> 0 OR passives <> 0 OR detractors <> 0
 ORDER BY local_day, team_id, channel)sql",
+                      tenant_id, agent_id);
+      // Its attribute counts, from its covered responses.
+      txn.exec_params(absl::StrCat(R"sql(
+WITH covered AS (
+  SELECT tenant_id, response_id, local_day, agent_id, team_id, channel, score, attributes,
+         false AS agent_excluded
+  FROM responses
+  WHERE tenant_id = $1 AND agent_id = $2 AND NOT excluded AND attributes <> '{}'::jsonb
+))sql",
+                                   MoveAttributeCountsCtes("covered", +1), R"sql(
+SELECT 1)sql"),
                       tenant_id, agent_id);
     }
     std::vector<std::pair<std::string, std::string>> summary;
@@ -535,13 +585,15 @@ WITH changed AS (
   SET excluded = $3, exclusion_reason = $4, version = r.version + 1, changed_at = now(),
       changed_xid = pg_current_xact_id()
   WHERE r.tenant_id = $1 AND r.external_id = ANY($2::text[]) AND r.excluded <> $3
-  RETURNING r.tenant_id, r.local_day, r.agent_id, r.team_id, r.channel, r.score
+  RETURNING r.tenant_id, r.response_id, r.local_day, r.agent_id, r.team_id, r.channel, r.score,
+            r.attributes
 ))sql",
       MoveCountsCtes("changed", excluded ? -1 : +1), R"sql(
 SELECT count(*) FROM changed)sql");
   return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<ResponseExclusionResult> {
     pqxx::work txn(conn);
     LockCounting(txn, tenant_id, /*exclusive=*/false);
+    LockAttributes(txn, tenant_id, /*exclusive=*/false);
     ResponseExclusionResult result;
     const std::string array = TextArrayLiteral(ids);
     result.changed =

@@ -43,7 +43,7 @@ gone AS (
   DELETE FROM responses r USING batch b
   WHERE r.tenant_id = $1 AND r.response_id = b.response_id
   RETURNING r.tenant_id, r.response_id, r.local_day, r.agent_id, r.team_id, r.channel,
-            r.score, r.excluded, r.interaction_time
+            r.score, r.attributes, r.excluded, r.interaction_time
 ))sql",
       RemovedResponsesCtes("retention"), R"sql(
 SELECT count(*), (extract(epoch FROM max(interaction_time)) * 1000000)::bigint FROM gone)sql");
@@ -57,6 +57,15 @@ std::string RedactSql(absl::string_view range, absl::string_view order) {
                " AND (comment <> '' OR customer_ref <> '' OR ($3 AND attributes <> '{}'::jsonb))",
                order),
       R"sql(,
+-- The attributes as they were, whose counts leave with them.
+unattributed AS (
+  SELECT r.tenant_id, r.response_id, r.local_day, r.agent_id, r.team_id, r.channel, r.score,
+         r.attributes,
+         EXISTS (SELECT 1 FROM excluded_agents e
+                 WHERE e.tenant_id = r.tenant_id AND e.agent_id = r.agent_id) AS agent_excluded
+  FROM responses r JOIN batch b ON r.response_id = b.response_id
+  WHERE r.tenant_id = $1 AND $3 AND NOT r.excluded AND r.attributes <> '{}'::jsonb
+),
 done AS (
   UPDATE responses r
   SET comment = '', customer_ref = '',
@@ -66,7 +75,8 @@ done AS (
   FROM batch b
   WHERE r.tenant_id = $1 AND r.response_id = b.response_id
   RETURNING r.interaction_time
-)
+))sql",
+      MoveAttributeCountsCtes("unattributed", -1), R"sql(
 SELECT count(*), (extract(epoch FROM max(interaction_time)) * 1000000)::bigint FROM done)sql");
 }
 
@@ -242,7 +252,8 @@ absl::Status RetentionWorker::ApplyPolicy(int64_t tenant_id, const RetentionPoli
               superseded = true;
               return std::pair<int64_t, bool>{0, true};
             }
-            if (!redact) LockCounting(txn, tenant_id, /*exclusive=*/false);
+            LockCounting(txn, tenant_id, /*exclusive=*/false);
+            LockAttributes(txn, tenant_id, /*exclusive=*/false);
             const pqxx::row r =
                 redact ? txn.exec_params1(sql, tenant_id, schedule.batch_rows,
                                           policy.redact_attributes, from, TimestampText(cutoff))

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "logging/log.h"
+#include "storage/response_counting.h"
 
 namespace tnps::storage {
 namespace {
@@ -87,15 +88,103 @@ tenant_days AS (
 )
 SELECT count(*) FROM taken)sql";
 
+// The same for the attribute change rows (migrations/0020).
+constexpr char kCompactAttributes[] = "attribute_compact";
+constexpr char kCompactAttributesSql[] = R"sql(
+WITH taken AS (
+  DELETE FROM attribute_changes
+  WHERE change_id IN (SELECT change_id FROM attribute_changes ORDER BY change_id LIMIT $1)
+  RETURNING tenant_id, attr_key, local_day, attr_value, agent_id, team_id, channel,
+            promoters, passives, detractors
+),
+finest AS (
+  INSERT INTO attribute_rollups AS r (tenant_id, attr_key, local_day, attr_value, agent_id,
+                                      team_id, channel, promoters, passives, detractors)
+  SELECT tenant_id, attr_key, local_day, attr_value, agent_id, team_id, channel,
+         sum(promoters), sum(passives), sum(detractors)
+  FROM taken
+  GROUP BY 1, 2, 3, 4, 5, 6, 7
+  ORDER BY 1, 2, 3, 4, 5, 6, 7
+  ON CONFLICT (tenant_id, attr_key, local_day, attr_value, agent_id, team_id, channel) DO UPDATE
+  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
+      detractors = r.detractors + excluded.detractors
+),
+days AS (
+  INSERT INTO attribute_day_rollups AS r (tenant_id, attr_key, local_day, attr_value, channel,
+                                          promoters, passives, detractors)
+  SELECT tenant_id, attr_key, local_day, attr_value, channel,
+         sum(promoters), sum(passives), sum(detractors)
+  FROM taken
+  GROUP BY 1, 2, 3, 4, 5
+  ORDER BY 1, 2, 3, 4, 5
+  ON CONFLICT (tenant_id, attr_key, local_day, attr_value, channel) DO UPDATE
+  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
+      detractors = r.detractors + excluded.detractors
+)
+SELECT count(*) FROM taken)sql";
+
+// The dimension whose back-fill has waited longest.
+constexpr char kBackfillNext[] = "attribute_backfill_next";
+constexpr char kBackfillNextSql[] =
+    "SELECT tenant_id, attr_key FROM attribute_dimensions WHERE backfilled_below < counted_from "
+    "ORDER BY declared_at, tenant_id, attr_key LIMIT 1";
+// Under the tenant's attribute lock: where the back-fill stands now.
+constexpr char kBackfillState[] = "attribute_backfill_state";
+constexpr char kBackfillStateSql[] =
+    "SELECT backfilled_below, counted_from FROM attribute_dimensions "
+    "WHERE tenant_id = $1 AND attr_key = $2 AND backfilled_below < counted_from";
+// The next `$5` responses written before the declaration, from $3 up to $4
+// (exclusive): change rows for those counted that have the key, and the
+// dimension moved past them. Returns the responses read and counted.
+constexpr char kBackfillBatch[] = "attribute_backfill_batch";
+constexpr char kBackfillBatchSql[] = R"sql(
+WITH batch AS (
+  SELECT response_id, local_day, agent_id, team_id, channel, score, attributes, excluded
+  FROM responses
+  WHERE tenant_id = $1 AND response_id >= $3 AND response_id < $4
+  ORDER BY response_id
+  LIMIT $5
+),
+counted AS (
+  SELECT b.* FROM batch b
+  WHERE NOT b.excluded AND b.attributes ? $2
+    AND NOT EXISTS (SELECT 1 FROM excluded_agents e
+                    WHERE e.tenant_id = $1 AND e.agent_id = b.agent_id)
+),
+added AS (
+  INSERT INTO attribute_changes (tenant_id, attr_key, attr_value, local_day, agent_id, team_id,
+                                 channel, promoters, passives, detractors)
+  SELECT $1, $2, attributes ->> $2, local_day, agent_id, team_id, channel,
+         count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score BETWEEN 7 AND 8),
+         count(*) FILTER (WHERE score <= 6)
+  FROM counted
+  GROUP BY 3, 4, 5, 6, 7
+  ORDER BY 3, 4, 5, 6, 7
+),
+moved AS (
+  UPDATE attribute_dimensions
+  SET backfilled_below = CASE WHEN (SELECT count(*) FROM batch) < $5 THEN $4
+                              ELSE (SELECT max(response_id) + 1 FROM batch) END,
+      backfilled_responses = backfilled_responses + (SELECT count(*) FROM counted),
+      backfill_done_at = CASE WHEN (SELECT count(*) FROM batch) < $5 THEN now() END
+  WHERE tenant_id = $1 AND attr_key = $2
+)
+SELECT (SELECT count(*) FROM batch), (SELECT count(*) FROM counted))sql";
+
 }  // namespace
 
 RollupCompactor::RollupCompactor(ConnectionPool& pool) : pool_(pool) {
   pool_.Prepare(kLock, "SELECT pg_advisory_xact_lock($1)");
   pool_.Prepare(kCompact, kCompactSql);
-  // By the primary key's order, which is the order rows were written in.
+  pool_.Prepare(kCompactAttributes, kCompactAttributesSql);
+  // By the primary keys' order, which is the order rows were written in.
   pool_.Prepare(kOldestPending,
-                "SELECT extract(epoch FROM clock_timestamp() - changed_at)::float8 "
-                "FROM rollup_changes ORDER BY change_id LIMIT 1");
+                "SELECT extract(epoch FROM clock_timestamp() - least("
+                "(SELECT changed_at FROM rollup_changes ORDER BY change_id LIMIT 1), "
+                "(SELECT changed_at FROM attribute_changes ORDER BY change_id LIMIT 1)))::float8");
+  pool_.Prepare(kBackfillNext, kBackfillNextSql);
+  pool_.Prepare(kBackfillState, kBackfillStateSql);
+  pool_.Prepare(kBackfillBatch, kBackfillBatchSql);
 }
 
 RollupCompactor::~RollupCompactor() {
@@ -109,7 +198,8 @@ absl::StatusOr<int64_t> RollupCompactor::CompactOnce(int64_t max_changes) {
     // The lock comes first, so that the compaction statement's snapshot is
     // taken after the previous round committed.
     txn.exec_prepared(kLock, kCompactionLock);
-    const int64_t taken = txn.exec_prepared1(kCompact, max_changes)[0].as<int64_t>();
+    const int64_t taken = txn.exec_prepared1(kCompact, max_changes)[0].as<int64_t>() +
+                          txn.exec_prepared1(kCompactAttributes, max_changes)[0].as<int64_t>();
     txn.commit();
     return taken;
   });
@@ -121,9 +211,10 @@ CompactionRound RollupCompactor::CompactRound(int64_t max_changes) {
     pqxx::work txn(conn);
     txn.exec_prepared(kLock, kCompactionLock);
     CompactionRound done;
-    done.taken = txn.exec_prepared1(kCompact, max_changes)[0].as<int64_t>();
+    done.taken = txn.exec_prepared1(kCompact, max_changes)[0].as<int64_t>() +
+                 txn.exec_prepared1(kCompactAttributes, max_changes)[0].as<int64_t>();
     pqxx::result oldest = txn.exec_prepared(kOldestPending);
-    if (!oldest.empty()) {
+    if (!oldest.empty() && !oldest[0][0].is_null()) {
       done.oldest_pending_age = absl::Seconds(std::max(0.0, oldest[0][0].as<double>()));
     }
     txn.commit();
@@ -132,6 +223,30 @@ CompactionRound RollupCompactor::CompactRound(int64_t max_changes) {
   CompactionRound result = round.ok() ? *round : CompactionRound{.status = round.status()};
   result.duration = absl::Now() - start;
   return result;
+}
+
+absl::StatusOr<BackfillBatch> RollupCompactor::BackfillOnce(int64_t max_responses) {
+  return pool_.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<BackfillBatch> {
+    pqxx::work txn(conn);
+    const pqxx::result next = txn.exec_prepared(kBackfillNext);
+    if (next.empty()) return BackfillBatch{};
+    BackfillBatch batch;
+    batch.tenant_id = next[0][0].as<int64_t>();
+    batch.key = next[0][1].as<std::string>();
+    // Exclusive: no statement that moves counts decides whether a response
+    // is covered while this batch covers it. Then the state as it is now.
+    LockAttributes(txn, batch.tenant_id, /*exclusive=*/true);
+    const pqxx::result state = txn.exec_prepared(kBackfillState, batch.tenant_id, batch.key);
+    if (state.empty()) return batch;  // finished or removed meanwhile
+    const pqxx::row done =
+        txn.exec_prepared1(kBackfillBatch, batch.tenant_id, batch.key, state[0][0].as<int64_t>(),
+                           state[0][1].as<int64_t>(), max_responses);
+    batch.read = done[0].as<int64_t>();
+    batch.counted = done[1].as<int64_t>();
+    batch.finished = batch.read < max_responses;
+    txn.commit();
+    return batch;
+  });
 }
 
 absl::StatusOr<int64_t> RollupCompactor::CompactAll(int64_t max_changes_per_round) {
@@ -155,10 +270,28 @@ void RollupCompactor::Start(CompactorSchedule schedule) {
                      {{"error", round.status.message()}});
       }
       failing = !round.status.ok();
-      if (round.status.ok() && round.taken >= schedule.max_changes_per_round) {
+      // A back-fill batch of a newly declared attribute key, if any.
+      absl::Duration busy = round.duration;
+      bool backfilling = false;
+      if (round.status.ok()) {
+        const absl::Time start = absl::Now();
+        absl::StatusOr<BackfillBatch> batch = BackfillOnce(schedule.max_backfill_responses);
+        busy += absl::Now() - start;
+        if (!batch.ok()) {
+          logging::Log(logging::LogLevel::kError, "attribute back-fill failed; retrying",
+                       {{"error", batch.status().message()}});
+        } else if (!batch->key.empty()) {
+          backfilling = true;
+          if (batch->finished) {
+            logging::Log(logging::LogLevel::kInfo, "attribute back-fill done",
+                         {{"tenant_id", batch->tenant_id}, {"attr_key", batch->key}});
+          }
+        }
+      }
+      if (round.status.ok() && (round.taken >= schedule.max_changes_per_round || backfilling)) {
         // A backlog: the next round after a pause that keeps compaction to
         // its share of the time, so that ingest keeps the rest.
-        stop_.WaitForNotificationWithTimeout(round.duration * (1 / schedule.busy_share - 1));
+        stop_.WaitForNotificationWithTimeout(busy * (1 / schedule.busy_share - 1));
         continue;
       }
       stop_.WaitForNotificationWithTimeout(schedule.idle_period);

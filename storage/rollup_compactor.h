@@ -1,6 +1,7 @@
 // Keeps every rollup table (daily_rollups per tenant, local day, agent, team
 // and channel; the coarse ones per agent and day, agent and week, team and
-// day, tenant and day) up with ingest. Ingest appends, per statement, a row
+// day, tenant and day; the attribute rollups) up with ingest, and back-fills
+// newly declared attribute dimensions. Ingest appends, per statement, a row
 // per daily_rollups cell with the counts it added to rollup_changes; the
 // compactor takes the oldest rows, adds their counts to every table and
 // deletes exactly the rows it took, in one transaction. So each table holds
@@ -11,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <thread>
 
 #include "absl/status/statusor.h"
@@ -39,11 +41,24 @@ struct CompactorSchedule {
   // The pause between rounds once the backlog is worked off.
   absl::Duration idle_period = absl::Seconds(5);
   int64_t max_changes_per_round = 5000;
+  // Responses a back-fill batch of a newly declared attribute key reads.
+  int64_t max_backfill_responses = 20000;
   // While a backlog remains, the share of the time spent in rounds: after a
   // round of duration d the next starts d·(1/share − 1) later.
   double busy_share = 0.25;
   // Called after every round, on the compactor's thread.
   std::function<void(const CompactionRound&)> on_round;
+};
+
+// One back-fill batch: the dimension it worked on (key empty if none
+// needed it), the responses it read and those it counted, and whether the
+// key is ready now.
+struct BackfillBatch {
+  int64_t tenant_id = 0;
+  std::string key;
+  int64_t read = 0;
+  int64_t counted = 0;
+  bool finished = false;
 };
 
 class RollupCompactor {
@@ -59,6 +74,11 @@ class RollupCompactor {
   // CompactOnce, also measuring the age of the oldest change row left.
   CompactionRound CompactRound(int64_t max_changes);
 
+  // One back-fill batch of the attribute dimension declared longest ago
+  // that is not ready: the attribute change rows of its next
+  // `max_responses` older responses (migrations/0020). Runs on the
+  // compactor's thread after each round.
+  absl::StatusOr<BackfillBatch> BackfillOnce(int64_t max_responses);
   // Compacts until no change row is left; returns the change rows taken in
   // all.
   absl::StatusOr<int64_t> CompactAll(int64_t max_changes_per_round);

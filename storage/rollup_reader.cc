@@ -28,6 +28,10 @@ constexpr RollupTable kTeamDays{"rollup_team_days", "local_day", false, true, tr
 constexpr RollupTable kTenantDays{"rollup_tenant_days", "local_day", false, false, true};
 // The change rows not compacted yet, at the finest grain.
 constexpr RollupTable kPending{"rollup_changes", "local_day", true, true, true};
+// The attribute rollups (migrations/0020_attribute_dimensions.up.sql).
+constexpr RollupTable kAttributeFinest{"attribute_rollups", "local_day", true, true, true};
+constexpr RollupTable kAttributeDays{"attribute_day_rollups", "local_day", false, false, true};
+constexpr RollupTable kAttributePending{"attribute_changes", "local_day", true, true, true};
 
 // The coarsest per-day table with every column the query needs, and whether
 // the per-week table can stand in for whole weeks.
@@ -41,6 +45,9 @@ Grain ChooseGrain(const RollupFilter& f, RollupBy by, RollupTime time) {
                      by == RollupBy::kAgentAndTeam || by == RollupBy::kAgent;
   const bool team = !f.team_ids.empty() || by == RollupBy::kTeam;
   const bool channel = !f.channels.empty() || by == RollupBy::kChannel;
+  if (f.attribute || by == RollupBy::kAttribute) {
+    return {agent || team ? &kAttributeFinest : &kAttributeDays, false};
+  }
   if (agent && channel) return {&kFinest, false};
   if (agent) {
     return {&kAgentDays, time == RollupTime::kTotal || time == RollupTime::kWeek};
@@ -52,9 +59,16 @@ Grain ChooseGrain(const RollupFilter& f, RollupBy by, RollupTime time) {
 // Builds the statement: one UNION ALL branch per range, grouped outside.
 class StatementBuilder {
  public:
-  StatementBuilder(const RollupFilter& filter, RollupBy by, RollupTime time)
+  StatementBuilder(const RollupFilter& filter, RollupBy by, RollupTime time,
+                   const std::string& attribute_key)
       : by_(by), time_(time) {
     params_.push_back(absl::StrCat(filter.tenant_id));
+    if (by == RollupBy::kAttribute) {
+      attribute_key_ = Param(attribute_key);
+    } else if (filter.attribute) {
+      attribute_key_ = Param(filter.attribute->key);
+    }
+    if (filter.attribute) attribute_values_ = Param(TextArrayLiteral(filter.attribute->values));
     if (!filter.agent_ids.empty()) agents_ = Param(TextArrayLiteral(filter.agent_ids));
     if (!filter.team_ids.empty()) teams_ = Param(TextArrayLiteral(filter.team_ids));
     if (!filter.channels.empty()) {
@@ -72,6 +86,10 @@ class StatementBuilder {
                                       " AS b, promoters, passives, detractors FROM ", table.name,
                                       " WHERE tenant_id = $1 AND ", table.day_column, " BETWEEN ",
                                       first, "::date AND ", last, "::date");
+    if (!attribute_key_.empty()) absl::StrAppend(&branch, " AND attr_key = ", attribute_key_);
+    if (!attribute_values_.empty()) {
+      absl::StrAppend(&branch, " AND attr_value = ANY(", attribute_values_, "::text[])");
+    }
     if (!agents_.empty()) absl::StrAppend(&branch, " AND agent_id = ANY(", agents_, "::text[])");
     if (!teams_.empty()) absl::StrAppend(&branch, " AND team_id = ANY(", teams_, "::text[])");
     if (!channels_.empty()) {
@@ -118,6 +136,8 @@ class StatementBuilder {
         return "team_id AS k1, '' AS k2";
       case RollupBy::kChannel:
         return "channel::text AS k1, '' AS k2";
+      case RollupBy::kAttribute:
+        return "attr_value AS k1, '' AS k2";
     }
     return "";
   }
@@ -142,6 +162,7 @@ class StatementBuilder {
   const RollupBy by_;
   const RollupTime time_;
   std::vector<std::string> params_;
+  std::string attribute_key_, attribute_values_;
   std::string agents_, teams_, channels_;
   std::vector<std::string> cohorts_;
   std::vector<std::string> branches_;
@@ -161,6 +182,28 @@ std::optional<int64_t> MissingCohort(SnapshotTransaction& txn, const RollupFilte
       f.tenant_id, std::move(ids).Finish());
   if (missing.empty()) return std::nullopt;
   return missing[0][0].as<int64_t>();
+}
+
+// FailedPrecondition unless `key` is a dimension of the filter's tenant
+// whose back-fill is done: before, its rollups lack older responses.
+absl::Status CheckAttributeKey(SnapshotTransaction& txn, int64_t tenant_id,
+                               const std::string& key) {
+  const pqxx::result rows = txn.exec_params(
+      "SELECT backfilled_below >= counted_from, backfilled_responses FROM attribute_dimensions "
+      "WHERE tenant_id = $1 AND attr_key = $2",
+      tenant_id, key);
+  if (rows.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("attribute key \"", key,
+                     "\" is not a declared dimension; an admin declares it with "
+                     "AnalyticsService.DeclareAttributeDimension (tnpsctl attributes declare)"));
+  }
+  if (!rows[0][0].as<bool>()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "attribute key \"", key, "\" is still being back-filled (", rows[0][1].as<int64_t>(),
+        " earlier responses counted so far); its figures will be exact once done"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -186,6 +229,14 @@ std::optional<RollupFilter> IntersectFilters(const RollupFilter& a, const Rollup
     if (std::find(a.cohort_ids.begin(), a.cohort_ids.end(), id) == a.cohort_ids.end()) {
       both.cohort_ids.push_back(id);
     }
+  }
+  if (a.attribute && b.attribute) {
+    if (a.attribute->key != b.attribute->key) return std::nullopt;
+    AttributeCondition condition{a.attribute->key, {}};
+    if (!intersect(a.attribute->values, b.attribute->values, condition.values)) return std::nullopt;
+    both.attribute = std::move(condition);
+  } else {
+    both.attribute = a.attribute ? a.attribute : b.attribute;
   }
   if (!intersect(a.agent_ids, b.agent_ids, both.agent_ids) ||
       !intersect(a.team_ids, b.team_ids, both.team_ids) ||
@@ -217,7 +268,13 @@ RollupReadPlan PlanRollupRead(const core::DayRange& range, bool use_weeks) {
 }
 
 absl::StatusOr<std::vector<RollupRow>> ReadRollups(ConnectionPool& pool, const RollupFilter& filter,
-                                                   RollupBy by, RollupTime time) {
+                                                   RollupBy by, RollupTime time,
+                                                   const std::string& attribute_key) {
+  if (by == RollupBy::kAttribute && filter.attribute && filter.attribute->key != attribute_key) {
+    return absl::InvalidArgumentError(
+        "a breakdown by one attribute key cannot be filtered on another: the attribute rollups "
+        "hold one key at a time");
+  }
   const Grain grain = ChooseGrain(filter, by, time);
   const bool by_agent = by == RollupBy::kAgentAndTeam || by == RollupBy::kAgent;
   return pool.Run([&](pqxx::connection_base& conn) -> absl::StatusOr<std::vector<RollupRow>> {
@@ -226,15 +283,24 @@ absl::StatusOr<std::vector<RollupRow>> ReadRollups(ConnectionPool& pool, const R
     if (std::optional<int64_t> missing = MissingCohort(txn, filter)) {
       return absl::NotFoundError(absl::StrCat("no training cohort ", *missing));
     }
-    StatementBuilder statement(filter, by, time);
-    if (grain.days == &kFinest) {
-      statement.AddBranch(kFinest, filter.days);
+    for (const std::string* key : {by == RollupBy::kAttribute ? &attribute_key : nullptr,
+                                   filter.attribute ? &filter.attribute->key : nullptr}) {
+      if (key == nullptr) continue;
+      if (absl::Status status = CheckAttributeKey(txn, filter.tenant_id, *key); !status.ok()) {
+        return status;
+      }
+    }
+    StatementBuilder statement(filter, by, time, attribute_key);
+    if (grain.days == &kFinest || grain.days == &kAttributeFinest ||
+        grain.days == &kAttributeDays) {
+      statement.AddBranch(*grain.days, filter.days);
     } else {
       const RollupReadPlan plan = PlanRollupRead(filter.days, grain.weeks);
       for (const auto& r : plan.weeks) statement.AddBranch(kAgentWeeks, r);
       for (const auto& r : plan.days) statement.AddBranch(*grain.days, r);
     }
-    statement.AddBranch(kPending, filter.days);
+    const bool attributes = grain.days == &kAttributeFinest || grain.days == &kAttributeDays;
+    statement.AddBranch(attributes ? kAttributePending : kPending, filter.days);
     // Per agent and bucket, a table's rows are (nearly) one per group, and
     // PostgreSQL's hash aggregation over text keys costs more than sending
     // them: those are summed here instead.

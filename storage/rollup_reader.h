@@ -21,6 +21,14 @@
 
 namespace tnps::storage {
 
+// Responses whose attribute `key` (a declared dimension) has one of
+// `values`.
+struct AttributeCondition {
+  std::string key;
+  std::vector<std::string> values;
+  bool operator==(const AttributeCondition&) const = default;
+};
+
 // Responses of one tenant whose local day is in `days`; an empty list
 // means no restriction on that dimension.
 struct RollupFilter {
@@ -33,19 +41,24 @@ struct RollupFilter {
   std::vector<int> channels = {};
   // Agents enrolled in every one of these training cohorts.
   std::vector<int64_t> cohort_ids = {};
+  // Read from the attribute rollups, which hold one key at a time: at most
+  // one condition, on the key a breakdown by attribute groups by, if any.
+  std::optional<AttributeCondition> attribute = std::nullopt;
 };
 
 // The responses matching both filters (of one tenant), or nullopt if no
-// response can match both.
+// response can match both. Attribute conditions on two different keys
+// cannot be intersected from the rollups: callers refuse them first.
 std::optional<RollupFilter> IntersectFilters(const RollupFilter& a, const RollupFilter& b);
 
 // What the counts are grouped by, besides time.
-enum class RollupBy { kNothing, kAgentAndTeam, kAgent, kTeam, kChannel };
+enum class RollupBy { kNothing, kAgentAndTeam, kAgent, kTeam, kChannel, kAttribute };
 // Time buckets (weeks start on Monday), or one total over the range.
 enum class RollupTime { kTotal, kDay, kWeek, kMonth };
 
 struct RollupRow {
-  // Agent id, team id or the channel number as text; empty for kNothing.
+  // Agent id, team id, the channel number as text or the attribute's
+  // value; empty for kNothing.
   std::string key;
   // The team, for kAgentAndTeam.
   std::string team_id;
@@ -67,12 +80,15 @@ struct RollupReadPlan {
 RollupReadPlan PlanRollupRead(const core::DayRange& range, bool use_weeks);
 
 // Rows with responses only; NotFound if a cohort of the filter does not
-// exist in its tenant. Ordered by bucket, then key and team, except
-// per agent and time bucket (kAgent or kAgentAndTeam with kDay, kWeek or
-// kMonth), where there can be hundreds of thousands and order is left to the
-// caller.
+// exist in its tenant; FailedPrecondition naming the key if an attribute
+// key of the query is not a declared dimension or is still being
+// back-filled. Ordered by bucket, then key and team, except per agent and
+// time bucket (kAgent or kAgentAndTeam with kDay, kWeek or kMonth), where
+// there can be hundreds of thousands and order is left to the caller.
+// `attribute_key` is the key kAttribute groups by.
 absl::StatusOr<std::vector<RollupRow>> ReadRollups(ConnectionPool& pool, const RollupFilter& filter,
-                                                   RollupBy by, RollupTime time);
+                                                   RollupBy by, RollupTime time,
+                                                   const std::string& attribute_key = "");
 
 }  // namespace tnps::storage
 

@@ -1,6 +1,6 @@
-// tnpsctl migrate / tenant / key / reporting-role / rate-limit: operator commands that talk to
-// PostgreSQL directly. They bootstrap the system (a key is needed before any RPC can be called), so
-// they use storage/ rather than the gRPC API.
+// tnpsctl migrate / tenant / key / reporting-role / rate-limit / attributes: operator commands that
+// talk to PostgreSQL directly. They bootstrap the system (a key is needed before any RPC can be
+// called), so they use storage/ rather than the gRPC API.
 #include <cstdio>
 #include <string>
 
@@ -11,10 +11,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "core/response_validation.h"
 #include "core/role.h"
 #include "core/text_rules.h"
 #include "services/common/env_default.h"
 #include "storage/api_key_store.h"
+#include "storage/attribute_dimensions.h"
 #include "storage/audit_log.h"
 #include "storage/connection_pool.h"
 #include "storage/database_setup.h"
@@ -399,6 +401,56 @@ int RunRateLimit(const Args& args) {
     return kExitOk;
   }
   return Usage(kUsage);
+}
+
+int RunAttributes(const Args& args) {
+  constexpr char kUsage[] =
+      "attributes declare KEY --tenant NAME | attributes list --tenant NAME | "
+      "attributes remove KEY --tenant NAME";
+  if (!HaveDatabaseUrl()) return kExitUsage;
+  const std::string tenant_name = absl::GetFlag(FLAGS_tenant);
+  if (args.empty() || tenant_name.empty()) return Usage(kUsage);
+  const bool takes_key = args[0] == "declare" || args[0] == "remove";
+  if ((takes_key && args.size() != 2) || (args[0] == "list" && args.size() != 1) ||
+      (!takes_key && args[0] != "list")) {
+    return Usage(kUsage);
+  }
+  if (takes_key && (args[1].empty() ||
+                    core::IdentifierProblem(args[1], core::IngestLimits::kMaxAttributeKeyBytes))) {
+    std::fprintf(stderr, "tnpsctl: an attribute key is 1..%zu bytes of printable UTF-8\n",
+                 core::IngestLimits::kMaxAttributeKeyBytes);
+    return Usage(kUsage);
+  }
+  storage::ConnectionPool pool(PoolOptions());
+  absl::StatusOr<storage::Tenant> tenant = storage::TenantStore(pool).FindByName(tenant_name);
+  if (!tenant.ok()) return Fail(tenant.status());
+  storage::AttributeDimensions dimensions(pool);
+  if (args[0] == "declare") {
+    absl::StatusOr<bool> created = dimensions.Declare(tenant->tenant_id, args[1]);
+    if (!created.ok()) return Fail(created.status());
+    std::printf(*created ? "tenant %s: attribute %s declared; running servers back-fill its "
+                           "earlier responses (attributes list shows when it is ready)\n"
+                         : "tenant %s: attribute %s was declared already\n",
+                tenant_name.c_str(), args[1].c_str());
+    return kExitOk;
+  }
+  if (args[0] == "remove") {
+    if (absl::Status removed = dimensions.Remove(tenant->tenant_id, args[1]); !removed.ok()) {
+      return Fail(removed);
+    }
+    std::printf("tenant %s: attribute %s removed with its counts\n", tenant_name.c_str(),
+                args[1].c_str());
+    return kExitOk;
+  }
+  absl::StatusOr<std::vector<storage::AttributeDimension>> all = dimensions.List(tenant->tenant_id);
+  if (!all.ok()) return Fail(all.status());
+  std::printf("%-24s %-20s %-10s %s\n", "key", "declared", "state", "earlier responses counted");
+  for (const storage::AttributeDimension& d : *all) {
+    std::printf("%-24s %-20s %-10s %lld\n", d.key.c_str(), TimeText(d.declared_at, "").c_str(),
+                d.ready ? "ready" : "filling", static_cast<long long>(d.backfilled_responses));
+  }
+  std::printf("(%zu of %d keys)\n", all->size(), storage::kMaxAttributeDimensions);
+  return kExitOk;
 }
 
 }  // namespace tnps::tools

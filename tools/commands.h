@@ -25,6 +25,7 @@ int RunKey(const Args& args);
 int RunImport(const Args& args);
 int RunReportingRole(const Args& args);
 int RunRateLimit(const Args& args);
+int RunAttributes(const Args& args);
 int RunErase(const Args& args);
 // `verb` is exclude, include or exclusions.
 int RunExclusion(const std::string& verb, const Args& args);

@@ -114,6 +114,9 @@ constexpr char kUsage[] = R"(tnpsctl COMMAND [ARGS] [FLAGS]
       --rows-per-second X --row-burst N      limits per API key of the tenant
   rate-limit show --tenant NAME | rate-limit clear --tenant NAME
                                              (docs/operations.md)
+  attributes declare KEY --tenant NAME | attributes list --tenant NAME |
+  attributes remove KEY --tenant NAME        response attributes (journey touchpoints)
+                                             as dimensions, at most 8 (docs/api.md)
   erase --tenant NAME (--customer-ref REF | EXTERNAL_ID...) [--suppress]
       [--reference TICKET]                   delete a customer's responses and correct
                                              every rollup (docs/data-rights.md)
@@ -246,6 +249,7 @@ int main(int argc, char** argv) {
   if (command == "import") return tnps::tools::RunImport(rest);
   if (command == "reporting-role") return tnps::tools::RunReportingRole(rest);
   if (command == "rate-limit") return tnps::tools::RunRateLimit(rest);
+  if (command == "attributes") return tnps::tools::RunAttributes(rest);
   if (command == "erase") return tnps::tools::RunErase(rest);
   if (command == "exclude" || command == "include" || command == "exclusions") {
     return tnps::tools::RunExclusion(command, rest);

@@ -117,8 +117,22 @@ BreakdownOptions CheckBreakdownRequest(const tnps::v1::GetNpsBreakdownRequest& r
     case tnps::v1::DIMENSION_CHANNEL:
       options.group = storage::RollupGroup::kChannel;
       break;
+    case tnps::v1::DIMENSION_ATTRIBUTE:
+      options.group = storage::RollupGroup::kAttribute;
+      if (request.attribute_key().empty()) {
+        violations.push_back({"attribute_key", "is required with DIMENSION_ATTRIBUTE"});
+      } else if (request.filter().attributes_size() == 1 &&
+                 request.filter().attributes(0).key() != request.attribute_key()) {
+        violations.push_back({"filter.attributes[0].key",
+                              "must be attribute_key: the attribute rollups answer one key at a "
+                              "time"});
+      }
+      break;
     default:
-      violations.push_back({"dimension", "must be AGENT, TEAM or CHANNEL"});
+      violations.push_back({"dimension", "must be AGENT, TEAM, CHANNEL or ATTRIBUTE"});
+  }
+  if (options.dimension != tnps::v1::DIMENSION_ATTRIBUTE && !request.attribute_key().empty()) {
+    violations.push_back({"attribute_key", "applies to DIMENSION_ATTRIBUTE only"});
   }
   const tnps::v1::BreakdownOrder order = request.order();
   if (!tnps::v1::BreakdownOrder_IsValid(order)) {

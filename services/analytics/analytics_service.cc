@@ -7,11 +7,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/nps_breakdown.h"
+#include "core/response_validation.h"
+#include "core/text_rules.h"
 #include "core/time_buckets.h"
 #include "core/trend_plan.h"
 #include "services/analytics/analytics_requests.h"
 #include "services/common/grpc_status.h"
 #include "services/common/nps_mapping.h"
+#include "services/common/proto_time.h"
 
 namespace tnps::services {
 namespace {
@@ -36,10 +39,32 @@ std::string GroupName(const std::string& key, tnps::v1::Dimension dimension) {
   return key;
 }
 
+// An attribute key as ingest accepts it (core/response_validation.h).
+std::optional<core::FieldViolation> AttributeKeyViolation(const std::string& field,
+                                                          const std::string& key) {
+  if (key.empty() || core::IdentifierProblem(key, core::IngestLimits::kMaxAttributeKeyBytes)) {
+    return core::FieldViolation{
+        field, absl::StrCat("must be 1..", core::IngestLimits::kMaxAttributeKeyBytes,
+                            " bytes of printable UTF-8")};
+  }
+  return std::nullopt;
+}
+
+void DimensionToProto(const storage::AttributeDimension& d, tnps::v1::AttributeDimension* out) {
+  out->set_key(d.key);
+  TimeToProto(d.declared_at, out->mutable_declare_time());
+  out->set_ready(d.ready);
+  out->set_backfilled_responses(d.backfilled_responses);
+  if (d.ready && d.backfill_done_at != absl::InfinitePast()) {
+    TimeToProto(d.backfill_done_at, out->mutable_ready_time());
+  }
+}
+
 }  // namespace
 
-AnalyticsService::AnalyticsService(storage::AnalyticsStore& store, CallExecutor& executor)
-    : store_(store), executor_(executor) {}
+AnalyticsService::AnalyticsService(storage::AnalyticsStore& store,
+                                   storage::AttributeDimensions& dimensions, CallExecutor& executor)
+    : store_(store), dimensions_(dimensions), executor_(executor) {}
 
 grpc::Status AnalyticsService::HandleGetNps(const storage::Principal& principal,
                                             const tnps::v1::GetNpsRequest* request,
@@ -100,7 +125,7 @@ grpc::Status AnalyticsService::HandleGetNpsBreakdown(
   if (!violations.empty()) return InvalidArgument("", violations);
 
   absl::StatusOr<std::vector<storage::GroupCounts>> groups =
-      store_.GroupTotals(*filter, breakdown.group);
+      store_.GroupTotals(*filter, breakdown.group, request->attribute_key());
   if (!groups.ok()) return ToGrpcStatus(groups.status());
   const bool by_agent = breakdown.dimension == tnps::v1::DIMENSION_AGENT;
   std::vector<core::BreakdownRow> rows;
@@ -147,6 +172,12 @@ grpc::Status AnalyticsService::HandleCompareNps(const storage::Principal& princi
       MapFilter(request->comparison(), principal.tenant_id, "comparison.", violations);
   const IntervalOptions options =
       MapIntervalOptions(request->interval_method(), request->confidence_level(), violations);
+  if (baseline && comparison && baseline->attribute && comparison->attribute &&
+      baseline->attribute->key != comparison->attribute->key) {
+    violations.push_back({"comparison.attributes[0].key",
+                          "must be the baseline's attribute key when both filters have one: "
+                          "their overlap is counted from one key's rollups"});
+  }
   if (!violations.empty()) return InvalidArgument("", violations);
   absl::StatusOr<core::NpsCounts> a = store_.Totals(*baseline);
   if (!a.ok()) return ToGrpcStatus(a.status());
@@ -161,6 +192,29 @@ grpc::Status AnalyticsService::HandleCompareNps(const storage::Principal& princi
   DeltaToProto(core::CompareIndependent(*a, *b, options.confidence_level),
                response->mutable_delta());
   response->set_overlapping_responses(both->responses());
+  return grpc::Status::OK;
+}
+
+grpc::Status AnalyticsService::HandleDeclareAttributeDimension(
+    const storage::Principal& principal, const tnps::v1::DeclareAttributeDimensionRequest* request,
+    tnps::v1::DeclareAttributeDimensionResponse* response) {
+  if (std::optional<core::FieldViolation> v = AttributeKeyViolation("key", request->key())) {
+    return InvalidArgument("", {*v});
+  }
+  absl::StatusOr<bool> created = dimensions_.Declare(principal.tenant_id, request->key());
+  if (!created.ok()) {
+    if (absl::IsInvalidArgument(created.status())) {
+      return InvalidArgument("", {{"key", std::string(created.status().message())}});
+    }
+    return ToGrpcStatus(created.status());
+  }
+  absl::StatusOr<std::vector<storage::AttributeDimension>> all =
+      dimensions_.List(principal.tenant_id);
+  if (!all.ok()) return ToGrpcStatus(all.status());
+  for (const storage::AttributeDimension& d : *all) {
+    if (d.key == request->key()) DimensionToProto(d, response->mutable_dimension());
+  }
+  response->set_created(*created);
   return grpc::Status::OK;
 }
 
@@ -201,6 +255,59 @@ grpc::ServerUnaryReactor* AnalyticsService::CompareNps(grpc::CallbackServerConte
       context, core::Role::kRead, request, response,
       [this](const storage::Principal& principal, const tnps::v1::CompareNpsRequest* in,
              tnps::v1::CompareNpsResponse* out) { return HandleCompareNps(principal, in, out); });
+}
+
+}  // namespace tnps::services
+
+namespace tnps::services {
+
+grpc::ServerUnaryReactor* AnalyticsService::DeclareAttributeDimension(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return executor_.RunRaw<tnps::v1::DeclareAttributeDimensionRequest,
+                          tnps::v1::DeclareAttributeDimensionResponse>(
+      context, core::Role::kAdmin, request, response,
+      [this](const storage::Principal& principal,
+             const tnps::v1::DeclareAttributeDimensionRequest* in,
+             tnps::v1::DeclareAttributeDimensionResponse* out) {
+        return HandleDeclareAttributeDimension(principal, in, out);
+      });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::ListAttributeDimensions(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return executor_
+      .RunRaw<tnps::v1::ListAttributeDimensionsRequest, tnps::v1::ListAttributeDimensionsResponse>(
+          context, core::Role::kRead, request, response,
+          [this](const storage::Principal& principal,
+                 const tnps::v1::ListAttributeDimensionsRequest*,
+                 tnps::v1::ListAttributeDimensionsResponse* out) {
+            absl::StatusOr<std::vector<storage::AttributeDimension>> all =
+                dimensions_.List(principal.tenant_id);
+            if (!all.ok()) return ToGrpcStatus(all.status());
+            for (const storage::AttributeDimension& d : *all) {
+              DimensionToProto(d, out->add_dimensions());
+            }
+            out->set_max_dimensions(storage::kMaxAttributeDimensions);
+            return grpc::Status::OK;
+          });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::RemoveAttributeDimension(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return executor_.RunRaw<tnps::v1::RemoveAttributeDimensionRequest,
+                          tnps::v1::RemoveAttributeDimensionResponse>(
+      context, core::Role::kAdmin, request, response,
+      [this](const storage::Principal& principal,
+             const tnps::v1::RemoveAttributeDimensionRequest* in,
+             tnps::v1::RemoveAttributeDimensionResponse*) {
+        if (std::optional<core::FieldViolation> v = AttributeKeyViolation("key", in->key())) {
+          return InvalidArgument("", {*v});
+        }
+        return ToGrpcStatus(dimensions_.Remove(principal.tenant_id, in->key()));
+      });
 }
 
 }  // namespace tnps::services

@@ -6,6 +6,7 @@
 #include "services/common/authenticator.h"
 #include "services/common/call_executor.h"
 #include "storage/analytics_store.h"
+#include "storage/attribute_dimensions.h"
 #include "tnps/v1/analytics_service.grpc.pb.h"
 
 namespace tnps::services {
@@ -17,11 +18,15 @@ using AnalyticsServiceBase = tnps::v1::AnalyticsService::WithRawCallbackMethod_G
     tnps::v1::AnalyticsService::WithRawCallbackMethod_GetNpsTrend<
         tnps::v1::AnalyticsService::WithRawCallbackMethod_GetNpsBreakdown<
             tnps::v1::AnalyticsService::WithRawCallbackMethod_CompareNps<
-                tnps::v1::AnalyticsService::Service>>>>;
+                tnps::v1::AnalyticsService::WithRawCallbackMethod_DeclareAttributeDimension<
+                    tnps::v1::AnalyticsService::WithRawCallbackMethod_ListAttributeDimensions<
+                        tnps::v1::AnalyticsService::WithRawCallbackMethod_RemoveAttributeDimension<
+                            tnps::v1::AnalyticsService::Service>>>>>>>;
 
 class AnalyticsService final : public AnalyticsServiceBase {
  public:
-  AnalyticsService(storage::AnalyticsStore& store, CallExecutor& executor);
+  AnalyticsService(storage::AnalyticsStore& store, storage::AttributeDimensions& dimensions,
+                   CallExecutor& executor);
 
   grpc::ServerUnaryReactor* GetNps(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
@@ -35,6 +40,15 @@ class AnalyticsService final : public AnalyticsServiceBase {
   grpc::ServerUnaryReactor* CompareNps(grpc::CallbackServerContext* context,
                                        const grpc::ByteBuffer* request,
                                        grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* DeclareAttributeDimension(grpc::CallbackServerContext* context,
+                                                      const grpc::ByteBuffer* request,
+                                                      grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ListAttributeDimensions(grpc::CallbackServerContext* context,
+                                                    const grpc::ByteBuffer* request,
+                                                    grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* RemoveAttributeDimension(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) override;
 
  private:
   // The handlers, run on the call executor (services/common/call_executor.h).
@@ -50,8 +64,13 @@ class AnalyticsService final : public AnalyticsServiceBase {
   grpc::Status HandleCompareNps(const storage::Principal& principal,
                                 const tnps::v1::CompareNpsRequest* request,
                                 tnps::v1::CompareNpsResponse* response);
+  grpc::Status HandleDeclareAttributeDimension(
+      const storage::Principal& principal,
+      const tnps::v1::DeclareAttributeDimensionRequest* request,
+      tnps::v1::DeclareAttributeDimensionResponse* response);
 
   storage::AnalyticsStore& store_;
+  storage::AttributeDimensions& dimensions_;
   CallExecutor& executor_;
 };
 

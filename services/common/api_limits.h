@@ -10,6 +10,8 @@ namespace tnps::services {
 
 // Days in one query's date range (five years).
 inline constexpr int64_t kMaxRangeDays = 1830;
+// Values an attribute condition of a filter may list.
+inline constexpr int kMaxAttributeConditionValues = 100;
 // Ids in one filter list (agent_ids, team_ids).
 inline constexpr int kMaxFilterIds = 1000;
 // GetNpsTrend's rolling_window_days.

@@ -50,6 +50,45 @@ std::optional<absl::CivilDay> MapDate(bool present, const tnps::v1::Date& date,
   return day;
 }
 
+namespace {
+
+// At most one condition: the attribute rollups hold one key at a time.
+void MapAttributeConditions(const tnps::v1::NpsFilter& filter, const std::string& prefix,
+                            storage::RollupFilter& out,
+                            std::vector<core::FieldViolation>& violations) {
+  if (filter.attributes_size() == 0) return;
+  if (filter.attributes_size() > 1) {
+    violations.push_back({prefix + "attributes",
+                          "has more than one condition; the attribute rollups answer one key at "
+                          "a time"});
+    return;
+  }
+  const tnps::v1::AttributeCondition& condition = filter.attributes(0);
+  const std::string field = prefix + "attributes[0]";
+  if (condition.key().empty() ||
+      core::IdentifierProblem(condition.key(), core::IngestLimits::kMaxAttributeKeyBytes)) {
+    violations.push_back(
+        {field + ".key", absl::StrCat("must be 1..", core::IngestLimits::kMaxAttributeKeyBytes,
+                                      " bytes of printable UTF-8")});
+  }
+  if (condition.values_size() < 1 || condition.values_size() > kMaxAttributeConditionValues) {
+    violations.push_back({field + ".values",
+                          absl::StrCat("must list 1..", kMaxAttributeConditionValues, " values")});
+  }
+  storage::AttributeCondition mapped{condition.key(), {}};
+  for (const std::string& value : condition.values()) {
+    if (std::optional<std::string> problem =
+            core::FreeTextProblem(value, core::IngestLimits::kMaxAttributeValueBytes)) {
+      violations.push_back({field + ".values", *std::move(problem)});
+      break;
+    }
+    mapped.values.push_back(value);
+  }
+  out.attribute = std::move(mapped);
+}
+
+}  // namespace
+
 std::optional<storage::RollupFilter> MapFilter(const tnps::v1::NpsFilter& filter, int64_t tenant_id,
                                                const std::string& prefix,
                                                std::vector<core::FieldViolation>& violations) {
@@ -89,6 +128,7 @@ std::optional<storage::RollupFilter> MapFilter(const tnps::v1::NpsFilter& filter
   } else if (filter.cohort_id() > 0) {
     out.cohort_ids.push_back(filter.cohort_id());
   }
+  MapAttributeConditions(filter, prefix, out, violations);
   if (violations.size() != before) return std::nullopt;
   return out;
 }
