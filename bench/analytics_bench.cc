@@ -29,6 +29,9 @@ ABSL_FLAG(std::string, server, "127.0.0.1:50051", "tnps-server address");
 ABSL_FLAG(int64_t, responses, 1000000, "responses to generate");
 ABSL_FLAG(int, calls, 30, "timed calls per query (after 3 warm-up calls)");
 ABSL_FLAG(bool, analytics, true, "time the AnalyticsService queries");
+ABSL_FLAG(bool, attributes, false,
+          "a tenant whose responses carry queue and language attributes: declare queue as a "
+          "dimension, time its back-fill, and time attribute filters and breakdowns");
 ABSL_FLAG(bool, training, false,
           "record a programme with 10 cohorts of 50 agents and time TrainingService's estimates");
 
@@ -129,6 +132,94 @@ std::pair<int64_t, int64_t> RecordTraining(tnps::v1::TrainingService::Stub& stub
   return {created.program().program_id(), middle};
 }
 
+// Declares "queue" (3 values on every response) and waits for its
+// back-fill, then times reads on it: tenant-wide (attribute_days), one team
+// (attribute_team_days), one agent (attribute_rollups).
+bool TimeAttributes(tnps::v1::AnalyticsService::Stub& stub, const std::string& read_key,
+                    const std::string& admin_key) {
+  const auto with = [](grpc::ClientContext& c, const std::string& key) {
+    c.AddMetadata("authorization", "Bearer " + key);
+  };
+  const absl::Time declared = absl::Now();
+  {
+    grpc::ClientContext c;
+    with(c, admin_key);
+    tnps::v1::DeclareAttributeDimensionRequest request;
+    request.set_key("queue");
+    tnps::v1::DeclareAttributeDimensionResponse response;
+    grpc::Status status = stub.DeclareAttributeDimension(&c, request, &response);
+    if (!status.ok()) {
+      std::fprintf(stderr, "declare failed: %s\n", status.error_message().c_str());
+      return false;
+    }
+    std::printf("declared queue (%s)\n", response.created() ? "new" : "declared before");
+  }
+  while (true) {
+    grpc::ClientContext c;
+    with(c, read_key);
+    tnps::v1::ListAttributeDimensionsResponse list;
+    if (!stub.ListAttributeDimensions(&c, {}, &list).ok()) return false;
+    if (list.dimensions_size() == 1 && list.dimensions(0).ready()) {
+      std::printf("back-fill ready after %.1f s (%lld earlier responses counted)\n",
+                  absl::ToDoubleSeconds(absl::Now() - declared),
+                  static_cast<long long>(list.dimensions(0).backfilled_responses()));
+      break;
+    }
+    absl::SleepFor(absl::Seconds(1));
+  }
+  const auto condition = [](tnps::v1::NpsFilter* f) {
+    tnps::v1::AttributeCondition* c = f->add_attributes();
+    c->set_key("queue");
+    c->add_values("billing");
+  };
+  Time("GetNps, queue = billing, 90 days", [&] {
+    grpc::ClientContext c;
+    with(c, read_key);
+    tnps::v1::GetNpsRequest request;
+    *request.mutable_filter() = LastDays(90);
+    condition(request.mutable_filter());
+    tnps::v1::GetNpsResponse response;
+    return stub.GetNps(&c, request, &response);
+  });
+  Time("GetNpsTrend, daily 365 d, 28-day rolling, queue", [&] {
+    grpc::ClientContext c;
+    with(c, read_key);
+    tnps::v1::GetNpsTrendRequest request;
+    *request.mutable_filter() = LastDays(365);
+    condition(request.mutable_filter());
+    request.set_bucket(tnps::v1::BUCKET_DAY);
+    request.set_rolling_window_days(28);
+    tnps::v1::GetNpsTrendResponse response;
+    return stub.GetNpsTrend(&c, request, &response);
+  });
+  for (const char* team : {"", "team-7"}) {
+    Time(team[0] ? "GetNpsBreakdown, queue values, one team, 90 days"
+                 : "GetNpsBreakdown, queue values, 90 days",
+         [&] {
+           grpc::ClientContext c;
+           with(c, read_key);
+           tnps::v1::GetNpsBreakdownRequest request;
+           *request.mutable_filter() = LastDays(90);
+           if (team[0]) request.mutable_filter()->add_team_ids(team);
+           request.set_dimension(tnps::v1::DIMENSION_ATTRIBUTE);
+           request.set_attribute_key("queue");
+           tnps::v1::GetNpsBreakdownResponse response;
+           return stub.GetNpsBreakdown(&c, request, &response);
+         });
+  }
+  Time("GetNps, queue = billing, one agent, 365 days", [&] {
+    grpc::ClientContext c;
+    with(c, read_key);
+    tnps::v1::GetNpsRequest request;
+    *request.mutable_filter() = LastDays(365);
+    request.mutable_filter()->add_agent_ids("agent-7");
+    condition(request.mutable_filter());
+    tnps::v1::GetNpsResponse response;
+    return stub.GetNps(&c, request, &response);
+  });
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -138,7 +229,9 @@ int main(int argc, char** argv) {
   tnps::storage::ConnectionPool pool({.database_url = url, .size = 1});
   tnps::storage::TenantStore tenants(pool);
   tnps::storage::ApiKeyStore keys(pool);
-  const std::string name = absl::StrCat("analytics-", responses);
+  const bool attributes = absl::GetFlag(FLAGS_attributes);
+  const std::string name =
+      absl::StrCat(attributes ? "analytics-attributes-" : "analytics-", responses);
   // A tenant loaded by an earlier run on the same database is reused.
   absl::StatusOr<tnps::storage::Tenant> tenant = tenants.FindByName(name);
   const bool load = !tenant.ok();
@@ -148,7 +241,8 @@ int main(int argc, char** argv) {
   if (!tenant.ok() || !key.ok() || !admin.ok()) return 1;
   if (load) {
     std::fprintf(stderr, "generating %lld responses\n", static_cast<long long>(responses));
-    tnps::bench::LoadSyntheticTenant(url, tenant->tenant_id, responses, {});
+    tnps::bench::LoadSyntheticTenant(url, tenant->tenant_id, responses,
+                                     {.personal_data = attributes});
   }
 
   auto channel =
@@ -185,6 +279,7 @@ int main(int argc, char** argv) {
       return training->GetProgramImpact(&c, request, &response);
     });
   }
+  if (attributes) return TimeAttributes(*stub, key->key, admin->key) ? 0 : 1;
   if (!absl::GetFlag(FLAGS_analytics)) return 0;
   Time("GetNps, tenant, 90 days", [&] {
     grpc::ClientContext c;

@@ -86,7 +86,7 @@ absl::Status AttributeDimensions::Remove(int64_t tenant_id, const std::string& k
           return absl::NotFoundError(absl::StrCat("no attribute dimension \"", key, "\""));
         }
         for (const char* table :
-             {"attribute_changes", "attribute_rollups", "attribute_day_rollups"}) {
+             {"attribute_changes", "attribute_rollups", "attribute_team_days", "attribute_days"}) {
           txn.exec_params(
               absl::StrCat("DELETE FROM ", table, " WHERE tenant_id = $1 AND attr_key = $2"),
               tenant_id, key);

@@ -75,6 +75,30 @@ team_days AS (
   SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
       detractors = r.detractors + excluded.detractors
 ),
+team_weeks AS (
+  INSERT INTO rollup_team_weeks AS r (tenant_id, week_start, team_id, channel,
+                                      promoters, passives, detractors)
+  SELECT tenant_id, date_trunc('week', local_day::timestamp)::date, team_id, channel,
+         sum(promoters), sum(passives), sum(detractors)
+  FROM taken
+  GROUP BY 1, 2, 3, 4
+  ORDER BY 1, 2, 3, 4
+  ON CONFLICT (tenant_id, week_start, team_id, channel) DO UPDATE
+  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
+      detractors = r.detractors + excluded.detractors
+),
+team_months AS (
+  INSERT INTO rollup_team_months AS r (tenant_id, month_start, team_id, channel,
+                                       promoters, passives, detractors)
+  SELECT tenant_id, date_trunc('month', local_day::timestamp)::date, team_id, channel,
+         sum(promoters), sum(passives), sum(detractors)
+  FROM taken
+  GROUP BY 1, 2, 3, 4
+  ORDER BY 1, 2, 3, 4
+  ON CONFLICT (tenant_id, month_start, team_id, channel) DO UPDATE
+  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
+      detractors = r.detractors + excluded.detractors
+),
 tenant_days AS (
   INSERT INTO rollup_tenant_days AS r (tenant_id, local_day, channel,
                                        promoters, passives, detractors)
@@ -98,20 +122,32 @@ WITH taken AS (
             promoters, passives, detractors
 ),
 finest AS (
-  INSERT INTO attribute_rollups AS r (tenant_id, attr_key, local_day, attr_value, agent_id,
+  INSERT INTO attribute_rollups AS r (tenant_id, attr_key, agent_id, local_day, attr_value,
                                       team_id, channel, promoters, passives, detractors)
-  SELECT tenant_id, attr_key, local_day, attr_value, agent_id, team_id, channel,
+  SELECT tenant_id, attr_key, agent_id, local_day, attr_value, team_id, channel,
          sum(promoters), sum(passives), sum(detractors)
   FROM taken
   GROUP BY 1, 2, 3, 4, 5, 6, 7
   ORDER BY 1, 2, 3, 4, 5, 6, 7
-  ON CONFLICT (tenant_id, attr_key, local_day, attr_value, agent_id, team_id, channel) DO UPDATE
+  ON CONFLICT (tenant_id, attr_key, agent_id, local_day, attr_value, team_id, channel) DO UPDATE
+  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
+      detractors = r.detractors + excluded.detractors
+),
+team_days AS (
+  INSERT INTO attribute_team_days AS r (tenant_id, attr_key, team_id, local_day, attr_value,
+                                        channel, promoters, passives, detractors)
+  SELECT tenant_id, attr_key, team_id, local_day, attr_value, channel,
+         sum(promoters), sum(passives), sum(detractors)
+  FROM taken
+  GROUP BY 1, 2, 3, 4, 5, 6
+  ORDER BY 1, 2, 3, 4, 5, 6
+  ON CONFLICT (tenant_id, attr_key, team_id, local_day, attr_value, channel) DO UPDATE
   SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
       detractors = r.detractors + excluded.detractors
 ),
 days AS (
-  INSERT INTO attribute_day_rollups AS r (tenant_id, attr_key, local_day, attr_value, channel,
-                                          promoters, passives, detractors)
+  INSERT INTO attribute_days AS r (tenant_id, attr_key, local_day, attr_value, channel,
+                                   promoters, passives, detractors)
   SELECT tenant_id, attr_key, local_day, attr_value, channel,
          sum(promoters), sum(passives), sum(detractors)
   FROM taken
@@ -134,8 +170,12 @@ constexpr char kBackfillStateSql[] =
     "SELECT backfilled_below, counted_from FROM attribute_dimensions "
     "WHERE tenant_id = $1 AND attr_key = $2 AND backfilled_below < counted_from";
 // The next `$5` responses written before the declaration, from $3 up to $4
-// (exclusive): change rows for those counted that have the key, and the
-// dimension moved past them. Returns the responses read and counted.
+// (exclusive): the counts of those counted that have the key, added to the
+// attribute rollups themselves (a batch of older responses would otherwise
+// leave as many change rows as responses for later rounds), and the
+// dimension moved past them. Runs under the compaction lock, so the three
+// tables get the counts together between rounds. Returns the responses
+// read and counted.
 constexpr char kBackfillBatch[] = "attribute_backfill_batch";
 constexpr char kBackfillBatchSql[] = R"sql(
 WITH batch AS (
@@ -146,20 +186,54 @@ WITH batch AS (
   LIMIT $5
 ),
 counted AS (
-  SELECT b.* FROM batch b
+  SELECT b.local_day, b.agent_id, b.team_id, b.channel, b.attributes ->> $2 AS attr_value,
+         b.score
+  FROM batch b
   WHERE NOT b.excluded AND b.attributes ? $2
     AND NOT EXISTS (SELECT 1 FROM excluded_agents e
                     WHERE e.tenant_id = $1 AND e.agent_id = b.agent_id)
 ),
-added AS (
-  INSERT INTO attribute_changes (tenant_id, attr_key, attr_value, local_day, agent_id, team_id,
-                                 channel, promoters, passives, detractors)
-  SELECT $1, $2, attributes ->> $2, local_day, agent_id, team_id, channel,
-         count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score BETWEEN 7 AND 8),
-         count(*) FILTER (WHERE score <= 6)
+cells AS (
+  SELECT agent_id, local_day, attr_value, team_id, channel,
+         count(*) FILTER (WHERE score >= 9) AS promoters,
+         count(*) FILTER (WHERE score BETWEEN 7 AND 8) AS passives,
+         count(*) FILTER (WHERE score <= 6) AS detractors
   FROM counted
-  GROUP BY 3, 4, 5, 6, 7
+  GROUP BY 1, 2, 3, 4, 5
+),
+finest AS (
+  INSERT INTO attribute_rollups AS r (tenant_id, attr_key, agent_id, local_day, attr_value,
+                                      team_id, channel, promoters, passives, detractors)
+  SELECT $1, $2, agent_id, local_day, attr_value, team_id, channel, promoters, passives,
+         detractors
+  FROM cells
   ORDER BY 3, 4, 5, 6, 7
+  ON CONFLICT (tenant_id, attr_key, agent_id, local_day, attr_value, team_id, channel) DO UPDATE
+  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
+      detractors = r.detractors + excluded.detractors
+),
+team_days AS (
+  INSERT INTO attribute_team_days AS r (tenant_id, attr_key, team_id, local_day, attr_value,
+                                        channel, promoters, passives, detractors)
+  SELECT $1, $2, team_id, local_day, attr_value, channel,
+         sum(promoters), sum(passives), sum(detractors)
+  FROM cells
+  GROUP BY 3, 4, 5, 6
+  ORDER BY 3, 4, 5, 6
+  ON CONFLICT (tenant_id, attr_key, team_id, local_day, attr_value, channel) DO UPDATE
+  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
+      detractors = r.detractors + excluded.detractors
+),
+days AS (
+  INSERT INTO attribute_days AS r (tenant_id, attr_key, local_day, attr_value, channel,
+                                   promoters, passives, detractors)
+  SELECT $1, $2, local_day, attr_value, channel, sum(promoters), sum(passives), sum(detractors)
+  FROM cells
+  GROUP BY 3, 4, 5
+  ORDER BY 3, 4, 5
+  ON CONFLICT (tenant_id, attr_key, local_day, attr_value, channel) DO UPDATE
+  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
+      detractors = r.detractors + excluded.detractors
 ),
 moved AS (
   UPDATE attribute_dimensions
@@ -233,8 +307,10 @@ absl::StatusOr<BackfillBatch> RollupCompactor::BackfillOnce(int64_t max_response
     BackfillBatch batch;
     batch.tenant_id = next[0][0].as<int64_t>();
     batch.key = next[0][1].as<std::string>();
-    // Exclusive: no statement that moves counts decides whether a response
-    // is covered while this batch covers it. Then the state as it is now.
+    // Between compaction rounds, as a round itself. Then exclusive: no
+    // statement that moves counts decides whether a response is covered
+    // while this batch covers it. Then the state as it is now.
+    txn.exec_prepared(kLock, kCompactionLock);
     LockAttributes(txn, batch.tenant_id, /*exclusive=*/true);
     const pqxx::result state = txn.exec_prepared(kBackfillState, batch.tenant_id, batch.key);
     if (state.empty()) return batch;  // finished or removed meanwhile

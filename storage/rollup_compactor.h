@@ -75,9 +75,9 @@ class RollupCompactor {
   CompactionRound CompactRound(int64_t max_changes);
 
   // One back-fill batch of the attribute dimension declared longest ago
-  // that is not ready: the attribute change rows of its next
-  // `max_responses` older responses (migrations/0020). Runs on the
-  // compactor's thread after each round.
+  // that is not ready: the counts of its next `max_responses` older
+  // responses, added to the attribute rollups under the compaction lock
+  // (migrations/0020). Runs on the compactor's thread after each round.
   absl::StatusOr<BackfillBatch> BackfillOnce(int64_t max_responses);
   // Compacts until no change row is left; returns the change rows taken in
   // all.

@@ -30,7 +30,8 @@ constexpr RollupTable kTenantDays{"rollup_tenant_days", "local_day", false, fals
 constexpr RollupTable kPending{"rollup_changes", "local_day", true, true, true};
 // The attribute rollups (migrations/0020_attribute_dimensions.up.sql).
 constexpr RollupTable kAttributeFinest{"attribute_rollups", "local_day", true, true, true};
-constexpr RollupTable kAttributeDays{"attribute_day_rollups", "local_day", false, false, true};
+constexpr RollupTable kAttributeTeamDays{"attribute_team_days", "local_day", false, true, true};
+constexpr RollupTable kAttributeDays{"attribute_days", "local_day", false, false, true};
 constexpr RollupTable kAttributePending{"attribute_changes", "local_day", true, true, true};
 
 // The coarsest per-day table with every column the query needs, and whether
@@ -46,7 +47,7 @@ Grain ChooseGrain(const RollupFilter& f, RollupBy by, RollupTime time) {
   const bool team = !f.team_ids.empty() || by == RollupBy::kTeam;
   const bool channel = !f.channels.empty() || by == RollupBy::kChannel;
   if (f.attribute || by == RollupBy::kAttribute) {
-    return {agent || team ? &kAttributeFinest : &kAttributeDays, false};
+    return {agent ? &kAttributeFinest : team ? &kAttributeTeamDays : &kAttributeDays, false};
   }
   if (agent && channel) return {&kFinest, false};
   if (agent) {
@@ -291,15 +292,15 @@ absl::StatusOr<std::vector<RollupRow>> ReadRollups(ConnectionPool& pool, const R
       }
     }
     StatementBuilder statement(filter, by, time, attribute_key);
-    if (grain.days == &kFinest || grain.days == &kAttributeFinest ||
-        grain.days == &kAttributeDays) {
+    const bool attributes = grain.days == &kAttributeFinest || grain.days == &kAttributeTeamDays ||
+                            grain.days == &kAttributeDays;
+    if (grain.days == &kFinest || attributes) {
       statement.AddBranch(*grain.days, filter.days);
     } else {
       const RollupReadPlan plan = PlanRollupRead(filter.days, grain.weeks);
       for (const auto& r : plan.weeks) statement.AddBranch(kAgentWeeks, r);
       for (const auto& r : plan.days) statement.AddBranch(*grain.days, r);
     }
-    const bool attributes = grain.days == &kAttributeFinest || grain.days == &kAttributeDays;
     statement.AddBranch(attributes ? kAttributePending : kPending, filter.days);
     // Per agent and bucket, a table's rows are (nearly) one per group, and
     // PostgreSQL's hash aggregation over text keys costs more than sending

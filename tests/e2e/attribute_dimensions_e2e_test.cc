@@ -83,7 +83,8 @@ class AttributeDimensionsE2eTest : public IngestFixture {
 
   // The recount: counted responses (neither they nor their agent excluded)
   // of tenant A that have `key`, by its value, optionally in one team.
-  std::map<std::string, Counts> Recount(const std::string& key, const std::string& team = "") {
+  std::map<std::string, Counts> Recount(const std::string& key, const std::string& team = "",
+                                        const std::string& agent = "") {
     pqxx::connection conn(db_->superuser_url());
     pqxx::work txn(conn);
     std::map<std::string, Counts> out;
@@ -91,9 +92,10 @@ class AttributeDimensionsE2eTest : public IngestFixture {
              "SELECT r.attributes ->> $2, count(*) FILTER (WHERE score >= 9), "
              "count(*) FILTER (WHERE score BETWEEN 7 AND 8), count(*) FILTER (WHERE score <= 6) "
              "FROM responses r WHERE r.tenant_id = $1 AND NOT r.excluded AND r.attributes ? $2 "
-             "AND ($3 = '' OR r.team_id = $3) AND NOT EXISTS (SELECT 1 FROM excluded_agents e "
-             "WHERE e.tenant_id = r.tenant_id AND e.agent_id = r.agent_id) GROUP BY 1",
-             tenant_a_, key, team)) {
+             "AND ($3 = '' OR r.team_id = $3) AND ($4 = '' OR r.agent_id = $4) AND NOT EXISTS "
+             "(SELECT 1 FROM excluded_agents e WHERE e.tenant_id = r.tenant_id AND "
+             "e.agent_id = r.agent_id) GROUP BY 1",
+             tenant_a_, key, team, agent)) {
       out[row[0].as<std::string>()] = {row[1].as<int64_t>(), row[2].as<int64_t>(),
                                        row[3].as<int64_t>()};
     }
@@ -118,10 +120,12 @@ class AttributeDimensionsE2eTest : public IngestFixture {
     return status;
   }
 
-  // GetNps with the condition key ∈ values.
-  grpc::Status Nps(const std::string& key, const std::vector<std::string>& values, Counts* out) {
+  // GetNps with the condition key ∈ values, of one agent if given.
+  grpc::Status Nps(const std::string& key, const std::vector<std::string>& values, Counts* out,
+                   const std::string& agent = "") {
     tnps::v1::GetNpsRequest request;
     *request.mutable_filter() = Filter();
+    if (!agent.empty()) request.mutable_filter()->add_agent_ids(agent);
     tnps::v1::AttributeCondition* c = request.mutable_filter()->add_attributes();
     c->set_key(key);
     for (const std::string& v : values) c->add_values(v);
@@ -145,6 +149,14 @@ class AttributeDimensionsE2eTest : public IngestFixture {
       Counts got;
       ASSERT_TRUE(Nps(key, {value}, &got).ok());
       EXPECT_EQ(got, counts) << value;
+    }
+    // One agent's, from the per-agent table.
+    const std::map<std::string, Counts> agent_expected = Recount(key, "", "agent-2");
+    for (const auto& [value, counts] : expected) {
+      Counts got;
+      ASSERT_TRUE(Nps(key, {value}, &got, "agent-2").ok());
+      const auto it = agent_expected.find(value);
+      EXPECT_EQ(got, it == agent_expected.end() ? Counts{} : it->second) << "agent-2 " << value;
     }
   }
 

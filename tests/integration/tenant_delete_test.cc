@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "storage/api_key_store.h"
+#include "storage/attribute_dimensions.h"
 #include "storage/audit_log.h"
 #include "storage/rate_limit_store.h"
 #include "storage/reporting_role_store.h"
@@ -40,8 +41,11 @@ class TenantDeleteTest : public ::testing::Test {
       r.interaction_time =
           absl::FromCivil(absl::CivilSecond(2026, 3, 1 + i % 5, 10, 0, 0), absl::UTCTimeZone());
       r.response_time = *r.interaction_time + absl::Minutes(5);
+      r.attributes = {{"queue", i % 2 ? "billing" : "tech"}};
       items.push_back({tenant->tenant_id, &r});
     }
+    // An attribute dimension and its counts, compacted and pending.
+    ASSERT_TRUE(AttributeDimensions(app_pool_).Declare(tenant->tenant_id, "queue").ok());
     ASSERT_TRUE(responses_.Write(items).ok());
     ASSERT_TRUE(compactor_.CompactOnce(3).ok());
     Program wanted_program;

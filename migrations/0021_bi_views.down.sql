@@ -1,0 +1,9 @@
+DROP VIEW reporting.daily_nps_by_attribute_and_team;
+DROP VIEW reporting.daily_nps_by_attribute;
+DROP VIEW reporting.attribute_dimensions;
+DROP VIEW reporting.monthly_nps;
+DROP VIEW reporting.weekly_nps;
+DROP VIEW reporting.monthly_nps_by_team;
+DROP VIEW reporting.weekly_nps_by_team;
+DROP TABLE rollup_team_months;
+DROP TABLE rollup_team_weeks;
