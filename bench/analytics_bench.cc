@@ -20,6 +20,7 @@
 #include "core/role.h"
 #include "storage/api_key_store.h"
 #include "storage/connection_pool.h"
+#include "storage/reporting_role_store.h"
 #include "storage/tenant_store.h"
 #include "tnps/v1/analytics_service.grpc.pb.h"
 #include "tnps/v1/training_service.grpc.pb.h"
@@ -32,6 +33,9 @@ ABSL_FLAG(bool, analytics, true, "time the AnalyticsService queries");
 ABSL_FLAG(bool, attributes, false,
           "a tenant whose responses carry queue and language attributes: declare queue as a "
           "dimension, time its back-fill, and time attribute filters and breakdowns");
+ABSL_FLAG(bool, bi, false,
+          "also time the BI views' two-year weekly team queries as a BI login, against the "
+          "API's weekly trend");
 ABSL_FLAG(bool, training, false,
           "record a programme with 10 cohorts of 50 agents and time TrainingService's estimates");
 
@@ -220,6 +224,61 @@ bool TimeAttributes(tnps::v1::AnalyticsService::Stub& stub, const std::string& r
   return true;
 }
 
+// p50/p99 of a SQL query as the BI login, like Time for calls.
+void TimeSql(const char* name, pqxx::connection& bi, const std::string& sql) {
+  Time(name, [&] {
+    pqxx::nontransaction txn(bi);
+    const pqxx::result rows = txn.exec(sql);
+    return rows.empty() ? grpc::Status(grpc::StatusCode::NOT_FOUND, "no rows") : grpc::Status::OK;
+  });
+}
+
+// The two-year weekly NPS per team as docs/reporting.md's Grafana panel
+// reads it (weekly_nps_by_team), as it read it before (daily_nps_by_team),
+// for one team and all, against GetNpsTrend's weekly trend of one team.
+void TimeBiViews(const std::string& url, const std::string& tenant,
+                 tnps::v1::AnalyticsService::Stub& stub, const std::string& read_key) {
+  tnps::storage::ConnectionPool owner({.database_url = url, .size = 1});
+  absl::StatusOr<tnps::storage::ReportingRole> role =
+      tnps::storage::ReportingRoleStore(owner).Create(tenant, "");
+  if (!role.ok()) {
+    std::fprintf(stderr, "BI login: %s\n", std::string(role.status().message()).c_str());
+    return;
+  }
+  pqxx::connection bi(absl::StrCat(url, " user=", role->role_name, " password=", role->password));
+  const std::string range = "'2024-11-04' AND '2026-10-31'";
+  for (const bool one_team : {true, false}) {
+    const std::string team = one_team ? " AND team_id = 'team-7'" : "";
+    TimeSql(one_team ? "SQL weekly_nps_by_team, 2 years, one team"
+                     : "SQL weekly_nps_by_team, 2 years, 50 teams",
+            bi,
+            absl::StrCat("SELECT week_start, team_id, round(100.0 * (sum(promoters) - "
+                         "sum(detractors)) / sum(responses), 1) FROM reporting.weekly_nps_by_team "
+                         "WHERE week_start BETWEEN ",
+                         range, team, " GROUP BY 1, 2 ORDER BY 1, 2"));
+    TimeSql(one_team ? "SQL daily_nps_by_team by week, 2 years, one team (before)"
+                     : "SQL daily_nps_by_team by week, 2 years, 50 teams (before)",
+            bi,
+            absl::StrCat("SELECT date_trunc('week', local_day), team_id, round(100.0 * "
+                         "(sum(promoters) - sum(detractors)) / sum(responses), 1) FROM "
+                         "reporting.daily_nps_by_team WHERE local_day BETWEEN ",
+                         range, team, " GROUP BY 1, 2 ORDER BY 1, 2"));
+  }
+  TimeSql("SQL monthly_nps_by_team, 2 years, 50 teams", bi,
+          "SELECT month_start, team_id, nps FROM reporting.monthly_nps_by_team WHERE "
+          "month_start BETWEEN '2024-11-01' AND '2026-10-31' ORDER BY 1, 2");
+  Time("GetNpsTrend, weekly, 2 years, one team", [&] {
+    grpc::ClientContext c;
+    c.AddMetadata("authorization", "Bearer " + read_key);
+    tnps::v1::GetNpsTrendRequest request;
+    *request.mutable_filter() = LastDays(kDays);
+    request.mutable_filter()->add_team_ids("team-7");
+    request.set_bucket(tnps::v1::BUCKET_WEEK);
+    tnps::v1::GetNpsTrendResponse response;
+    return stub.GetNpsTrend(&c, request, &response);
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -279,6 +338,7 @@ int main(int argc, char** argv) {
       return training->GetProgramImpact(&c, request, &response);
     });
   }
+  if (absl::GetFlag(FLAGS_bi)) TimeBiViews(url, name, *stub, key->key);
   if (attributes) return TimeAttributes(*stub, key->key, admin->key) ? 0 : 1;
   if (!absl::GetFlag(FLAGS_analytics)) return 0;
   Time("GetNps, tenant, 90 days", [&] {

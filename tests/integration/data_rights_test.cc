@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "storage/attribute_dimensions.h"
 #include "storage/connection_pool.h"
 #include "storage/response_records.h"
 #include "storage/response_store.h"
@@ -20,6 +21,7 @@
 namespace tnps::storage {
 namespace {
 
+using tnps::testing::kAttributeMismatchSql;
 using tnps::testing::kRollupCounts;
 using tnps::testing::kRollupMismatchSql;
 using tnps::testing::TestDatabase;
@@ -79,6 +81,7 @@ class DataRightsTest : public ::testing::Test {
   }
 
   int64_t Mismatches() const { return db_.QueryInt(kRollupMismatchSql); }
+  int64_t AttributeMismatches() const { return db_.QueryInt(kAttributeMismatchSql); }
 
   // Responses the rollups count for the tenant, by the reader.
   int64_t ReaderTotal(int64_t tenant) {
@@ -281,6 +284,74 @@ TEST_F(DataRightsTest, IngestRacingAgentExclusionsStaysExact) {
   EXPECT_EQ(ReaderTotal(tenant_), Counted(tenant_));
 }
 
+// A key declared over two years of responses is back-filled in small
+// batches while ingest, erasure, exclusions and amendments go on: every
+// attribute count ends exact, none counted twice or taken away unadded.
+TEST_F(DataRightsTest, AttributeBackFillRacingEveryCountMoveStaysExact) {
+  WriteTwoYears();
+  AttributeDimensions dimensions(pool_);
+  ASSERT_TRUE(dimensions.Declare(tenant_, "queue").ok());
+  std::atomic<bool> stop{false};
+  std::thread backfill([&] {
+    while (true) {
+      absl::StatusOr<BackfillBatch> batch = compactor_.BackfillOnce(7);
+      ASSERT_TRUE(batch.ok()) << batch.status();
+      if (batch->key.empty()) break;
+    }
+  });
+  std::thread writer([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      Write(tenant_, {Response(absl::StrCat("new-", i), i % 11, absl::StrCat("a", 1 + i % 5),
+                               kNow - absl::Hours(2))});
+    }
+  });
+  for (int round = 0; round < 12; ++round) {
+    ASSERT_TRUE(records_.SetAgentExclusion(tenant_, "a2", round % 2 == 0, "toggle").ok());
+    ASSERT_TRUE(records_
+                    .SetResponseExclusion(tenant_, {absl::StrCat("r", 40 * round + 1)},
+                                          round % 3 != 0, "QA")
+                    .ok());
+    ASSERT_TRUE(records_
+                    .Erase({.tenant_id = tenant_,
+                            .external_ids = {absl::StrCat("r", 40 * round + 3),
+                                             absl::StrCat("r", 599 - round)}})
+                    .ok());
+    ASSERT_TRUE(records_
+                    .Amend({.tenant_id = tenant_,
+                            .external_id = absl::StrCat("r", 40 * round + 5),
+                            .attributes =
+                                std::vector<std::pair<std::string, std::string>>{
+                                    {"queue", round % 2 ? "tech" : "moving"}}})
+                    .ok());
+    ASSERT_TRUE(compactor_.CompactOnce(50).ok());
+  }
+  backfill.join();
+  stop = true;
+  writer.join();
+  absl::StatusOr<std::vector<AttributeDimension>> listed = dimensions.List(tenant_);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_TRUE(listed->front().ready);
+  EXPECT_EQ(AttributeMismatches(), 0);
+  ASSERT_TRUE(compactor_.CompactAll(1000).ok());
+  EXPECT_EQ(AttributeMismatches(), 0);
+  EXPECT_EQ(Mismatches(), 0);
+  // The reader answers the recount, tenant-wide and per agent.
+  const RollupFilter queue{.tenant_id = tenant_,
+                           .days = {absl::CivilDay(2020, 1, 1), absl::CivilDay(2027, 1, 1)},
+                           .attribute = AttributeCondition{"queue", {"billing", "tech"}}};
+  absl::StatusOr<std::vector<RollupRow>> rows =
+      ReadRollups(pool_, queue, RollupBy::kNothing, RollupTime::kTotal);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->front().counts.responses(),
+            db_.QueryInt(absl::StrCat(
+                "SELECT count(*) FROM responses r WHERE tenant_id = ", tenant_,
+                " AND NOT excluded AND attributes ->> 'queue' IN ('billing', 'tech') AND NOT "
+                "EXISTS (SELECT 1 FROM excluded_agents e WHERE e.tenant_id = r.tenant_id AND "
+                "e.agent_id = r.agent_id)")));
+}
+
 TEST_F(DataRightsTest, AmendmentsAreVersionedAndIdempotent) {
   Write(tenant_, {Response("k", 4, "a1", kNow - absl::Hours(5))});
   AmendRequest amend{.tenant_id = tenant_,
@@ -387,6 +458,8 @@ TEST_F(DataRightsTest, ExportsReturnEachResponseOnceAndThenExactlyWhatChanged) {
 }
 
 TEST_F(DataRightsTest, RetentionRedactsAndDeletesInBatchesAndCatchesLateArrivals) {
+  // Deleting and redacting attributes take attribute counts away too.
+  ASSERT_TRUE(AttributeDimensions(pool_).Declare(tenant_, "queue").ok());
   WriteTwoYears();
   ASSERT_TRUE(compactor_.CompactAll(1000).ok());
   RetentionPolicies policies(owner_pool_);
@@ -419,6 +492,10 @@ TEST_F(DataRightsTest, RetentionRedactsAndDeletesInBatchesAndCatchesLateArrivals
                          "'::timestamptz AND comment = ''"),
             0);
   EXPECT_EQ(Mismatches(), 0);
+  EXPECT_EQ(AttributeMismatches(), 0);
+  EXPECT_GT(db_.QueryInt("SELECT count(*) FROM attribute_changes WHERE promoters + passives + "
+                         "detractors < 0"),
+            0);
   EXPECT_EQ(ReaderTotal(tenant_), 600 - due_delete);
   EXPECT_EQ(ReaderTotal(other_), 1);
 

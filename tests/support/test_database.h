@@ -107,6 +107,75 @@ SELECT (SELECT count(*) FROM (SELECT * FROM recount EXCEPT SELECT * FROM rollup)
        (SELECT count(*) FROM (SELECT * FROM excluded_kept EXCEPT
                               SELECT * FROM excluded_recount) d))sql";
 
+// Counts the cells of the attribute rollups of ready dimensions (each of
+// the three tables plus the pending change rows) that differ from a
+// recount of the counted responses that have the key; 0 when all are exact.
+inline constexpr char kAttributeMismatchSql[] = R"sql(
+WITH recount AS (
+  SELECT r.tenant_id, d.attr_key, r.agent_id,
+         (r.interaction_time AT TIME ZONE t.time_zone)::date AS local_day,
+         r.attributes ->> d.attr_key AS attr_value, r.team_id, r.channel,
+         count(*) FILTER (WHERE r.score >= 9) AS promoters,
+         count(*) FILTER (WHERE r.score BETWEEN 7 AND 8) AS passives,
+         count(*) FILTER (WHERE r.score <= 6) AS detractors
+  FROM responses r JOIN tenants t USING (tenant_id)
+  JOIN attribute_dimensions d
+    ON d.tenant_id = r.tenant_id AND d.backfilled_below >= d.counted_from
+   AND r.attributes ? d.attr_key
+  WHERE NOT r.excluded AND NOT EXISTS (SELECT 1 FROM excluded_agents e
+                                       WHERE e.tenant_id = r.tenant_id AND e.agent_id = r.agent_id)
+  GROUP BY 1, 2, 3, 4, 5, 6, 7
+), ready AS (
+  SELECT tenant_id, attr_key FROM attribute_dimensions WHERE backfilled_below >= counted_from
+), finest AS (
+  SELECT tenant_id, attr_key, agent_id, local_day, attr_value, team_id, channel,
+         sum(promoters), sum(passives), sum(detractors)
+  FROM (SELECT tenant_id, attr_key, agent_id, local_day, attr_value, team_id, channel,
+               promoters, passives, detractors FROM attribute_rollups
+        UNION ALL
+        SELECT tenant_id, attr_key, agent_id, local_day, attr_value, team_id, channel,
+               promoters, passives, detractors FROM attribute_changes) u
+  JOIN ready USING (tenant_id, attr_key)
+  GROUP BY 1, 2, 3, 4, 5, 6, 7
+  HAVING sum(promoters + passives + detractors) <> 0
+), team_recount AS (
+  SELECT tenant_id, attr_key, team_id, local_day, attr_value, channel,
+         sum(promoters), sum(passives), sum(detractors)
+  FROM recount GROUP BY 1, 2, 3, 4, 5, 6
+), team AS (
+  SELECT tenant_id, attr_key, team_id, local_day, attr_value, channel,
+         sum(promoters), sum(passives), sum(detractors)
+  FROM (SELECT tenant_id, attr_key, team_id, local_day, attr_value, channel,
+               promoters, passives, detractors FROM attribute_team_days
+        UNION ALL
+        SELECT tenant_id, attr_key, team_id, local_day, attr_value, channel,
+               promoters, passives, detractors FROM attribute_changes) u
+  JOIN ready USING (tenant_id, attr_key)
+  GROUP BY 1, 2, 3, 4, 5, 6
+  HAVING sum(promoters + passives + detractors) <> 0
+), day_recount AS (
+  SELECT tenant_id, attr_key, local_day, attr_value, channel,
+         sum(promoters), sum(passives), sum(detractors)
+  FROM recount GROUP BY 1, 2, 3, 4, 5
+), days AS (
+  SELECT tenant_id, attr_key, local_day, attr_value, channel,
+         sum(promoters), sum(passives), sum(detractors)
+  FROM (SELECT tenant_id, attr_key, local_day, attr_value, channel,
+               promoters, passives, detractors FROM attribute_days
+        UNION ALL
+        SELECT tenant_id, attr_key, local_day, attr_value, channel,
+               promoters, passives, detractors FROM attribute_changes) u
+  JOIN ready USING (tenant_id, attr_key)
+  GROUP BY 1, 2, 3, 4, 5
+  HAVING sum(promoters + passives + detractors) <> 0
+)
+SELECT (SELECT count(*) FROM (SELECT * FROM recount EXCEPT SELECT * FROM finest) a) +
+       (SELECT count(*) FROM (SELECT * FROM finest EXCEPT SELECT * FROM recount) b) +
+       (SELECT count(*) FROM (SELECT * FROM team_recount EXCEPT SELECT * FROM team) c) +
+       (SELECT count(*) FROM (SELECT * FROM team EXCEPT SELECT * FROM team_recount) d) +
+       (SELECT count(*) FROM (SELECT * FROM day_recount EXCEPT SELECT * FROM days) e) +
+       (SELECT count(*) FROM (SELECT * FROM days EXCEPT SELECT * FROM day_recount) f))sql";
+
 }  // namespace tnps::testing
 
 #endif  // TNPS_TESTS_SUPPORT_TEST_DATABASE_H_
