@@ -6,10 +6,13 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -23,6 +26,7 @@
 #include "storage/reporting_role_store.h"
 #include "storage/tenant_store.h"
 #include "tnps/v1/analytics_service.grpc.pb.h"
+#include "tnps/v1/ingest_service.grpc.pb.h"
 #include "tnps/v1/training_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, database_url, "", "the server's database");
@@ -136,14 +140,80 @@ std::pair<int64_t, int64_t> RecordTraining(tnps::v1::TrainingService::Stub& stub
   return {created.program().program_id(), middle};
 }
 
+// Steady ingest while `busy` says so: a SubmitResponses call of 20
+// responses every 50 ms; prints the calls' p50 and p99 under `label`.
+class IngestProbe {
+ public:
+  IngestProbe(tnps::v1::IngestService::Stub& stub, std::string key, std::string label)
+      : stub_(stub), key_(std::move(key)), label_(std::move(label)) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~IngestProbe() {
+    stop_ = true;
+    thread_.join();
+    std::sort(ms_.begin(), ms_.end());
+    if (ms_.empty()) return;
+    std::printf("%-52s p50 %7.1f ms   p99 %7.1f ms   (%zu calls, %d failed)\n", label_.c_str(),
+                ms_[ms_.size() / 2], ms_[std::min(ms_.size() - 1, ms_.size() * 99 / 100)],
+                ms_.size(), failed_);
+  }
+
+ private:
+  void Run() {
+    static int round = 0;
+    const int mine = ++round;
+    for (int i = 0; !stop_.load(); ++i) {
+      tnps::v1::SubmitResponsesRequest request;
+      const absl::Time now = absl::Now();
+      for (int j = 0; j < 20; ++j) {
+        tnps::v1::SurveyResponse* r = request.add_responses();
+        r->set_external_id(absl::StrCat("probe-", mine, "-", i, "-", j));
+        r->set_interaction_id(r->external_id());
+        r->set_agent_id(absl::StrCat("agent-", (i * 20 + j) % 1000));
+        r->set_team_id(absl::StrCat("team-", (i * 20 + j) % 1000 % 50));
+        r->set_channel(tnps::v1::CHANNEL_PHONE);
+        r->set_score((i + j) % 11);
+        r->mutable_interaction_time()->set_seconds(absl::ToUnixSeconds(now) - 3600);
+        r->mutable_response_time()->set_seconds(absl::ToUnixSeconds(now) - 1800);
+        (*r->mutable_attributes())["queue"] = j % 2 ? "billing" : "tech";
+      }
+      grpc::ClientContext c;
+      c.AddMetadata("authorization", "Bearer " + key_);
+      tnps::v1::SubmitResponsesResponse response;
+      const absl::Time start = absl::Now();
+      if (stub_.SubmitResponses(&c, request, &response).ok()) {
+        ms_.push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
+      } else {
+        ++failed_;
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+  }
+
+  tnps::v1::IngestService::Stub& stub_;
+  const std::string key_, label_;
+  std::atomic<bool> stop_{false};
+  std::vector<double> ms_;
+  int failed_ = 0;
+  std::thread thread_;
+};
+
 // Declares "queue" (3 values on every response) and waits for its
-// back-fill, then times reads on it: tenant-wide (attribute_days), one team
+// back-fill while ingest goes on (timed against 20 s of ingest before),
+// then times reads on it: tenant-wide (attribute_days), one team
 // (attribute_team_days), one agent (attribute_rollups).
-bool TimeAttributes(tnps::v1::AnalyticsService::Stub& stub, const std::string& read_key,
-                    const std::string& admin_key) {
+bool TimeAttributes(tnps::v1::AnalyticsService::Stub& stub, tnps::v1::IngestService::Stub& ingest,
+                    const std::string& read_key, const std::string& admin_key,
+                    const std::string& ingest_key) {
   const auto with = [](grpc::ClientContext& c, const std::string& key) {
     c.AddMetadata("authorization", "Bearer " + key);
   };
+  {
+    IngestProbe before(ingest, ingest_key, "SubmitResponses (20), before declaring");
+    absl::SleepFor(absl::Seconds(20));
+  }
+  std::optional<IngestProbe> during;
+  during.emplace(ingest, ingest_key, "SubmitResponses (20), during the back-fill");
   const absl::Time declared = absl::Now();
   {
     grpc::ClientContext c;
@@ -167,6 +237,7 @@ bool TimeAttributes(tnps::v1::AnalyticsService::Stub& stub, const std::string& r
       std::printf("back-fill ready after %.1f s (%lld earlier responses counted)\n",
                   absl::ToDoubleSeconds(absl::Now() - declared),
                   static_cast<long long>(list.dimensions(0).backfilled_responses()));
+      during.reset();
       break;
     }
     absl::SleepFor(absl::Seconds(1));
@@ -339,7 +410,13 @@ int main(int argc, char** argv) {
     });
   }
   if (absl::GetFlag(FLAGS_bi)) TimeBiViews(url, name, *stub, key->key);
-  if (attributes) return TimeAttributes(*stub, key->key, admin->key) ? 0 : 1;
+  if (attributes) {
+    absl::StatusOr<tnps::storage::IssuedKey> ingest_key =
+        keys.Issue(name, tnps::core::Role::kIngest);
+    if (!ingest_key.ok()) return 1;
+    auto ingest = tnps::v1::IngestService::NewStub(channel);
+    return TimeAttributes(*stub, *ingest, key->key, admin->key, ingest_key->key) ? 0 : 1;
+  }
   if (!absl::GetFlag(FLAGS_analytics)) return 0;
   Time("GetNps, tenant, 90 days", [&] {
     grpc::ClientContext c;

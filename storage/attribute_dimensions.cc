@@ -6,6 +6,7 @@
 #include "storage/audit_log.h"
 #include "storage/pg_text.h"
 #include "storage/response_counting.h"
+#include "storage/rollup_compactor.h"
 
 namespace tnps::storage {
 
@@ -25,8 +26,8 @@ absl::StatusOr<bool> AttributeDimensions::Declare(int64_t tenant_id, const std::
         tenant_id, key);
     if (existing[0][1].as<int64_t>() > 0) return false;
     if (existing[0][0].as<int64_t>() >= kMaxAttributeDimensions) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("the tenant has ", kMaxAttributeDimensions,
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot declare \"", key, "\": the tenant has ", kMaxAttributeDimensions,
                        " attribute dimensions, the limit; remove one before declaring another"));
     }
     // With no earlier response there is nothing to back-fill.
@@ -76,7 +77,10 @@ absl::Status AttributeDimensions::Remove(int64_t tenant_id, const std::string& k
   return pool_
       .Run([&](pqxx::connection_base& conn) -> absl::StatusOr<bool> {
         pqxx::work txn(conn);
-        // No statement may count the key while its counts go.
+        // No compaction round or back-fill batch may fold the key's rows
+        // while they go (first, as a back-fill takes it before the
+        // attribute lock), and no statement may count the key.
+        txn.exec_params("SELECT pg_advisory_xact_lock($1)", kCompactionLock);
         LockCounting(txn, tenant_id, /*exclusive=*/true);
         LockAttributes(txn, tenant_id, /*exclusive=*/true);
         if (txn.exec_params("DELETE FROM attribute_dimensions WHERE tenant_id = $1 AND "

@@ -36,8 +36,8 @@ class AttributeDimensions {
 
   // Declares `key` (checked by the caller) for `tenant_id`: responses
   // written from now on are counted at once, older ones by the compactor's
-  // back-fill. Returns false if it was declared already. InvalidArgument if
-  // the tenant has kMaxAttributeDimensions keys. Holds the tenant's
+  // back-fill. Returns false if it was declared already.
+  // FailedPrecondition if the tenant has kMaxAttributeDimensions keys. Holds the tenant's
   // counting lock only for the declaration itself.
   absl::StatusOr<bool> Declare(int64_t tenant_id, const std::string& key);
   // The tenant's keys, in declaration order.

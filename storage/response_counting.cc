@@ -23,7 +23,8 @@ void LockAttributes(pqxx::transaction_base& txn, int64_t tenant_id, bool exclusi
 
 std::string MoveAttributeCountsCtes(absl::string_view source, int sign) {
   // A response is covered for a key declared after it was written once
-  // the back-fill has passed it.
+  // the back-fill has passed it. Only string values count (the API writes
+  // no other; a number or null put there by hand would not be a value).
   return absl::StrReplaceAll(
       R"sql(,
 $S_to_attributes AS (
@@ -36,7 +37,7 @@ $S_to_attributes AS (
          $N * count(*) FILTER (WHERE s.score <= 6)
   FROM $S s
   JOIN attribute_dimensions d
-    ON d.tenant_id = s.tenant_id AND s.attributes ? d.attr_key
+    ON d.tenant_id = s.tenant_id AND jsonb_typeof(s.attributes -> d.attr_key) = 'string'
    AND (s.response_id >= d.counted_from OR s.response_id < d.backfilled_below)
   WHERE NOT s.agent_excluded
   GROUP BY 1, 2, 3, 4, 5, 6, 7

@@ -357,6 +357,12 @@ absl::StatusOr<AmendResult> ResponseRecords::Amend(const AmendRequest& request) 
     // other statement that moves counts.
     LockCounting(txn, request.tenant_id, /*exclusive=*/false);
     LockAttributes(txn, request.tenant_id, /*exclusive=*/false);
+    // The row first, in a statement of its own: the next statement's
+    // snapshot then has its latest version, which no one can change
+    // before this transaction ends, so `before` below is what the update
+    // replaces.
+    txn.exec_params("SELECT 1 FROM responses WHERE tenant_id = $1 AND external_id = $2 FOR UPDATE",
+                    request.tenant_id, request.external_id);
     const pqxx::result updated = txn.exec_params(
         absl::StrCat(R"sql(
 WITH before AS (

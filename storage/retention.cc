@@ -27,7 +27,8 @@ std::optional<absl::Time> OptionalMicros(const pqxx::field& f) {
 std::string BatchCte(absl::string_view range, absl::string_view extra, absl::string_view order) {
   return absl::StrCat(R"sql(
 WITH batch AS (
-  SELECT response_id FROM responses
+  SELECT response_id, local_day, agent_id, team_id, channel, score, attributes, excluded
+  FROM responses
   WHERE tenant_id = $1 AND )sql",
                       range, extra, " ORDER BY ", order, R"sql(
   LIMIT $2 FOR UPDATE SKIP LOCKED
@@ -57,14 +58,16 @@ std::string RedactSql(absl::string_view range, absl::string_view order) {
                " AND (comment <> '' OR customer_ref <> '' OR ($3 AND attributes <> '{}'::jsonb))",
                order),
       R"sql(,
--- The attributes as they were, whose counts leave with them.
+-- The attributes as they are, whose counts leave with them: from the
+-- locked rows, which FOR UPDATE returns at their latest version (the
+-- statement's snapshot may predate an amendment that committed since).
 unattributed AS (
-  SELECT r.tenant_id, r.response_id, r.local_day, r.agent_id, r.team_id, r.channel, r.score,
-         r.attributes,
+  SELECT $1::bigint AS tenant_id, b.response_id, b.local_day, b.agent_id, b.team_id, b.channel,
+         b.score, b.attributes,
          EXISTS (SELECT 1 FROM excluded_agents e
-                 WHERE e.tenant_id = r.tenant_id AND e.agent_id = r.agent_id) AS agent_excluded
-  FROM responses r JOIN batch b ON r.response_id = b.response_id
-  WHERE r.tenant_id = $1 AND $3 AND NOT r.excluded AND r.attributes <> '{}'::jsonb
+                 WHERE e.tenant_id = $1 AND e.agent_id = b.agent_id) AS agent_excluded
+  FROM batch b
+  WHERE $3 AND NOT b.excluded AND b.attributes <> '{}'::jsonb
 ),
 done AS (
   UPDATE responses r

@@ -189,7 +189,7 @@ counted AS (
   SELECT b.local_day, b.agent_id, b.team_id, b.channel, b.attributes ->> $2 AS attr_value,
          b.score
   FROM batch b
-  WHERE NOT b.excluded AND b.attributes ? $2
+  WHERE NOT b.excluded AND jsonb_typeof(b.attributes -> $2) = 'string'
     AND NOT EXISTS (SELECT 1 FROM excluded_agents e
                     WHERE e.tenant_id = $1 AND e.agent_id = b.agent_id)
 ),

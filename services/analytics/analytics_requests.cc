@@ -9,6 +9,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "core/response_validation.h"
+#include "core/text_rules.h"
 #include "services/common/api_limits.h"
 #include "storage/sha256.h"
 
@@ -121,6 +123,11 @@ BreakdownOptions CheckBreakdownRequest(const tnps::v1::GetNpsBreakdownRequest& r
       options.group = storage::RollupGroup::kAttribute;
       if (request.attribute_key().empty()) {
         violations.push_back({"attribute_key", "is required with DIMENSION_ATTRIBUTE"});
+      } else if (core::IdentifierProblem(request.attribute_key(),
+                                         core::IngestLimits::kMaxAttributeKeyBytes)) {
+        violations.push_back(
+            {"attribute_key", absl::StrCat("must be 1..", core::IngestLimits::kMaxAttributeKeyBytes,
+                                           " bytes of printable UTF-8")});
       } else if (request.filter().attributes_size() == 1 &&
                  request.filter().attributes(0).key() != request.attribute_key()) {
         violations.push_back({"filter.attributes[0].key",

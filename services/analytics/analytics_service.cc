@@ -202,12 +202,7 @@ grpc::Status AnalyticsService::HandleDeclareAttributeDimension(
     return InvalidArgument("", {*v});
   }
   absl::StatusOr<bool> created = dimensions_.Declare(principal.tenant_id, request->key());
-  if (!created.ok()) {
-    if (absl::IsInvalidArgument(created.status())) {
-      return InvalidArgument("", {{"key", std::string(created.status().message())}});
-    }
-    return ToGrpcStatus(created.status());
-  }
+  if (!created.ok()) return ToGrpcStatus(created.status());
   absl::StatusOr<std::vector<storage::AttributeDimension>> all =
       dimensions_.List(principal.tenant_id);
   if (!all.ok()) return ToGrpcStatus(all.status());

@@ -16,6 +16,7 @@
 #include "absl/strings/str_replace.h"
 #include "storage/attribute_dimensions.h"
 #include "storage/connection_pool.h"
+#include "storage/migration_runner.h"
 #include "storage/reporting_role_store.h"
 #include "storage/response_records.h"
 #include "storage/response_store.h"
@@ -274,6 +275,68 @@ TEST_F(BiQueriesTest, MetabaseQuestionsShowTheRecountedFigures) {
             Recount(kFrom, kTo,
                     absl::StrCat("attributes ->> 'queue' = '", touchpoints[0][1].as<std::string>(),
                                  "'")));
+}
+
+// Migration 0021 starts the weekly and monthly team rollups from the
+// compacted days; from then on the compactor keeps them with the rest.
+TEST(BiViewsMigrationTest, StartsTheWeeklyAndMonthlyRollupsFromTheCompactedDays) {
+  TestDatabase db;
+  ASSERT_TRUE(MigrationRunner(db.owner_url()).DownTo(20).ok());
+  ConnectionPool pool({.database_url = db.url(), .size = 1});
+  ConnectionPool owner({.database_url = db.owner_url(), .size = 1});
+  ResponseStore responses(pool);
+  absl::StatusOr<Tenant> tenant = TenantStore(owner).Create("m", "UTC");
+  ASSERT_TRUE(tenant.ok());
+  std::vector<core::SurveyResponse> rows(200);
+  std::vector<TenantResponse> items;
+  for (int i = 0; i < 200; ++i) {
+    core::SurveyResponse& r = rows[i];
+    r.external_id = absl::StrCat("m", i);
+    r.interaction_id = r.external_id;
+    r.agent_id = absl::StrCat("agent-", i % 4);
+    r.team_id = absl::StrCat("team-", i % 2);
+    r.channel = 1 + i % 3;
+    r.score = i % 11;
+    r.interaction_time =
+        absl::FromCivil(absl::CivilSecond(2026, 1, 1, 9, 0, 0), absl::UTCTimeZone()) +
+        absl::Hours(13 * i);
+    r.response_time = *r.interaction_time + absl::Minutes(5);
+    items.push_back({tenant->tenant_id, &r});
+  }
+  // Half compacted before the migration (into rollup_team_days, the table
+  // 0021 starts from, as the previous version's compactor did), half after.
+  ASSERT_TRUE(
+      responses.Write(std::vector<TenantResponse>(items.begin(), items.begin() + 100)).ok());
+  db.Exec(R"sql(
+WITH taken AS (DELETE FROM rollup_changes RETURNING *)
+INSERT INTO rollup_team_days AS r (tenant_id, local_day, team_id, channel,
+                                   promoters, passives, detractors)
+SELECT tenant_id, local_day, team_id, channel, sum(promoters), sum(passives), sum(detractors)
+FROM taken GROUP BY 1, 2, 3, 4
+ON CONFLICT (tenant_id, local_day, team_id, channel) DO UPDATE
+SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
+    detractors = r.detractors + excluded.detractors)sql");
+  ASSERT_TRUE(responses.Write(std::vector<TenantResponse>(items.begin() + 100, items.end())).ok());
+  ASSERT_TRUE(MigrationRunner(db.owner_url()).Up().ok());
+  ConnectionPool after({.database_url = db.url(), .size = 1});
+  ASSERT_TRUE(RollupCompactor(after).CompactAll(1000).ok());
+  EXPECT_EQ(db.QueryInt("SELECT count(*) FROM rollup_changes"), 0);
+  for (const char* table : {"rollup_team_weeks", "rollup_team_months"}) {
+    const std::string unit = std::string(table) == "rollup_team_weeks" ? "week" : "month";
+    const std::string start = unit == "week" ? "week_start" : "month_start";
+    EXPECT_EQ(db.QueryInt(absl::StrCat(
+                  "SELECT count(*) FROM (SELECT tenant_id, ", start,
+                  ", team_id, channel, promoters, passives, detractors FROM ", table,
+                  " EXCEPT SELECT tenant_id, date_trunc('", unit,
+                  "', local_day::timestamp)::date, team_id, channel, count(*) FILTER (WHERE score "
+                  ">= 9), count(*) FILTER (WHERE score BETWEEN 7 AND 8), count(*) FILTER (WHERE "
+                  "score <= 6) FROM responses GROUP BY 1, 2, 3, 4) x")),
+              0)
+        << table;
+    EXPECT_GT(db.QueryInt(absl::StrCat("SELECT count(*) FROM ", table)), 0);
+  }
+  EXPECT_EQ(db.QueryInt("SELECT sum(promoters + passives + detractors) FROM rollup_team_weeks"),
+            200);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <pqxx/pqxx>
 #include <set>
 #include <thread>
 #include <vector>
@@ -350,6 +351,63 @@ TEST_F(DataRightsTest, AttributeBackFillRacingEveryCountMoveStaysExact) {
                 " AND NOT excluded AND attributes ->> 'queue' IN ('billing', 'tech') AND NOT "
                 "EXISTS (SELECT 1 FROM excluded_agents e WHERE e.tenant_id = r.tenant_id AND "
                 "e.agent_id = r.agent_id)")));
+}
+
+// Amendments of the same responses race each other, exclusion toggles and
+// redaction (which empties attributes): every statement moves the counts
+// of the row version it replaces, so the attribute counts stay exact.
+TEST_F(DataRightsTest, AttributeAmendmentsRacingExclusionsAndRedactionStayExact) {
+  ASSERT_TRUE(AttributeDimensions(pool_).Declare(tenant_, "queue").ok());
+  WriteTwoYears();
+  ASSERT_TRUE(RetentionPolicies(owner_pool_)
+                  .Set(tenant_, RetentionPolicy{.redact_after_days = 90, .redact_attributes = true})
+                  .ok());
+  // Ten responses the policy redacts and ten it keeps.
+  std::vector<std::string> targets;
+  pqxx::connection conn(db_.url());
+  for (const char* age : {"<", ">="}) {
+    for (const auto& row : pqxx::nontransaction(conn).exec(absl::StrCat(
+             "SELECT external_id FROM responses WHERE tenant_id = ", tenant_,
+             " AND interaction_time ", age, " '", absl::FormatTime(kNow - absl::Hours(24 * 90)),
+             "' ORDER BY external_id LIMIT 10"))) {
+      targets.push_back(row[0].as<std::string>());
+    }
+  }
+  ASSERT_EQ(targets.size(), 20u);
+  static const char* kValues[] = {"tech", "moving", "billing"};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 40; ++i) {
+        const std::string& id = targets[(i * 7 + t) % targets.size()];
+        EXPECT_TRUE(records_
+                        .Amend({.tenant_id = tenant_,
+                                .external_id = id,
+                                .attributes =
+                                    std::vector<std::pair<std::string, std::string>>{
+                                        {"queue", kValues[(i + t) % 3]}}})
+                        .ok());
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (int i = 0; i < 40; ++i) {
+      EXPECT_TRUE(
+          records_.SetResponseExclusion(tenant_, {targets[i % targets.size()]}, i % 4 < 2, "QA")
+              .ok());
+    }
+  });
+  threads.emplace_back([&] {
+    RetentionWorker worker(pool_);
+    for (int i = 0; i < 15; ++i) {
+      EXPECT_TRUE(worker.RunOnce({.batch_rows = 5, .busy_share = 1}, kNow).ok());
+    }
+  });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(AttributeMismatches(), 0);
+  EXPECT_EQ(Mismatches(), 0);
+  ASSERT_TRUE(compactor_.CompactAll(1000).ok());
+  EXPECT_EQ(AttributeMismatches(), 0);
 }
 
 TEST_F(DataRightsTest, AmendmentsAreVersionedAndIdempotent) {

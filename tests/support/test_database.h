@@ -137,7 +137,7 @@ WITH recount AS (
                promoters, passives, detractors FROM attribute_changes) u
   JOIN ready USING (tenant_id, attr_key)
   GROUP BY 1, 2, 3, 4, 5, 6, 7
-  HAVING sum(promoters + passives + detractors) <> 0
+  HAVING sum(promoters) <> 0 OR sum(passives) <> 0 OR sum(detractors) <> 0
 ), team_recount AS (
   SELECT tenant_id, attr_key, team_id, local_day, attr_value, channel,
          sum(promoters), sum(passives), sum(detractors)
@@ -152,7 +152,7 @@ WITH recount AS (
                promoters, passives, detractors FROM attribute_changes) u
   JOIN ready USING (tenant_id, attr_key)
   GROUP BY 1, 2, 3, 4, 5, 6
-  HAVING sum(promoters + passives + detractors) <> 0
+  HAVING sum(promoters) <> 0 OR sum(passives) <> 0 OR sum(detractors) <> 0
 ), day_recount AS (
   SELECT tenant_id, attr_key, local_day, attr_value, channel,
          sum(promoters), sum(passives), sum(detractors)
@@ -167,7 +167,7 @@ WITH recount AS (
                promoters, passives, detractors FROM attribute_changes) u
   JOIN ready USING (tenant_id, attr_key)
   GROUP BY 1, 2, 3, 4, 5
-  HAVING sum(promoters + passives + detractors) <> 0
+  HAVING sum(promoters) <> 0 OR sum(passives) <> 0 OR sum(detractors) <> 0
 )
 SELECT (SELECT count(*) FROM (SELECT * FROM recount EXCEPT SELECT * FROM finest) a) +
        (SELECT count(*) FROM (SELECT * FROM finest EXCEPT SELECT * FROM recount) b) +
