@@ -26,6 +26,9 @@ if [ "${1:-}" = "--tests" ]; then
   # systemd: systemd-analyze verifies the unit the .deb installs
   # (tests/package_test.sh); in a container it is only a package.
   packages+=(systemd)
+  # The high-availability stack the failover test runs (deploy/ha/):
+  # etcd, Patroni, HAProxy; curl for its health checks.
+  packages+=(etcd-server patroni haproxy curl)
   # npm installs the Node client's packages; a nodejs from elsewhere
   # (NodeSource) brings its own and conflicts with Debian's.
   command -v npm >/dev/null 2>&1 || packages+=(npm)
@@ -58,9 +61,12 @@ fi
 status=0
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
 if [ -n "$own_policy" ]; then $sudo rm -f "$policy"; fi
-# Nor start at the next boot: the tests run their own Prometheus.
-if [[ " ${missing[*]} " == *" prometheus "* ]]; then
-  $sudo systemctl disable prometheus.service >/dev/null 2>&1 || true
-  $sudo update-rc.d prometheus disable >/dev/null 2>&1 || true
-fi
+# Nor start at the next boot: the tests run their own Prometheus, etcd and
+# HAProxy (deploy/ha/ha-cluster.sh).
+for service in prometheus etcd haproxy; do
+  if [[ " ${missing[*]} " == *" $service "* || " ${missing[*]} " == *" $service-server "* ]]; then
+    $sudo systemctl disable "$service.service" >/dev/null 2>&1 || true
+    $sudo update-rc.d "$service" disable >/dev/null 2>&1 || true
+  fi
+done
 exit "$status"

@@ -4,6 +4,8 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -463,6 +465,10 @@ int Serve() {
   if (server == nullptr || port == 0) {
     return Fail(1, absl::StrCat("cannot listen on ", listen));
   }
+  // What /healthz says (with --metrics_listen): the database check's last
+  // answer, until draining begins.
+  std::atomic<bool> database_reachable{true};
+  std::atomic<bool> draining{false};
   if (m != nullptr) {
     m->WatchPool("ingest", ingest_pool);
     m->WatchPool("read", read_pool);
@@ -475,7 +481,9 @@ int Serve() {
     m->WatchQueue("tnps_read_queued_calls",
                   "Analytics, training, response and alert calls waiting for a read thread.",
                   [&reads] { return static_cast<double>(reads.queued()); });
-    absl::StatusOr<int> metrics_port = m->Serve(metrics_listen);
+    absl::StatusOr<int> metrics_port = m->Serve(metrics_listen, [&database_reachable, &draining] {
+      return database_reachable.load() && !draining.load();
+    });
     if (!metrics_port.ok()) return Fail(1, metrics_port.status().message());
     Log(LogLevel::kInfo, "serving metrics",
         {{"metrics_address",
@@ -489,11 +497,12 @@ int Serve() {
   // balancers and Kubernetes probes ask; the database check sets them all.
   grpc::HealthCheckServiceInterface& health_service = *server->GetHealthCheckService();
   for (const char* name : kServiceNames) health_service.SetServingStatus(name, true);
-  tnps::services::DatabaseHealth health(background_pool, health_service, absl::Seconds(2),
-                                        [m](bool reachable, absl::Duration took) {
-                                          if (m != nullptr)
-                                            m->ObserveDatabaseCheck(reachable, took);
-                                        });
+  tnps::services::DatabaseHealth health(
+      background_pool, health_service, absl::Seconds(2),
+      [m, &database_reachable](bool reachable, absl::Duration took) {
+        database_reachable = reachable;
+        if (m != nullptr) m->ObserveDatabaseCheck(reachable, took);
+      });
   compactor.Start({.idle_period = absl::GetFlag(FLAGS_compact_interval),
                    .max_backfill_responses = std::clamp<int64_t>(
                        absl::GetFlag(FLAGS_attribute_backfill_batch), 1, 1'000'000),
@@ -519,6 +528,7 @@ int Serve() {
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
   Log(LogLevel::kInfo, "NOT_SERVING; draining",
       {{"signal", signal_number}, {"grace", absl::FormatDuration(grace)}});
+  draining = true;
   health_service.Shutdown();
   absl::SleepFor(grace);
   const absl::Time drain_start = absl::Now();

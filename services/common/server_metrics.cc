@@ -159,7 +159,8 @@ void SampleProcess(std::vector<MetricFamily>& out) {
 
 ServerMetrics::ServerMetrics(const std::vector<std::string>& services)
     : registry_(std::make_shared<prometheus::Registry>()),
-      sampled_(std::make_shared<ScrapeTimeMetrics>()) {
+      sampled_(std::make_shared<ScrapeTimeMetrics>()),
+      readiness_(std::make_shared<ScrapeTimeMetrics>()) {
   prometheus::Registry& r = *registry_;
   calls_ = &prometheus::BuildCounter()
                 .Name("grpc_server_handled_total")
@@ -400,7 +401,8 @@ void ServerMetrics::WatchQueue(std::string name, std::string help, std::function
 
 void ServerMetrics::StopServing() { exposer_.reset(); }
 
-absl::StatusOr<int> ServerMetrics::Serve(const std::string& address) {
+absl::StatusOr<int> ServerMetrics::Serve(const std::string& address,
+                                         std::function<bool()> serving) {
   try {
     // Two threads: Prometheus scrapes one request at a time; the second
     // keeps a stuck client from blocking it.
@@ -411,6 +413,16 @@ absl::StatusOr<int> ServerMetrics::Serve(const std::string& address) {
   }
   exposer_->RegisterCollectable(registry_);
   exposer_->RegisterCollectable(sampled_);
+  readiness_->Add([serving = std::move(serving)](std::vector<MetricFamily>& out) {
+    MetricFamily family =
+        Family("tnps_serving",
+               "Whether this replica takes calls: 1 while its database is reachable and it is "
+               "not draining, else 0.",
+               MetricType::Gauge);
+    family.metric.push_back(Value(MetricType::Gauge, serving() ? 1 : 0));
+    out.push_back(std::move(family));
+  });
+  exposer_->RegisterCollectable(readiness_, "/healthz");
   const std::vector<int> ports = exposer_->GetListeningPorts();
   if (ports.empty()) return absl::UnavailableError("metrics: no listening port");
   return ports.front();

@@ -70,9 +70,12 @@ class ServerMetrics {
   void WatchPool(std::string name, storage::ConnectionPool& pool);
   void WatchQueue(std::string name, std::string help, std::function<double()> depth);
 
-  // Serves /metrics on `address` (host:port; port 0 picks one). Returns the
+  // Serves /metrics on `address` (host:port; port 0 picks one), and
+  // /healthz: one gauge, `tnps_serving`, 1 while `serving()` says so and 0
+  // otherwise, for load balancers that check over HTTP (HAProxy's
+  // `http-check expect string "tnps_serving 1"`, deploy/ha/). Returns the
   // port, or INVALID_ARGUMENT / UNAVAILABLE if it cannot listen.
-  absl::StatusOr<int> Serve(const std::string& address);
+  absl::StatusOr<int> Serve(const std::string& address, std::function<bool()> serving);
   // Stops answering scrapes: call before the pools, queues and executors
   // WatchPool and WatchQueue read are destroyed.
   void StopServing();
@@ -88,6 +91,8 @@ class ServerMetrics {
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<ScrapeTimeMetrics> sampled_;
+  // /healthz.
+  std::shared_ptr<ScrapeTimeMetrics> readiness_;
   prometheus::Family<prometheus::Counter>* calls_;
   prometheus::Family<prometheus::Histogram>* call_seconds_;
   // Built in the constructor, read-only after: lookups take no lock.

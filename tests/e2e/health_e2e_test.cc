@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.pb.h"
+#include "tests/e2e/http_get.h"
 #include "tests/e2e/ingest_fixture.h"
 
 namespace tnps::testing {
@@ -65,13 +67,20 @@ TEST_F(IngestFixture, BufCurlDescribesAndCallsHealthThroughReflection) {
 class DrainE2eTest : public IngestFixture {
  protected:
   std::vector<std::string> ServerFlags() const override {
-    return {"--auth_cache_ttl=0s", "--shutdown_grace=2s"};
+    return {"--auth_cache_ttl=0s", "--shutdown_grace=2s", "--metrics_listen=127.0.0.1:0"};
+  }
+
+  // /healthz on the metrics port, as HAProxy reads it (deploy/ha/).
+  std::string Readiness() {
+    return HttpGet(absl::StrCat("http://", server_->metrics_address(), "/healthz"))
+        .value_or("unreachable");
   }
 };
 
 TEST_F(DrainE2eTest, SigtermIsNotServingWhileStillServingThenDrainsAndSaysSo) {
   auto channel = server_->NewChannel();
   ASSERT_TRUE(Submit(ingest_key_a_, ValidResponse("before-drain", 3)).ok());
+  EXPECT_THAT(Readiness(), HasSubstr("\ntnps_serving 1\n"));
   server_->Terminate();
   absl::SleepFor(absl::Milliseconds(500));
   // During the grace: the health service says NOT_SERVING, for the server
@@ -81,6 +90,7 @@ TEST_F(DrainE2eTest, SigtermIsNotServingWhileStillServingThenDrainsAndSaysSo) {
   EXPECT_EQ(health.status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
   ASSERT_TRUE(CheckHealth(channel.get(), "tnps.v1.IngestService", &health).ok());
   EXPECT_EQ(health.status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_THAT(Readiness(), HasSubstr("\ntnps_serving 0\n"));
   grpc::Status during = Submit(ingest_key_a_, ValidResponse("during-drain", 4));
   EXPECT_TRUE(during.ok()) << during.error_message();
   server_->WaitForExit();

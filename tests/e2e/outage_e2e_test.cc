@@ -3,10 +3,15 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "tests/e2e/http_get.h"
 #include "tests/e2e/ingest_fixture.h"
 
 namespace tnps::testing {
@@ -14,6 +19,20 @@ namespace {
 
 class OutageE2eTest : public IngestFixture {
  protected:
+  std::vector<std::string> ServerFlags() const override {
+    return {"--auth_cache_ttl=0s", "--metrics_listen=127.0.0.1:0"};
+  }
+
+  // What /healthz says, for load balancers that check over HTTP.
+  std::string Readiness() {
+    const std::optional<std::string> body =
+        HttpGet(absl::StrCat("http://", server_->metrics_address(), "/healthz"));
+    if (!body) return "unreachable";
+    return body->find("\ntnps_serving 1\n") != std::string::npos   ? "serving"
+           : body->find("\ntnps_serving 0\n") != std::string::npos ? "not serving"
+                                                                   : *body;
+  }
+
   void Cluster(const std::string& verb) {
     CommandResult r =
         RunCommand({TNPS_PG_CLUSTER_SCRIPT, verb, RequiredEnv("TNPS_TEST_PG_CLUSTER_DIR")});
@@ -55,6 +74,7 @@ TEST_F(OutageE2eTest, DatabaseDownIsUnavailableAndServiceRecoversWithoutRestart)
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   EXPECT_EQ(health, 2) << "health should say NOT_SERVING while the database is down";
+  EXPECT_EQ(Readiness(), "not serving");
 
   Cluster("start");
   grpc::Status up;
@@ -72,6 +92,7 @@ TEST_F(OutageE2eTest, DatabaseDownIsUnavailableAndServiceRecoversWithoutRestart)
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   EXPECT_EQ(health, 1) << "health should say SERVING again";
+  EXPECT_EQ(Readiness(), "serving");
 }
 
 }  // namespace
