@@ -110,14 +110,26 @@ primary_member() {
 # HAProxy's write port reaches the primary, and only it: its checks have
 # marked the standbys down.
 primary_behind_haproxy() {
-  [ "$(curl -fsS --noproxy '*' "http://127.0.0.1:$stats_port/;csv" |
-    awk -F, '$1 == "postgres_primary" && $2 ~ /^pg/ && $18 == "UP"' | wc -l)" = 1 ] &&
+  local states
+  states="$(curl -fsS --noproxy '*' "http://127.0.0.1:$stats_port/;csv" |
+    awk -F, '$1 == "postgres_primary" && $2 ~ /^pg/ {print $18}' | sort | tr '\n' ,)"
+  # Fully down ("DOWN", not "DOWN 1/2" coming up or "UP 1/2" going down).
+  [ "$states" = "DOWN,DOWN,UP," ] &&
     [ "$(PGPASSFILE="$dir/secrets/superuser.pgpass" psql -tAc 'SELECT pg_is_in_recovery()' \
       "host=127.0.0.1 port=$pg_write user=postgres dbname=postgres connect_timeout=2")" = f ]
 }
 
 has_sync_standby() {
   curl -fsS --noproxy '*' "http://127.0.0.1:$(rest_port 1)/cluster" | grep -q '"role": *"sync_standby"'
+}
+
+# Runs command $4... as user $1 in the background, its output to $3, and
+# writes the command's own pid (not runuser's) to $2, a file that user can
+# write: signals, SIGKILL included, must reach the process itself.
+spawn() {
+  local user="$1" pid_file="$2" log="$3"
+  shift 3
+  runuser -u "$user" -- sh -c 'echo $$ >"$0"; exec "$@"' "$pid_file" "$@" >"$log" 2>&1 &
 }
 
 secret() {
@@ -173,8 +185,7 @@ start() {
     chmod 700 "$dir/etcd/e$i"
     fill "$here/etcd.conf.yml.in" "$dir/etcd/e$i.yml" NAME="e$i" DATA_DIR="$dir/etcd/e$i/data" \
       CLIENT_PORT="$(etcd_client "$i")" PEER_PORT="$(etcd_peer "$i")" INITIAL_CLUSTER="$cluster"
-    runuser -u etcd -- etcd --config-file "$dir/etcd/e$i.yml" >"$dir/logs/etcd$i.log" 2>&1 &
-    echo $! >"$dir/run/etcd$i.pid"
+    spawn etcd "$dir/etcd/e$i.pid" "$dir/logs/etcd$i.log" etcd --config-file "$dir/etcd/e$i.yml"
   done
   for i in 1 2 3; do wait_for "etcd e$i" 30 http_ok "http://127.0.0.1:$(etcd_client "$i")/health"; done
 
@@ -193,8 +204,7 @@ start() {
         SUPERUSER_PASSWORD="$superuser_pw" REPLICATION_PASSWORD="$replication_pw" \
         REWIND_PASSWORD="$rewind_pw")
     chown postgres: "$dir/pg/pg$i.yml"
-    runuser -u postgres -- patroni "$dir/pg/pg$i.yml" >"$dir/logs/patroni$i.log" 2>&1 &
-    echo $! >"$dir/run/patroni$i.pid"
+    spawn postgres "$dir/pg/patroni$i.pid" "$dir/logs/patroni$i.log" patroni "$dir/pg/pg$i.yml"
   done
   wait_for "a Patroni primary" 90 primary_member
   wait_for "a synchronous standby" 90 has_sync_standby
@@ -226,11 +236,12 @@ start() {
   "$ctl_bin" migrate --database_url_file "$dir/secrets/owner.url" >"$dir/logs/migrate.log"
 
   # The tnps-server replicas.
+  mkdir -p "$dir/tnps"
+  chown tnps: "$dir/tnps"
   for i in $(seq 1 "$servers"); do
-    runuser -u tnps -- "$server_bin" --database_url_file "$dir/secrets/app.url" \
-      --listen "127.0.0.1:$(server_port "$i")" --metrics_listen "127.0.0.1:$(metrics_port "$i")" \
-      >"$dir/logs/tnps$i.log" 2>&1 &
-    echo $! >"$dir/run/tnps$i.pid"
+    spawn tnps "$dir/tnps/tnps$i.pid" "$dir/logs/tnps$i.log" "$server_bin" \
+      --database_url_file "$dir/secrets/app.url" --listen "127.0.0.1:$(server_port "$i")" \
+      --metrics_listen "127.0.0.1:$(metrics_port "$i")"
   done
   for i in $(seq 1 "$servers"); do
     wait_for "tnps-server $i" 30 http_ok "http://127.0.0.1:$(metrics_port "$i")/healthz"
@@ -268,7 +279,7 @@ status() {
 
 stop_pidfile() {
   local file="$1" pid
-  [ -f "$file" ] || return 0
+  [ -s "$file" ] || return 0
   pid="$(cat "$file")"
   kill -TERM "$pid" 2>/dev/null || true
   local i
@@ -279,16 +290,16 @@ stop_pidfile() {
 stop() {
   [ -d "$dir" ] || return 0
   local f
-  for f in "$dir"/run/tnps*.pid; do stop_pidfile "$f"; done
+  for f in "$dir"/tnps/tnps*.pid; do stop_pidfile "$f"; done
   stop_pidfile "$dir/run/haproxy.pid"
   # Patroni stops its PostgreSQL on SIGTERM; a PostgreSQL left by a killed
   # Patroni is stopped by its data directory.
-  for f in "$dir"/run/patroni*.pid; do stop_pidfile "$f"; done
+  for f in "$dir"/pg/patroni*.pid; do stop_pidfile "$f"; done
   local data
   for data in "$dir"/pg/pg*/data; do
     [ -f "$data/postmaster.pid" ] && runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$data" -m immediate stop >/dev/null 2>&1 || true
   done
-  for f in "$dir"/run/etcd*.pid; do stop_pidfile "$f"; done
+  for f in "$dir"/etcd/e*.pid; do stop_pidfile "$f"; done
   rm -rf "$dir"
 }
 
