@@ -5,11 +5,11 @@
 # steady ingest from 4 retrying clients, recounts after each round, prints
 # the write unavailability of each failover, and removes the stack. As root.
 #
-#   bench/run_ha_failover.sh [ROUNDS] [BASE_PORT]     (default: 5, 57100)
+#   bench/run_ha_failover.sh [ROUNDS] [BASE_PORT]     (default: 5, 27100)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-5}"
-base="${2:-57100}"
+base="${2:-27100}"
 build="${TNPS_BUILD_DIR:-build}"
 cmake --build "$build" --target tnps-server tnpsctl ha_failover >/dev/null
 export TNPS_BIN_DIR="$(cd "$build" && pwd)"

@@ -12,4 +12,4 @@ if [ "$(id -u)" != 0 ] || ! command -v patroni >/dev/null || ! command -v etcd >
   echo "skipped: needs root, etcd, patroni and haproxy"
   exit 77
 fi
-TNPS_BUILD_DIR="${1:-build}" exec bench/run_ha_failover.sh 2 "${TNPS_HA_BASE_PORT:-57300}"
+TNPS_BUILD_DIR="${1:-build}" exec bench/run_ha_failover.sh 2 "${TNPS_HA_BASE_PORT:-27300}"

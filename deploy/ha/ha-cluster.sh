@@ -8,7 +8,7 @@
 #     gRPC over HTTP/2 balanced per call across the tnps-server replicas;
 #   - 2 tnps-server replicas (or TNPS_HA_SERVERS) behind it.
 #
-#   deploy/ha/ha-cluster.sh start DIR [BASE_PORT]   as root; BASE_PORT 57000
+#   deploy/ha/ha-cluster.sh start DIR [BASE_PORT]   as root; BASE_PORT 27000
 #   deploy/ha/ha-cluster.sh status DIR
 #   deploy/ha/ha-cluster.sh stop DIR                 stops everything, removes DIR
 #
@@ -47,7 +47,8 @@ ctl_bin="$bin_dir/tools/tnpsctl"
 [ -x "$server_bin" ] || server_bin="$bin_dir/bin/tnps-server"
 [ -x "$ctl_bin" ] || ctl_bin="$bin_dir/bin/tnpsctl"
 
-# Ports, from BASE_PORT: etcd clients +1..+3 and peers +11..+13, Patroni's
+# Ports, from BASE_PORT (below Linux's ephemeral range, 32768 and up, so
+# that no client connection holds one by chance): etcd clients +1..+3 and peers +11..+13, Patroni's
 # REST API +21..+23, PostgreSQL +31..+33, HAProxy's PostgreSQL write and
 # read ports +40 and +41, its stats +49 and gRPC +50, the tnps-server
 # replicas +61.. and their metrics +71..
@@ -137,7 +138,7 @@ secret() {
 }
 
 start() {
-  local base="${1:-57000}"
+  local base="${1:-27000}"
   [ "$(id -u)" = 0 ] || { echo "ha-cluster: start as root (it runs each part as its own user)" >&2; exit 1; }
   [ ! -e "$dir" ] || { echo "ha-cluster: $dir exists; stop it first" >&2; exit 1; }
   for tool in etcd patroni haproxy curl; do
@@ -236,10 +237,13 @@ start() {
   "$ctl_bin" migrate --database_url_file "$dir/secrets/owner.url" >"$dir/logs/migrate.log"
 
   # The tnps-server replicas.
-  mkdir -p "$dir/tnps"
+  # A copy of the binary the tnps user can reach (a build tree may sit in a
+  # directory only root can enter).
+  mkdir -p "$dir/tnps" "$dir/bin"
   chown tnps: "$dir/tnps"
+  install -m 755 "$server_bin" "$dir/bin/tnps-server"
   for i in $(seq 1 "$servers"); do
-    spawn tnps "$dir/tnps/tnps$i.pid" "$dir/logs/tnps$i.log" "$server_bin" \
+    spawn tnps "$dir/tnps/tnps$i.pid" "$dir/logs/tnps$i.log" "$dir/bin/tnps-server" \
       --database_url_file "$dir/secrets/app.url" --listen "127.0.0.1:$(server_port "$i")" \
       --metrics_listen "127.0.0.1:$(metrics_port "$i")"
   done
@@ -304,7 +308,7 @@ stop() {
 }
 
 case "$command" in
-  start) start "${3:-57000}" ;;
+  start) start "${3:-27000}" ;;
   status) status ;;
   stop) stop ;;
   *) usage ;;
