@@ -170,10 +170,11 @@ class Cluster {
 
   // Starts member i's Patroni again (as deploy/ha/ha-cluster.sh does).
   bool StartNode(int member) const {
-    const std::string command =
-        absl::StrCat("runuser -u postgres -- sh -c 'echo $$ >\"$0\"; exec patroni \"$1\"' ", dir_,
-                     "/pg/patroni", member, ".pid ", dir_, "/pg/pg", member, ".yml >>", dir_,
-                     "/logs/patroni", member, ".log 2>&1 &");
+    const std::string command = absl::StrCat(
+        "(cd / && exec runuser -u postgres -- sh -c 'echo $$ >\"$0\"; exec patroni "
+        "\"$1\"' ",
+        dir_, "/pg/patroni", member, ".pid ", dir_, "/pg/pg", member, ".yml) >>", dir_,
+        "/logs/patroni", member, ".log 2>&1 &");
     return std::system(command.c_str()) == 0;
   }
 

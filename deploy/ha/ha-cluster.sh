@@ -124,13 +124,17 @@ has_sync_standby() {
   curl -fsS --noproxy '*' "http://127.0.0.1:$(rest_port 1)/cluster" | grep -q '"role": *"sync_standby"'
 }
 
-# Runs command $4... as user $1 in the background, its output to $3, and
+# Runs command $4... as user $1 in the background, from /, its output to $3, and
 # writes the command's own pid (not runuser's) to $2, a file that user can
 # write: signals, SIGKILL included, must reach the process itself.
 spawn() {
   local user="$1" pid_file="$2" log="$3"
   shift 3
-  runuser -u "$user" -- sh -c 'echo $$ >"$0"; exec "$@"' "$pid_file" "$@" >"$log" 2>&1 &
+  # From /: the caller's directory may be one the user cannot enter (a
+  # fresh clone in a private temporary directory), and Patroni's worker
+  # processes change back into the directory they were started from.
+  (cd / && exec runuser -u "$user" -- sh -c 'echo $$ >"$0"; exec "$@"' "$pid_file" "$@") \
+    >"$log" 2>&1 &
 }
 
 secret() {
