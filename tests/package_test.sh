@@ -57,8 +57,10 @@ if grep -q "tnps-server" <<<"$out"; then fail "systemd-analyze: $out"; fi
 if [ -n "$out" ]; then echo "systemd-analyze, about other units: $out"; fi
 
 echo "== the installed binaries"
-/usr/bin/tnps-server --help | grep -q -- "--metrics_listen" || fail "tnps-server --help"
-/usr/bin/tnpsctl import --help | grep -q -- "--delimiter" || fail "tnpsctl import --help"
+# grep reads to the end (not -q): an early exit would SIGPIPE the binary, and
+# pipefail would call that a failure.
+/usr/bin/tnps-server --help | grep -- "--metrics_listen" >/dev/null || fail "tnps-server --help"
+/usr/bin/tnpsctl import --help | grep -- "--delimiter" >/dev/null || fail "tnpsctl import --help"
 /usr/bin/tnpsctl db-setup --database "$database" --database_url "$TNPS_TEST_PG" >/dev/null
 owner="$TNPS_TEST_PG user=tnps_owner dbname=$database"
 /usr/bin/tnpsctl migrate --database_url "$owner" >/dev/null
