@@ -1,9 +1,13 @@
 #include "storage/rollup_compactor.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <pqxx/pqxx>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "logging/log.h"
 #include "storage/response_counting.h"
 
@@ -18,146 +22,87 @@ constexpr char kLock[] = "rollup_compaction_lock";
 constexpr char kCompact[] = "rollup_compact";
 constexpr char kOldestPending[] = "rollup_oldest_pending";
 
+// A CTE `name` that adds the counts of CTE `source` (columns promoters,
+// passives, detractors) to `table`, grouped by `keys`: each the table's
+// column and the expression over `source` that fills it. Rows are grouped
+// by the table's key and sorted, so that no statement touches a cell twice
+// and concurrent ones lock cells in the same order.
+struct KeyColumn {
+  const char* column;
+  const char* expression;
+};
+
+std::string AddCountsCte(const char* name, const char* table, const char* source,
+                         std::initializer_list<KeyColumn> keys) {
+  std::vector<std::string> columns, expressions, positions;
+  for (const KeyColumn& k : keys) {
+    columns.push_back(k.column);
+    expressions.push_back(k.expression);
+    positions.push_back(absl::StrCat(positions.size() + 1));
+  }
+  const std::string key = absl::StrJoin(columns, ", ");
+  const std::string by = absl::StrJoin(positions, ", ");
+  return absl::StrCat(",\n", name, " AS (\n  INSERT INTO ", table, " AS r (", key,
+                      ", promoters, passives, detractors)\n  SELECT ",
+                      absl::StrJoin(expressions, ", "),
+                      ", sum(promoters), sum(passives), sum(detractors)\n  FROM ", source,
+                      "\n  GROUP BY ", by, "\n  ORDER BY ", by, "\n  ON CONFLICT (", key,
+                      ") DO UPDATE\n  SET promoters = r.promoters + excluded.promoters, passives "
+                      "= r.passives + excluded.passives,\n      detractors = r.detractors + "
+                      "excluded.detractors\n)");
+}
+
+constexpr KeyColumn kTenant{"tenant_id", "tenant_id"};
+constexpr KeyColumn kDay{"local_day", "local_day"};
+constexpr KeyColumn kAgent{"agent_id", "agent_id"};
+constexpr KeyColumn kTeam{"team_id", "team_id"};
+constexpr KeyColumn kChannel{"channel", "channel"};
+constexpr KeyColumn kKey{"attr_key", "attr_key"};
+constexpr KeyColumn kValue{"attr_value", "attr_value"};
+constexpr KeyColumn kWeek{"week_start", "date_trunc('week', local_day::timestamp)::date"};
+constexpr KeyColumn kMonth{"month_start", "date_trunc('month', local_day::timestamp)::date"};
+
 // One statement, so that the change rows it deletes are exactly those whose
 // counts it adds: every change row is added once, by the round that deletes
 // it. Rows are taken oldest first, and a round's cost follows the rows it
-// takes, not the days they fall on. Each INSERT groups its rows by the
-// target's key, so no statement touches a cell twice.
-constexpr char kCompactSql[] = R"sql(
+// takes, not the days they fall on.
+const std::string kCompactSql = absl::StrCat(
+    R"sql(
 WITH taken AS (
   DELETE FROM rollup_changes
   WHERE change_id IN (SELECT change_id FROM rollup_changes ORDER BY change_id LIMIT $1)
   RETURNING tenant_id, local_day, agent_id, team_id, channel, promoters, passives, detractors
-),
-daily AS (
-  INSERT INTO daily_rollups AS r (tenant_id, local_day, agent_id, team_id, channel,
-                                  promoters, passives, detractors)
-  SELECT tenant_id, local_day, agent_id, team_id, channel,
-         sum(promoters), sum(passives), sum(detractors)
-  FROM taken
-  GROUP BY 1, 2, 3, 4, 5
-  ORDER BY 1, 2, 3, 4, 5
-  ON CONFLICT (tenant_id, local_day, agent_id, team_id, channel) DO UPDATE
-  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
-      detractors = r.detractors + excluded.detractors
-),
-agent_days AS (
-  INSERT INTO rollup_agent_days AS r (tenant_id, local_day, agent_id, team_id,
-                                      promoters, passives, detractors)
-  SELECT tenant_id, local_day, agent_id, team_id, sum(promoters), sum(passives), sum(detractors)
-  FROM taken
-  GROUP BY 1, 2, 3, 4
-  ORDER BY 1, 2, 3, 4
-  ON CONFLICT (tenant_id, local_day, agent_id, team_id) DO UPDATE
-  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
-      detractors = r.detractors + excluded.detractors
-),
-agent_weeks AS (
-  INSERT INTO rollup_agent_weeks AS r (tenant_id, week_start, agent_id, team_id,
-                                       promoters, passives, detractors)
-  SELECT tenant_id, date_trunc('week', local_day::timestamp)::date, agent_id, team_id,
-         sum(promoters), sum(passives), sum(detractors)
-  FROM taken
-  GROUP BY 1, 2, 3, 4
-  ORDER BY 1, 2, 3, 4
-  ON CONFLICT (tenant_id, week_start, agent_id, team_id) DO UPDATE
-  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
-      detractors = r.detractors + excluded.detractors
-),
-team_days AS (
-  INSERT INTO rollup_team_days AS r (tenant_id, local_day, team_id, channel,
-                                     promoters, passives, detractors)
-  SELECT tenant_id, local_day, team_id, channel, sum(promoters), sum(passives), sum(detractors)
-  FROM taken
-  GROUP BY 1, 2, 3, 4
-  ORDER BY 1, 2, 3, 4
-  ON CONFLICT (tenant_id, local_day, team_id, channel) DO UPDATE
-  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
-      detractors = r.detractors + excluded.detractors
-),
-team_weeks AS (
-  INSERT INTO rollup_team_weeks AS r (tenant_id, week_start, team_id, channel,
-                                      promoters, passives, detractors)
-  SELECT tenant_id, date_trunc('week', local_day::timestamp)::date, team_id, channel,
-         sum(promoters), sum(passives), sum(detractors)
-  FROM taken
-  GROUP BY 1, 2, 3, 4
-  ORDER BY 1, 2, 3, 4
-  ON CONFLICT (tenant_id, week_start, team_id, channel) DO UPDATE
-  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
-      detractors = r.detractors + excluded.detractors
-),
-team_months AS (
-  INSERT INTO rollup_team_months AS r (tenant_id, month_start, team_id, channel,
-                                       promoters, passives, detractors)
-  SELECT tenant_id, date_trunc('month', local_day::timestamp)::date, team_id, channel,
-         sum(promoters), sum(passives), sum(detractors)
-  FROM taken
-  GROUP BY 1, 2, 3, 4
-  ORDER BY 1, 2, 3, 4
-  ON CONFLICT (tenant_id, month_start, team_id, channel) DO UPDATE
-  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
-      detractors = r.detractors + excluded.detractors
-),
-tenant_days AS (
-  INSERT INTO rollup_tenant_days AS r (tenant_id, local_day, channel,
-                                       promoters, passives, detractors)
-  SELECT tenant_id, local_day, channel, sum(promoters), sum(passives), sum(detractors)
-  FROM taken
-  GROUP BY 1, 2, 3
-  ORDER BY 1, 2, 3
-  ON CONFLICT (tenant_id, local_day, channel) DO UPDATE
-  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
-      detractors = r.detractors + excluded.detractors
-)
-SELECT count(*) FROM taken)sql";
+))sql",
+    AddCountsCte("daily", "daily_rollups", "taken", {kTenant, kDay, kAgent, kTeam, kChannel}),
+    AddCountsCte("agent_days", "rollup_agent_days", "taken", {kTenant, kDay, kAgent, kTeam}),
+    AddCountsCte("agent_weeks", "rollup_agent_weeks", "taken", {kTenant, kWeek, kAgent, kTeam}),
+    AddCountsCte("team_days", "rollup_team_days", "taken", {kTenant, kDay, kTeam, kChannel}),
+    AddCountsCte("team_weeks", "rollup_team_weeks", "taken", {kTenant, kWeek, kTeam, kChannel}),
+    AddCountsCte("team_months", "rollup_team_months", "taken", {kTenant, kMonth, kTeam, kChannel}),
+    AddCountsCte("tenant_days", "rollup_tenant_days", "taken", {kTenant, kDay, kChannel}),
+    "\nSELECT count(*) FROM taken");
 
-// The same for the attribute change rows (migrations/0020).
+// The three attribute rollups (migrations/0020), filled from `source`.
+std::string AddAttributeCountsCtes(const char* source) {
+  return absl::StrCat(
+      AddCountsCte("finest", "attribute_rollups", source,
+                   {kTenant, kKey, kAgent, kDay, kValue, kTeam, kChannel}),
+      AddCountsCte("team_days", "attribute_team_days", source,
+                   {kTenant, kKey, kTeam, kDay, kValue, kChannel}),
+      AddCountsCte("days", "attribute_days", source, {kTenant, kKey, kDay, kValue, kChannel}));
+}
+
+// The same for the attribute change rows.
 constexpr char kCompactAttributes[] = "attribute_compact";
-constexpr char kCompactAttributesSql[] = R"sql(
+const std::string kCompactAttributesSql = absl::StrCat(
+    R"sql(
 WITH taken AS (
   DELETE FROM attribute_changes
   WHERE change_id IN (SELECT change_id FROM attribute_changes ORDER BY change_id LIMIT $1)
   RETURNING tenant_id, attr_key, local_day, attr_value, agent_id, team_id, channel,
             promoters, passives, detractors
-),
-finest AS (
-  INSERT INTO attribute_rollups AS r (tenant_id, attr_key, agent_id, local_day, attr_value,
-                                      team_id, channel, promoters, passives, detractors)
-  SELECT tenant_id, attr_key, agent_id, local_day, attr_value, team_id, channel,
-         sum(promoters), sum(passives), sum(detractors)
-  FROM taken
-  GROUP BY 1, 2, 3, 4, 5, 6, 7
-  ORDER BY 1, 2, 3, 4, 5, 6, 7
-  ON CONFLICT (tenant_id, attr_key, agent_id, local_day, attr_value, team_id, channel) DO UPDATE
-  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
-      detractors = r.detractors + excluded.detractors
-),
-team_days AS (
-  INSERT INTO attribute_team_days AS r (tenant_id, attr_key, team_id, local_day, attr_value,
-                                        channel, promoters, passives, detractors)
-  SELECT tenant_id, attr_key, team_id, local_day, attr_value, channel,
-         sum(promoters), sum(passives), sum(detractors)
-  FROM taken
-  GROUP BY 1, 2, 3, 4, 5, 6
-  ORDER BY 1, 2, 3, 4, 5, 6
-  ON CONFLICT (tenant_id, attr_key, team_id, local_day, attr_value, channel) DO UPDATE
-  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
-      detractors = r.detractors + excluded.detractors
-),
-days AS (
-  INSERT INTO attribute_days AS r (tenant_id, attr_key, local_day, attr_value, channel,
-                                   promoters, passives, detractors)
-  SELECT tenant_id, attr_key, local_day, attr_value, channel,
-         sum(promoters), sum(passives), sum(detractors)
-  FROM taken
-  GROUP BY 1, 2, 3, 4, 5
-  ORDER BY 1, 2, 3, 4, 5
-  ON CONFLICT (tenant_id, attr_key, local_day, attr_value, channel) DO UPDATE
-  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
-      detractors = r.detractors + excluded.detractors
-)
-SELECT count(*) FROM taken)sql";
+))sql",
+    AddAttributeCountsCtes("taken"), "\nSELECT count(*) FROM taken");
 
 // The dimension whose back-fill has waited longest.
 constexpr char kBackfillNext[] = "attribute_backfill_next";
@@ -177,7 +122,7 @@ constexpr char kBackfillStateSql[] =
 // tables get the counts together between rounds. Returns the responses
 // read and counted.
 constexpr char kBackfillBatch[] = "attribute_backfill_batch";
-constexpr char kBackfillBatchSql[] = R"sql(
+const std::string kBackfillBatchSql = absl::StrCat(R"sql(
 WITH batch AS (
   SELECT response_id, local_day, agent_id, team_id, channel, score, attributes, excluded
   FROM responses
@@ -194,47 +139,15 @@ counted AS (
                     WHERE e.tenant_id = $1 AND e.agent_id = b.agent_id)
 ),
 cells AS (
-  SELECT agent_id, local_day, attr_value, team_id, channel,
+  SELECT $1::bigint AS tenant_id, $2::text AS attr_key, agent_id, local_day, attr_value,
+         team_id, channel,
          count(*) FILTER (WHERE score >= 9) AS promoters,
          count(*) FILTER (WHERE score BETWEEN 7 AND 8) AS passives,
          count(*) FILTER (WHERE score <= 6) AS detractors
   FROM counted
-  GROUP BY 1, 2, 3, 4, 5
-),
-finest AS (
-  INSERT INTO attribute_rollups AS r (tenant_id, attr_key, agent_id, local_day, attr_value,
-                                      team_id, channel, promoters, passives, detractors)
-  SELECT $1, $2, agent_id, local_day, attr_value, team_id, channel, promoters, passives,
-         detractors
-  FROM cells
-  ORDER BY 3, 4, 5, 6, 7
-  ON CONFLICT (tenant_id, attr_key, agent_id, local_day, attr_value, team_id, channel) DO UPDATE
-  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
-      detractors = r.detractors + excluded.detractors
-),
-team_days AS (
-  INSERT INTO attribute_team_days AS r (tenant_id, attr_key, team_id, local_day, attr_value,
-                                        channel, promoters, passives, detractors)
-  SELECT $1, $2, team_id, local_day, attr_value, channel,
-         sum(promoters), sum(passives), sum(detractors)
-  FROM cells
-  GROUP BY 3, 4, 5, 6
-  ORDER BY 3, 4, 5, 6
-  ON CONFLICT (tenant_id, attr_key, team_id, local_day, attr_value, channel) DO UPDATE
-  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
-      detractors = r.detractors + excluded.detractors
-),
-days AS (
-  INSERT INTO attribute_days AS r (tenant_id, attr_key, local_day, attr_value, channel,
-                                   promoters, passives, detractors)
-  SELECT $1, $2, local_day, attr_value, channel, sum(promoters), sum(passives), sum(detractors)
-  FROM cells
-  GROUP BY 3, 4, 5
-  ORDER BY 3, 4, 5
-  ON CONFLICT (tenant_id, attr_key, local_day, attr_value, channel) DO UPDATE
-  SET promoters = r.promoters + excluded.promoters, passives = r.passives + excluded.passives,
-      detractors = r.detractors + excluded.detractors
-),
+  GROUP BY agent_id, local_day, attr_value, team_id, channel
+))sql",
+                                                   AddAttributeCountsCtes("cells"), R"sql(,
 moved AS (
   UPDATE attribute_dimensions
   SET backfilled_below = CASE WHEN (SELECT count(*) FROM batch) < $5 THEN $4
@@ -243,7 +156,7 @@ moved AS (
       backfill_done_at = CASE WHEN (SELECT count(*) FROM batch) < $5 THEN now() END
   WHERE tenant_id = $1 AND attr_key = $2
 )
-SELECT (SELECT count(*) FROM batch), (SELECT count(*) FROM counted))sql";
+SELECT (SELECT count(*) FROM batch), (SELECT count(*) FROM counted))sql");
 
 }  // namespace
 
