@@ -144,8 +144,13 @@ std::pair<int64_t, int64_t> RecordTraining(tnps::v1::TrainingService::Stub& stub
 // responses every 50 ms; prints the calls' p50 and p99 under `label`.
 class IngestProbe {
  public:
-  IngestProbe(tnps::v1::IngestService::Stub& stub, std::string key, std::string label)
-      : stub_(stub), key_(std::move(key)), label_(std::move(label)) {
+  // `id_prefix` keeps each probe's external ids apart.
+  IngestProbe(tnps::v1::IngestService::Stub& stub, std::string key, std::string label,
+              std::string id_prefix)
+      : stub_(stub),
+        key_(std::move(key)),
+        label_(std::move(label)),
+        id_prefix_(std::move(id_prefix)) {
     thread_ = std::thread([this] { Run(); });
   }
   ~IngestProbe() {
@@ -160,14 +165,12 @@ class IngestProbe {
 
  private:
   void Run() {
-    static int round = 0;
-    const int mine = ++round;
     for (int i = 0; !stop_.load(); ++i) {
       tnps::v1::SubmitResponsesRequest request;
       const absl::Time now = absl::Now();
       for (int j = 0; j < 20; ++j) {
         tnps::v1::SurveyResponse* r = request.add_responses();
-        r->set_external_id(absl::StrCat("probe-", mine, "-", i, "-", j));
+        r->set_external_id(absl::StrCat(id_prefix_, "-", i, "-", j));
         r->set_interaction_id(r->external_id());
         r->set_agent_id(absl::StrCat("agent-", (i * 20 + j) % 1000));
         r->set_team_id(absl::StrCat("team-", (i * 20 + j) % 1000 % 50));
@@ -191,7 +194,7 @@ class IngestProbe {
   }
 
   tnps::v1::IngestService::Stub& stub_;
-  const std::string key_, label_;
+  const std::string key_, label_, id_prefix_;
   std::atomic<bool> stop_{false};
   std::vector<double> ms_;
   int failed_ = 0;
@@ -209,11 +212,12 @@ bool TimeAttributes(tnps::v1::AnalyticsService::Stub& stub, tnps::v1::IngestServ
     c.AddMetadata("authorization", "Bearer " + key);
   };
   {
-    IngestProbe before(ingest, ingest_key, "SubmitResponses (20), before declaring");
+    IngestProbe before(ingest, ingest_key, "SubmitResponses (20), before declaring",
+                       "probe-before");
     absl::SleepFor(absl::Seconds(20));
   }
   std::optional<IngestProbe> during;
-  during.emplace(ingest, ingest_key, "SubmitResponses (20), during the back-fill");
+  during.emplace(ingest, ingest_key, "SubmitResponses (20), during the back-fill", "probe-during");
   const absl::Time declared = absl::Now();
   {
     grpc::ClientContext c;

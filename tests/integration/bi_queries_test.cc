@@ -30,7 +30,6 @@ namespace {
 
 using google::protobuf::Struct;
 using google::protobuf::Value;
-using tnps::testing::ClusterUrl;
 using tnps::testing::TestDatabase;
 
 // The dashboard's time range and the Metabase questions' dates.
@@ -133,15 +132,12 @@ class BiQueriesTest : public ::testing::Test {
 
     role_name_ = absl::StrCat("tnps_bi_", db_.name());
     ASSERT_TRUE(roles_.Create("bi", role_name_).ok());
-    bi_ = std::make_unique<pqxx::connection>(
-        absl::StrCat(ClusterUrl(), " dbname=", db_.name(), " user=", role_name_));
+    bi_ = std::make_unique<pqxx::connection>(db_.UrlAs(role_name_));
   }
 
   void TearDown() override {
     bi_.reset();
-    db_.Exec(absl::StrCat("DROP OWNED BY ", role_name_));
-    pqxx::connection admin(absl::StrCat(ClusterUrl(), " dbname=postgres"));
-    pqxx::nontransaction(admin).exec0(absl::StrCat("DROP ROLE ", role_name_));
+    db_.DropLogin(role_name_);
   }
 
   pqxx::result RunAsBi(const std::string& name, const std::string& sql) {

@@ -51,15 +51,12 @@ class ReportingSchemaTest : public ::testing::Test {
     role_name_ = absl::StrCat("tnps_bi_", db_.name());
     absl::StatusOr<ReportingRole> role = roles_.Create("a", role_name_);
     ASSERT_TRUE(role.ok()) << role.status();
-    bi_ = std::make_unique<pqxx::connection>(
-        absl::StrCat(ClusterUrl(), " dbname=", db_.name(), " user=", role_name_));
+    bi_ = std::make_unique<pqxx::connection>(db_.UrlAs(role_name_));
   }
 
   void TearDown() override {
     bi_.reset();
-    db_.Exec(absl::StrCat("DROP OWNED BY ", role_name_));
-    pqxx::connection admin(absl::StrCat(ClusterUrl(), " dbname=postgres"));
-    pqxx::nontransaction(admin).exec0(absl::StrCat("DROP ROLE ", role_name_));
+    db_.DropLogin(role_name_);
   }
 
   // How a statement fails as the BI role ("denied" for insufficient
@@ -232,8 +229,7 @@ TEST_F(ReportingSchemaTest, BiRoleHasATimeoutAConnectionLimitAndReadOnlySessions
       roles_.Create("a", "", {.connection_limit = 1, .statement_timeout = absl::Milliseconds(200)});
   ASSERT_TRUE(quick.ok()) << quick.status();
   {
-    pqxx::connection conn(
-        absl::StrCat(ClusterUrl(), " dbname=", db_.name(), " user=", quick->role_name));
+    pqxx::connection conn(db_.UrlAs(quick->role_name));
     EXPECT_THROW(pqxx::nontransaction(conn).exec("SELECT pg_sleep(2)"), pqxx::sql_error);
   }
   EXPECT_TRUE(roles_.Drop(quick->role_name).ok());

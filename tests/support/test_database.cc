@@ -75,4 +75,14 @@ void TestDatabase::Exec(const std::string& sql) const {
   pqxx::nontransaction(conn).exec0(sql);
 }
 
+std::string TestDatabase::UrlAs(const std::string& role) const {
+  return absl::StrCat(ClusterUrl(), " dbname=", name_, " user=", role);
+}
+
+void TestDatabase::DropLogin(const std::string& role) const {
+  Exec(absl::StrCat("DROP OWNED BY ", role));
+  pqxx::connection admin(absl::StrCat(ClusterUrl(), " dbname=postgres"));
+  pqxx::nontransaction(admin).exec0(absl::StrCat("DROP ROLE ", role));
+}
+
 }  // namespace tnps::testing

@@ -35,6 +35,12 @@ class TestDatabase {
   std::string QueryText(const std::string& sql) const;
   // Runs statements on this database, as the superuser.
   void Exec(const std::string& sql) const;
+  // The URL of this database as login `role` (trust authentication on the
+  // test cluster), e.g. a BI login made by ReportingRoleStore.
+  std::string UrlAs(const std::string& role) const;
+  // Drops a login made for a test, with what it owns here: roles outlive
+  // databases on a cluster.
+  void DropLogin(const std::string& role) const;
 
  private:
   std::string name_;
