@@ -4,6 +4,7 @@
 # cluster belongs to the `postgres` system user.
 #
 #   pg-cluster.sh init DIR PORT [PASSWORD_FILE]   create (trust auth without a password file)
+#   pg-cluster.sh standby DIR PORT PRIMARY_DIR    create a streaming hot standby of PRIMARY_DIR
 #   pg-cluster.sh start DIR                       start and wait until it accepts connections
 #   pg-cluster.sh stop DIR [fast|immediate]       stop
 #   pg-cluster.sh status DIR                      exit 0 if running
@@ -29,7 +30,7 @@ as_owner() {
 
 cmd="${1:-}"
 dir="${2:-}"
-[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '2,11p' "$0" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '2,12p' "$0" >&2; exit 2; }
 data="$dir/data"
 
 case "$cmd" in
@@ -73,6 +74,32 @@ synchronous_commit = on
 log_min_messages = warning
 CONF
     ;;
+  standby)
+    # A copy of a running cluster made by this script (pg_basebackup over
+    # its socket, where its pg_hba trusts replication), following it by
+    # streaming replication and answering reads (hot standby).
+    port="${3:?port}"
+    primary="${4:?primary cluster directory}"
+    if [ -f "$data/PG_VERSION" ]; then
+      echo "pg-cluster: $data already exists"
+      exit 0
+    fi
+    primary_port="$(sed -n 's/^port = \([0-9]*\)$/\1/p' "$primary/data/postgresql.conf" | tail -n 1)"
+    mkdir -p "$dir"
+    chmod 755 "$dir"
+    mkdir -p "$data" "$dir/run"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$data" "$dir/run"; fi
+    chmod 700 "$data"
+    as_owner "$bindir/pg_basebackup" -h "$primary/run" -p "$primary_port" -U postgres \
+      -D "$data" --write-recovery-conf --wal-method=stream --checkpoint=fast
+    # The copied configuration is the primary's: later lines win.
+    cat >>"$data/postgresql.conf" <<CONF
+port = $port
+unix_socket_directories = '$dir/run'
+hot_standby = on
+hot_standby_feedback = on
+CONF
+    ;;
   start)
     if as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then exit 0; fi
     as_owner "$bindir/pg_ctl" -D "$data" -l "$dir/run/postgresql.log" -w -t 60 start >/dev/null
@@ -91,7 +118,7 @@ CONF
     rm -rf "$dir"
     ;;
   *)
-    sed -n '2,11p' "$0" >&2
+    sed -n '2,12p' "$0" >&2
     exit 2
     ;;
 esac

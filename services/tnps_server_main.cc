@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -56,6 +57,17 @@ ABSL_FLAG(std::string, database_url, "",
 ABSL_FLAG(std::string, database_url_file, EnvDefault("TNPS_DATABASE_URL_FILE", ""),
           "file holding --database_url, so that its password is on no command line (env "
           "TNPS_DATABASE_URL_FILE)");
+ABSL_FLAG(std::string, read_database_url, "",
+          "libpq connection string or URI of a standby (or a load balancer over standbys) that "
+          "serves the analytics and training estimates, so that heavy reads leave the primary "
+          "to ingest; calls with a consistency_token still see that write. Empty: every read "
+          "goes to --database_url (env TNPS_READ_DATABASE_URL; prefer --read_database_url_file "
+          "when it holds a password)");
+ABSL_FLAG(std::string, read_database_url_file, EnvDefault("TNPS_READ_DATABASE_URL_FILE", ""),
+          "file holding --read_database_url (env TNPS_READ_DATABASE_URL_FILE)");
+ABSL_FLAG(absl::Duration, read_replay_wait, EnvDefault("TNPS_READ_REPLAY_WAIT", absl::Seconds(2)),
+          "how long a read with a consistency_token waits for the standby to replay that write "
+          "before it is run on the primary instead (env TNPS_READ_REPLAY_WAIT)");
 ABSL_FLAG(std::string, listen, EnvDefault("TNPS_LISTEN", "127.0.0.1:50051"),
           "host:port to serve gRPC on; port 0 picks a free one (env TNPS_LISTEN)");
 ABSL_FLAG(int, write_threads, EnvDefault("TNPS_WRITE_THREADS", 4),
@@ -230,6 +242,34 @@ constexpr const char* kServiceNames[] = {"tnps.v1.IngestService", "tnps.v1.Analy
 // Connections of the compactor, the health check and retention.
 constexpr int kBackgroundConnections = 3;
 
+// Refuses a --database_url that reaches a standby; logs which server the
+// reads go to. A database that does not answer yet is left to the health
+// check.
+absl::Status CheckDatabaseRoles(const std::string& database_url,
+                                const std::string& read_database_url) {
+  tnps::storage::ConnectionPool probe({.database_url = database_url, .size = 1});
+  if (absl::StatusOr<bool> standby = probe.InRecovery(); standby.ok() && *standby) {
+    return absl::FailedPreconditionError(
+        "--database_url reaches a standby (in recovery), where every write fails: point it at "
+        "the primary (HAProxy's write port, or a multi-host URL with "
+        "target_session_attrs=read-write); standbys go in --read_database_url");
+  }
+  if (read_database_url.empty()) return absl::OkStatus();
+  tnps::storage::ConnectionPool reads({.database_url = read_database_url, .size = 1});
+  absl::StatusOr<bool> standby = reads.InRecovery();
+  if (!standby.ok()) {
+    Log(LogLevel::kWarning, "--read_database_url does not answer yet; estimates wait for it",
+        {{"error", standby.status().message()}});
+  } else if (*standby) {
+    Log(LogLevel::kInfo, "estimates read from a standby (--read_database_url)");
+  } else {
+    Log(LogLevel::kInfo,
+        "--read_database_url reaches a primary, not a standby: allowed, but the estimates' "
+        "reads compete with ingest there");
+  }
+  return absl::OkStatus();
+}
+
 // Logs why the server cannot start; returns the exit code.
 int Fail(int exit_code, absl::string_view message) {
   Log(LogLevel::kError, message);
@@ -240,6 +280,10 @@ int Serve() {
   const std::string database_url = absl::GetFlag(FLAGS_database_url);
   if (database_url.empty()) {
     return Fail(2, "set --database_url_file, --database_url or TNPS_DATABASE_URL");
+  }
+  const std::string read_database_url = absl::GetFlag(FLAGS_read_database_url);
+  if (absl::GetFlag(FLAGS_read_replay_wait) < absl::ZeroDuration()) {
+    return Fail(2, "--read_replay_wait must not be negative");
   }
   if (absl::GetFlag(FLAGS_read_threads) < 1 || absl::GetFlag(FLAGS_write_threads) < 1 ||
       absl::GetFlag(FLAGS_max_queued_reads) < 0 ||
@@ -311,6 +355,13 @@ int Serve() {
   if (!security.ok()) {
     return Fail(2, security.status().message());
   }
+  // Writes need the primary: a URL that reaches a standby (a node named
+  // directly that lost an election, say) is a configuration mistake, said
+  // now rather than as failed writes. Unreachable is not refused: the
+  // server starts NOT_SERVING and serves once PostgreSQL is up.
+  if (absl::Status refused = CheckDatabaseRoles(database_url, read_database_url); !refused.ok()) {
+    return Fail(2, refused.message());
+  }
   if (absl::GetFlag(FLAGS_migrate_on_start)) {
     absl::StatusOr<std::vector<int>> applied = tnps::storage::MigrationRunner(database_url).Up();
     if (!applied.ok()) {
@@ -342,13 +393,26 @@ int Serve() {
       {.database_url = database_url, .size = kBackgroundConnections});
   // The alert delivery worker's: one thread, one connection.
   tnps::storage::ConnectionPool alert_pool({.database_url = database_url, .size = 1});
+  // The estimates' reads, on a standby when there is one: as many
+  // connections as read threads, and the primary's read pool for calls
+  // the standby has not caught up with.
+  std::optional<tnps::storage::ConnectionPool> standby_pool;
+  if (!read_database_url.empty()) {
+    standby_pool.emplace(
+        tnps::storage::ConnectionPoolOptions{.database_url = read_database_url,
+                                             .size = absl::GetFlag(FLAGS_read_threads),
+                                             .primary = &read_pool,
+                                             .replay_wait = absl::GetFlag(FLAGS_read_replay_wait)});
+  }
+  tnps::storage::ConnectionPool& estimate_pool = standby_pool ? *standby_pool : read_pool;
   // Every store before the first query: a connection prepares the
   // statements registered when it opens.
   tnps::storage::ApiKeyStore keys(key_pool);
   tnps::storage::ResponseStore responses(ingest_pool);
-  tnps::storage::AnalyticsStore analytics_store(read_pool);
+  tnps::storage::AnalyticsStore analytics_store(estimate_pool);
   tnps::storage::AttributeDimensions attribute_dimensions(read_pool);
   tnps::storage::TrainingStore training_store(read_pool);
+  tnps::storage::TrainingStore training_reads(estimate_pool);
   tnps::storage::RollupCompactor compactor(background_pool);
   tnps::storage::ResponseRecords records(read_pool);
   tnps::storage::AlertStore alert_store(read_pool);
@@ -388,7 +452,8 @@ int Serve() {
          if (m != nullptr) m->CountRejected(responses);
        }});
   tnps::services::AnalyticsService analytics(analytics_store, attribute_dimensions, read_calls);
-  tnps::services::TrainingService training(training_store, analytics_store, read_calls);
+  tnps::services::TrainingService training(training_store, training_reads, analytics_store,
+                                           read_calls);
   tnps::services::AlertService alerts(
       {.store = alert_store,
        .outbox = alert_outbox,
@@ -475,6 +540,7 @@ int Serve() {
     m->WatchPool("key", key_pool);
     m->WatchPool("background", background_pool);
     m->WatchPool("alert", alert_pool);
+    if (standby_pool) m->WatchPool("standby", *standby_pool);
     m->WatchQueue("tnps_ingest_queued_responses",
                   "Responses waiting for a group-commit transaction.",
                   [&writer] { return static_cast<double>(writer.queued_rows()); });
@@ -499,9 +565,9 @@ int Serve() {
   for (const char* name : kServiceNames) health_service.SetServingStatus(name, true);
   tnps::services::DatabaseHealth health(
       background_pool, health_service, absl::Seconds(2),
-      [m, &database_reachable](bool reachable, absl::Duration took) {
-        database_reachable = reachable;
-        if (m != nullptr) m->ObserveDatabaseCheck(reachable, took);
+      [m, &database_reachable](const tnps::services::DatabaseCheck& check) {
+        database_reachable = check.serving();
+        if (m != nullptr) m->ObserveDatabaseCheck(check.reachable, check.took);
       });
   compactor.Start({.idle_period = absl::GetFlag(FLAGS_compact_interval),
                    .max_backfill_responses = std::clamp<int64_t>(
@@ -565,6 +631,12 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   if (absl::Status loaded = tnps::services::LoadSecret(FLAGS_database_url, "TNPS_DATABASE_URL",
                                                        absl::GetFlag(FLAGS_database_url_file));
+      !loaded.ok()) {
+    return Fail(2, loaded.message());
+  }
+  if (absl::Status loaded =
+          tnps::services::LoadSecret(FLAGS_read_database_url, "TNPS_READ_DATABASE_URL",
+                                     absl::GetFlag(FLAGS_read_database_url_file));
       !loaded.ok()) {
     return Fail(2, loaded.message());
   }

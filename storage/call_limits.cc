@@ -48,4 +48,6 @@ ScopedCallLimits::~ScopedCallLimits() { current_limits = previous_; }
 
 const CallLimits& CurrentCallLimits() { return current_limits; }
 
+void ReadAfter(core::WalPosition position) { current_limits.read_after = position; }
+
 }  // namespace tnps::storage

@@ -11,6 +11,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "core/consistency_token.h"
 
 namespace pqxx {
 class connection_base;
@@ -43,6 +44,11 @@ struct CallLimits {
   absl::Time deadline = absl::InfiniteFuture();
   // Null when the call cannot be cancelled.
   CallCancellation* cancellation = nullptr;
+  // A WAL position the caller has written up to (core/consistency_token.h):
+  // a pool that reaches a standby (ConnectionPoolOptions::primary) runs the
+  // call's queries once the standby has replayed it, or on the primary.
+  // 0: whatever the standby has.
+  core::WalPosition read_after = 0;
 };
 
 // Installs `limits` for the queries this thread runs until it goes out of
@@ -60,6 +66,10 @@ class ScopedCallLimits {
 
 // The limits of the call this thread serves; unlimited outside a scope.
 const CallLimits& CurrentCallLimits();
+
+// Sets read_after for the rest of the current scope's call: a handler
+// calls it once it has read the caller's consistency token.
+void ReadAfter(core::WalPosition position);
 
 }  // namespace tnps::storage
 

@@ -19,6 +19,15 @@ namespace {
 
 constexpr int kMaxAttempts = 5;
 
+// How often a call waiting for a standby's replay asks again.
+constexpr absl::Duration kReplayPoll = absl::Milliseconds(2);
+
+// True once the server has replayed $1 (a WAL byte position), or is not a
+// standby (any more).
+constexpr char kReplayedSql[] =
+    "SELECT NOT pg_is_in_recovery() OR "
+    "coalesce(pg_last_wal_replay_lsn() >= '0/0'::pg_lsn + $1::numeric, false)";
+
 // Statement timeouts are set in whole milliseconds; PostgreSQL reads 0 as
 // "none", so the shortest is 1 ms.
 int64_t TimeoutMillis(absl::Duration timeout) {
@@ -41,6 +50,8 @@ ConnectionPool::ConnectionPool(ConnectionPoolOptions options) : options_(std::mo
 ConnectionPool::~ConnectionPool() = default;
 
 void ConnectionPool::Prepare(std::string name, std::string sql) {
+  // A call can go on to the primary: it must know the statement too.
+  if (options_.primary != nullptr) options_.primary->Prepare(name, sql);
   absl::MutexLock lock(&mu_);
   statements_.emplace_back(std::move(name), std::move(sql));
 }
@@ -114,7 +125,10 @@ PoolStats ConnectionPool::Stats() {
           .in_use = open_count_ - static_cast<int>(idle_.size()),
           .waits = waits_,
           .wait_time = wait_time_,
-          .wait_timeouts = wait_timeouts_};
+          .wait_timeouts = wait_timeouts_,
+          .replay_waits = replay_waits_,
+          .replay_fallbacks = replay_fallbacks_,
+          .unreachable_fallbacks = unreachable_fallbacks_};
 }
 
 void ConnectionPool::Release(std::unique_ptr<Slot> slot, SlotState state) {
@@ -148,7 +162,40 @@ void ConnectionPool::LimitStatements(Slot& slot, absl::Duration timeout) {
   slot.statement_timeout = wanted;
 }
 
+bool ConnectionPool::AwaitReplay(pqxx::connection_base& conn, const CallLimits& limits) {
+  const std::string position = std::to_string(limits.read_after);
+  const absl::Time until = std::min(limits.deadline, absl::Now() + options_.replay_wait);
+  for (bool first = true;; first = false) {
+    if (pqxx::nontransaction(conn).exec_params1(kReplayedSql, position)[0].as<bool>()) {
+      return true;
+    }
+    if (first) {
+      absl::MutexLock lock(&mu_);
+      ++replay_waits_;
+    }
+    if (absl::Now() + kReplayPoll >= until ||
+        (limits.cancellation != nullptr && limits.cancellation->cancelled())) {
+      return false;
+    }
+    absl::SleepFor(kReplayPoll);
+  }
+}
+
 absl::Status ConnectionPool::RunAttempts(absl::FunctionRef<void(pqxx::connection_base&)> work) {
+  bool behind = false;
+  const absl::Status status = RunHere(work, behind);
+  if (options_.primary == nullptr || !(behind || absl::IsUnavailable(status))) return status;
+  // A standby behind the caller's write, or one that cannot be reached (or
+  // lost mid-read: reads are safe to run again): the primary answers.
+  {
+    absl::MutexLock lock(&mu_);
+    ++(behind ? replay_fallbacks_ : unreachable_fallbacks_);
+  }
+  return options_.primary->RunAttempts(work);
+}
+
+absl::Status ConnectionPool::RunHere(absl::FunctionRef<void(pqxx::connection_base&)> work,
+                                     bool& behind) {
   const CallLimits& limits = CurrentCallLimits();
   CallCancellation* const cancellation = limits.cancellation;
   absl::Status last;
@@ -169,6 +216,12 @@ absl::Status ConnectionPool::RunAttempts(absl::FunctionRef<void(pqxx::connection
           Release(*std::move(slot), SlotState::kReusable);
           return CallCancelled();
         }
+      }
+      if (options_.primary != nullptr && limits.read_after != 0 && !AwaitReplay(conn, limits)) {
+        Release(*std::move(slot), Detach(cancellation, attached));
+        if (cancellation != nullptr && cancellation->cancelled()) return CallCancelled();
+        behind = true;
+        return absl::OkStatus();
       }
       work(conn);
       Release(*std::move(slot), Detach(cancellation, attached));
@@ -193,6 +246,12 @@ absl::Status ConnectionPool::Ping() {
   return Run([](pqxx::connection_base& conn) {
     pqxx::nontransaction(conn).exec1("SELECT 1");
     return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<bool> ConnectionPool::InRecovery() {
+  return Run([](pqxx::connection_base& conn) {
+    return pqxx::nontransaction(conn).exec1("SELECT pg_is_in_recovery()")[0].as<bool>();
   });
 }
 

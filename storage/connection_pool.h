@@ -24,6 +24,8 @@ class connection_base;
 namespace tnps::storage {
 
 class CallCancellation;
+class ConnectionPool;
+struct CallLimits;
 
 struct ConnectionPoolOptions {
   // libpq connection string or URI.
@@ -34,6 +36,14 @@ struct ConnectionPoolOptions {
   // Server-side limit on one statement; DEADLINE_EXCEEDED past it. A call's
   // deadline (storage/call_limits.h) shortens it.
   absl::Duration statement_timeout = absl::Seconds(30);
+  // Set when this pool reaches a standby (or anything that may lag behind
+  // the primary): the pool that reaches the primary. Statements prepared
+  // here are prepared there too, and a call with a read-after position
+  // (CallLimits::read_after) that the standby has not replayed within
+  // `replay_wait` (or the call's deadline) runs there instead, as does a
+  // call that finds the standby unreachable (UNAVAILABLE).
+  ConnectionPool* primary = nullptr;
+  absl::Duration replay_wait = absl::Seconds(2);
 };
 
 // What a pool is doing, for the server's metrics.
@@ -47,6 +57,13 @@ struct PoolStats {
   int64_t waits = 0;
   absl::Duration wait_time;
   int64_t wait_timeouts = 0;
+  // With a primary: calls that found the standby behind their read-after
+  // position and waited, and of those, the ones that went to the primary.
+  int64_t replay_waits = 0;
+  int64_t replay_fallbacks = 0;
+  // With a primary: calls that went there because this pool's server could
+  // not be reached.
+  int64_t unreachable_fallbacks = 0;
 };
 
 namespace internal {
@@ -104,15 +121,26 @@ class ConnectionPool {
   // OK if the database answers a trivial query.
   absl::Status Ping();
 
+  // Whether the server this pool reaches is a standby (in recovery).
+  absl::StatusOr<bool> InRecovery();
+
   PoolStats Stats() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   struct Slot;
-  // Run without a result: every attempt, exceptions caught and classified.
+  // Run without a result: every attempt, exceptions caught and classified;
+  // on the primary when this pool's standby cannot serve the call.
   absl::Status RunAttempts(absl::FunctionRef<void(pqxx::connection_base&)> work);
+  // The attempts on this pool's server. Sets `behind`, running nothing,
+  // when the server has not replayed the call's read-after position in time.
+  absl::Status RunHere(absl::FunctionRef<void(pqxx::connection_base&)> work, bool& behind);
   absl::StatusOr<std::unique_ptr<Slot>> Acquire(absl::Duration wait);
   // Gives the slot's statements at most `timeout`; throws like a query.
   void LimitStatements(Slot& slot, absl::Duration timeout);
+  // Polls until the server `conn` reaches has replayed the call's
+  // read-after position (true), or until replay_wait or the call's
+  // deadline would pass (false); throws like a query.
+  bool AwaitReplay(pqxx::connection_base& conn, const CallLimits& limits);
   enum class SlotState {
     kReusable,
     // Closed; the other connections are fine.
@@ -133,6 +161,9 @@ class ConnectionPool {
   int64_t waits_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Duration wait_time_ ABSL_GUARDED_BY(mu_);
   int64_t wait_timeouts_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t replay_waits_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t replay_fallbacks_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t unreachable_fallbacks_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 template <typename Work>

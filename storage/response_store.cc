@@ -97,6 +97,9 @@ WHERE EXISTS (
 
 constexpr char kLockCounting[] = "responses_lock_counting";
 
+// The primary's WAL write position as a byte offset.
+constexpr char kCommittedPositionSql[] = "SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint";
+
 // The twelve array parameters for a subset of the items.
 struct ResponseArrays {
   std::string tenant_id, external_id, interaction_id, agent_id, team_id, channel, customer_ref,
@@ -240,6 +243,13 @@ absl::StatusOr<std::vector<WriteResult>> ResponseStore::Write(
       }
     }
     txn.commit();
+    // Where a standby shows this write: the WAL written so far, which
+    // holds the commit record. Should this fail, the call fails although
+    // the write committed, as when a connection drops during COMMIT: the
+    // client's retry finds the responses stored (duplicates), never twice.
+    const auto committed = static_cast<core::WalPosition>(
+        pqxx::nontransaction(conn).exec1(kCommittedPositionSql)[0].as<int64_t>());
+    for (WriteResult& result : results) result.visible_from = committed;
     return results;
   });
   if (!written.ok()) return written.status();

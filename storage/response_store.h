@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
+#include "core/consistency_token.h"
 #include "core/survey_response.h"
 #include "storage/connection_pool.h"
 
@@ -46,6 +47,9 @@ struct WriteResult {
   // For a conflict, the payload fields (as named in tnps.v1.SurveyResponse)
   // whose stored value differs.
   std::vector<std::string> differing_fields;
+  // The primary's WAL position once the write's transaction committed: a
+  // standby that has replayed it shows the result (core/consistency_token.h).
+  core::WalPosition visible_from = 0;
 };
 
 class ResponseStore {

@@ -15,6 +15,7 @@
 #include "services/common/grpc_status.h"
 #include "services/common/nps_mapping.h"
 #include "services/common/proto_time.h"
+#include "services/common/read_after.h"
 
 namespace tnps::services {
 namespace {
@@ -71,6 +72,7 @@ grpc::Status AnalyticsService::HandleGetNps(const storage::Principal& principal,
                                             tnps::v1::GetNpsResponse* response) {
   std::vector<core::FieldViolation> violations;
   const auto [filter, options] = CheckFilterAndInterval(*request, principal.tenant_id, violations);
+  ReadAfterToken(request->consistency_token(), violations);
   if (!violations.empty()) return InvalidArgument("", violations);
   absl::StatusOr<core::NpsCounts> counts = store_.Totals(*filter);
   if (!counts.ok()) return ToGrpcStatus(counts.status());
@@ -86,6 +88,7 @@ grpc::Status AnalyticsService::HandleGetNpsTrend(const storage::Principal& princ
   std::vector<core::FieldViolation> violations;
   const auto [filter, options] = CheckFilterAndInterval(*request, principal.tenant_id, violations);
   const TrendOptions trend = CheckTrendRequest(*request, violations);
+  ReadAfterToken(request->consistency_token(), violations);
   if (!violations.empty()) return InvalidArgument("", violations);
 
   const core::TrendPlan plan = core::PlanTrend(
@@ -122,6 +125,7 @@ grpc::Status AnalyticsService::HandleGetNpsBreakdown(
   std::vector<core::FieldViolation> violations;
   const auto [filter, options] = CheckFilterAndInterval(*request, principal.tenant_id, violations);
   const BreakdownOptions breakdown = CheckBreakdownRequest(*request, violations);
+  ReadAfterToken(request->consistency_token(), violations);
   if (!violations.empty()) return InvalidArgument("", violations);
 
   absl::StatusOr<std::vector<storage::GroupCounts>> groups =
@@ -178,6 +182,7 @@ grpc::Status AnalyticsService::HandleCompareNps(const storage::Principal& princi
                           "must be the baseline's attribute key when both filters have one: "
                           "their overlap is counted from one key's rollups"});
   }
+  ReadAfterToken(request->consistency_token(), violations);
   if (!violations.empty()) return InvalidArgument("", violations);
   absl::StatusOr<core::NpsCounts> a = store_.Totals(*baseline);
   if (!a.ok()) return ToGrpcStatus(a.status());

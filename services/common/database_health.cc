@@ -7,20 +7,30 @@ namespace tnps::services {
 
 DatabaseHealth::DatabaseHealth(storage::ConnectionPool& pool,
                                grpc::HealthCheckServiceInterface& health, absl::Duration period,
-                               std::function<void(bool, absl::Duration)> on_check)
+                               std::function<void(const DatabaseCheck&)> on_check)
     : thread_([this, &pool, &health, period, on_check = std::move(on_check)] {
         bool serving = true;
         do {
           const absl::Time start = absl::Now();
-          absl::Status status = pool.Ping();
-          if (on_check) on_check(status.ok(), absl::Now() - start);
-          if (status.ok() != serving) {
-            serving = status.ok();
+          absl::StatusOr<bool> in_recovery = pool.InRecovery();
+          const DatabaseCheck check{.reachable = in_recovery.ok(),
+                                    .standby = in_recovery.ok() && *in_recovery,
+                                    .took = absl::Now() - start};
+          if (on_check) on_check(check);
+          if (check.serving() != serving) {
+            serving = check.serving();
             if (serving) {
               logging::Log(logging::LogLevel::kInfo, "database reachable: SERVING");
+            } else if (check.standby) {
+              // A failover through a direct URL: the old primary came back
+              // as a standby. Writes need the new primary.
+              logging::Log(logging::LogLevel::kError,
+                           "database_url reaches a standby (in recovery), where every write "
+                           "fails: NOT_SERVING; point it at the primary (HAProxy's write port, "
+                           "or a multi-host URL with target_session_attrs=read-write)");
             } else {
               logging::Log(logging::LogLevel::kError, "database unreachable: NOT_SERVING",
-                           {{"error", status.message()}});
+                           {{"error", in_recovery.status().message()}});
             }
             health.SetServingStatus(serving);
           }

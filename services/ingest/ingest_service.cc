@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/consistency_token.h"
 #include "core/response_validation.h"
 #include "services/common/grpc_status.h"
 #include "services/common/tenant_tokens.h"
@@ -218,6 +219,7 @@ void IngestService::SubmitAuthenticated(const storage::Principal& principal,
         tnps::v1::SubmitResponseResponse out;
         out.set_response_id(PublicResponseId(principal, stored.response_id));
         out.set_duplicate(stored.outcome == WriteOutcome::kDuplicate);
+        out.set_consistency_token(core::FormatConsistencyToken(stored.visible_from));
         *response = MessageToByteBuffer(out);
         reactor->Finish(grpc::Status::OK);
       });
@@ -266,6 +268,10 @@ void IngestService::SubmitAllAuthenticated(const storage::Principal& principal,
       const WriteResult* result = item.violations.empty() ? &stored[next_stored++] : nullptr;
       *out.add_results() = MakeItemResult(principal, item, result);
       Tally(out.results().rbegin()->outcome(), out);
+    }
+    if (!stored.empty()) {
+      // One transaction per submission: every result has the same position.
+      out.set_consistency_token(core::FormatConsistencyToken(stored.front().visible_from));
     }
     *response = MessageToByteBuffer(out);
     reactor->Finish(grpc::Status::OK);
@@ -483,6 +489,9 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
       absl::MutexLock lock(&mu_);
       --in_flight_;
       if (results.ok()) {
+        if (!results->empty()) {
+          written_up_to_ = core::LaterPosition(written_up_to_, results->front().visible_from);
+        }
         for (size_t i = 0; i < batch.size(); ++i) {
           // Stored rows are only counted: their ids are not reported, so
           // none is computed.
@@ -512,6 +521,9 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
     if (finished_ || in_flight_ > 0 || (!error_ && !read_closed_)) return std::nullopt;
     finished_ = true;
     if (error_) return *error_;
+    if (written_up_to_ != 0) {
+      summary_.set_consistency_token(core::FormatConsistencyToken(written_up_to_));
+    }
     *response_ = MessageToByteBuffer(summary_);
     return grpc::Status::OK;
   }
@@ -553,6 +565,8 @@ class IngestService::StreamReactor final : public grpc::ServerReadReactor<grpc::
   // The first failure; the stream ends with it once no batch is in flight.
   std::optional<grpc::Status> error_ ABSL_GUARDED_BY(mu_);
   tnps::v1::StreamResponsesResponse summary_ ABSL_GUARDED_BY(mu_);
+  // The latest position of the stream's committed batches.
+  core::WalPosition written_up_to_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* IngestService::StreamResponses(

@@ -14,6 +14,7 @@
 #include "services/common/grpc_status.h"
 #include "services/common/nps_mapping.h"
 #include "services/common/proto_time.h"
+#include "services/common/read_after.h"
 #include "services/training/estimate_mapping.h"
 #include "services/training/training_mapping.h"
 #include "services/training/training_requests.h"
@@ -32,9 +33,9 @@ std::vector<core::AgentTotal> AgentTotals(std::vector<storage::GroupCounts> grou
 
 }  // namespace
 
-TrainingService::TrainingService(storage::TrainingStore& store, storage::AnalyticsStore& analytics,
-                                 CallExecutor& executor)
-    : store_(store), analytics_(analytics), executor_(executor) {}
+TrainingService::TrainingService(storage::TrainingStore& store, storage::TrainingStore& reads,
+                                 storage::AnalyticsStore& analytics, CallExecutor& executor)
+    : store_(store), reads_(reads), analytics_(analytics), executor_(executor) {}
 
 grpc::Status TrainingService::HandleUpsertAgents(const storage::Principal& principal,
                                                  const tnps::v1::UpsertAgentsRequest* request,
@@ -153,13 +154,14 @@ grpc::Status TrainingService::HandleGetCohortUplift(const storage::Principal& pr
                                                     tnps::v1::GetCohortUpliftResponse* response) {
   std::vector<core::FieldViolation> violations;
   const UpliftOptions options = CheckUpliftRequest(*request, violations);
+  ReadAfterToken(request->consistency_token(), violations);
   if (!violations.empty()) return InvalidArgument("", violations);
 
   const int64_t tenant = principal.tenant_id;
-  absl::StatusOr<storage::Cohort> cohort = store_.GetCohort(tenant, request->cohort_id());
+  absl::StatusOr<storage::Cohort> cohort = reads_.GetCohort(tenant, request->cohort_id());
   if (!cohort.ok()) return ToGrpcStatus(cohort.status());
   absl::StatusOr<std::vector<core::Enrollment>> programme =
-      store_.ProgramEnrollments(tenant, cohort->program_id);
+      reads_.ProgramEnrollments(tenant, cohort->program_id);
   if (!programme.ok()) return ToGrpcStatus(programme.status());
   absl::StatusOr<core::UpliftAgents> agents =
       core::SelectUpliftAgents(cohort->cohort_id, *programme, options.windows, kUpliftRollingDays);
@@ -186,7 +188,7 @@ absl::StatusOr<core::UpliftCounts> TrainingService::ReadUpliftCounts(
   // each read aggregated in PostgreSQL.
   core::UpliftCounts counts;
   absl::StatusOr<std::vector<core::AgentPeriodCounts>> treated_days =
-      store_.AgentBucketCounts(tenant_id, agents.data, core::BucketSize::kDay, agents.treated);
+      reads_.AgentBucketCounts(tenant_id, agents.data, core::BucketSize::kDay, agents.treated);
   if (!treated_days.ok()) return treated_days.status();
   counts.treated_days = *std::move(treated_days);
   const auto per_agent =
@@ -219,16 +221,17 @@ grpc::Status TrainingService::HandleGetProgramImpact(
   std::vector<core::FieldViolation> violations;
   const ImpactOptions options =
       CheckImpactRequest(*request, TenantToday(principal.time_zone), violations);
+  ReadAfterToken(request->consistency_token(), violations);
   if (!violations.empty()) return InvalidArgument("", violations);
 
   const int64_t tenant = principal.tenant_id;
-  absl::StatusOr<storage::Program> program = store_.GetProgram(tenant, request->program_id());
+  absl::StatusOr<storage::Program> program = reads_.GetProgram(tenant, request->program_id());
   if (!program.ok()) return ToGrpcStatus(program.status());
   absl::StatusOr<std::vector<core::Enrollment>> enrollments =
-      store_.ProgramEnrollments(tenant, program->program_id);
+      reads_.ProgramEnrollments(tenant, program->program_id);
   if (!enrollments.ok()) return ToGrpcStatus(enrollments.status());
   absl::StatusOr<std::vector<core::AgentPeriodCounts>> counts =
-      store_.AgentBucketCounts(tenant, options.range, options.bucket, {},
+      reads_.AgentBucketCounts(tenant, options.range, options.bucket, {},
                                options.team_id.empty() ? std::vector<std::string>{}
                                                        : std::vector<std::string>{options.team_id});
   if (!counts.ok()) return ToGrpcStatus(counts.status());
@@ -246,7 +249,7 @@ grpc::Status TrainingService::HandleGetProgramImpact(
                      options.range.days(), " days of responses: ", impact.status().message(),
                      " (a group needs responses before its training)"));
   }
-  absl::StatusOr<storage::ExcludedCounts> excluded = store_.Excluded(tenant, options.range);
+  absl::StatusOr<storage::ExcludedCounts> excluded = reads_.Excluded(tenant, options.range);
   if (!excluded.ok()) return ToGrpcStatus(excluded.status());
   ImpactToProto(*impact, *program, options, response);
   response->mutable_exclusions()->set_agents(static_cast<int32_t>(excluded->agents));
@@ -260,6 +263,7 @@ grpc::Status TrainingService::HandlePlanCohort(const storage::Principal& princip
                                                tnps::v1::PlanCohortResponse* response) {
   std::vector<core::FieldViolation> violations;
   CheckPlanRequest(*request, violations);
+  ReadAfterToken(request->consistency_token(), violations);
   if (!violations.empty()) return InvalidArgument("", violations);
 
   const absl::CivilDay today = TenantToday(principal.time_zone);

@@ -32,8 +32,11 @@ using TrainingServiceBase = tnps::v1::TrainingService::WithRawCallbackMethod_Ups
 
 class TrainingService final : public TrainingServiceBase {
  public:
-  TrainingService(storage::TrainingStore& store, storage::AnalyticsStore& analytics,
-                  CallExecutor& executor);
+  // `store` records and lists; the estimates (GetCohortUplift,
+  // GetProgramImpact, PlanCohort) read through `reads` and `analytics`,
+  // which may reach a standby (--read_database_url).
+  TrainingService(storage::TrainingStore& store, storage::TrainingStore& reads,
+                  storage::AnalyticsStore& analytics, CallExecutor& executor);
 
   grpc::ServerUnaryReactor* UpsertAgents(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
@@ -110,6 +113,7 @@ class TrainingService final : public TrainingServiceBase {
                                                       const core::UpliftAgents& agents);
 
   storage::TrainingStore& store_;
+  storage::TrainingStore& reads_;
   storage::AnalyticsStore& analytics_;
   CallExecutor& executor_;
 };

@@ -124,6 +124,7 @@ ServerProcess::ServerProcess(const std::string& database_url,
     address_ = ValueAfter(seen, kListening);
   }
   metrics_address_ = ValueAfter(seen, kMetrics);
+  log_ = seen;
   // Keep draining so that the server never blocks on a full pipe; forward
   // what it says to the test's own stderr.
   drain_ = std::thread([this, fd = stderr_fd_] {

@@ -39,7 +39,7 @@ class ServerProcess {
   void WaitForExit();
   pid_t pid() const { return pid_; }
 
-  // What the server has written to its stderr so far (after startup).
+  // What the server has written to its stderr so far, start-up included.
   std::string Log() const;
 
  private:
