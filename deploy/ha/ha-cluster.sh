@@ -178,8 +178,10 @@ start() {
     printf 'host=127.0.0.1 port=%s user=tnps_owner dbname=tnps password=%s connect_timeout=3\n' \
       "$pg_write" "$owner_pw" >"$dir/secrets/owner.url"
     printf 'host=127.0.0.1 port=%s user=tnps_app dbname=tnps password=%s connect_timeout=3\n' \
-      "$pg_write" "$app_pw" >"$dir/secrets/app.url")
-  chown tnps: "$dir/secrets/app.url"
+      "$pg_write" "$app_pw" >"$dir/secrets/app.url"
+    printf 'host=127.0.0.1 port=%s user=tnps_app dbname=tnps password=%s connect_timeout=3\n' \
+      "$pg_read" "$app_pw" >"$dir/secrets/app-read.url")
+  chown tnps: "$dir/secrets/app.url" "$dir/secrets/app-read.url"
 
   # etcd.
   local cluster="" i
@@ -248,7 +250,8 @@ start() {
   install -m 755 "$server_bin" "$dir/bin/tnps-server"
   for i in $(seq 1 "$servers"); do
     spawn tnps "$dir/tnps/tnps$i.pid" "$dir/logs/tnps$i.log" "$dir/bin/tnps-server" \
-      --database_url_file "$dir/secrets/app.url" --listen "127.0.0.1:$(server_port "$i")" \
+      --database_url_file "$dir/secrets/app.url" \
+      --read_database_url_file "$dir/secrets/app-read.url" --listen "127.0.0.1:$(server_port "$i")" \
       --metrics_listen "127.0.0.1:$(metrics_port "$i")"
   done
   for i in $(seq 1 "$servers"); do
