@@ -17,6 +17,17 @@ std::optional<std::string> RateLimitsProblem(const RateLimits& limits) {
   return std::nullopt;
 }
 
+RateLimits ReplicaShare(const RateLimits& limits, int replicas) {
+  if (replicas <= 1) return limits;
+  const auto burst_share = [replicas](int64_t burst) {
+    return std::max<int64_t>(1, (burst + replicas - 1) / replicas);
+  };
+  return {.calls_per_second = limits.calls_per_second / replicas,
+          .call_burst = burst_share(limits.call_burst),
+          .rows_per_second = limits.rows_per_second / replicas,
+          .row_burst = burst_share(limits.row_burst)};
+}
+
 TokenBucket::TokenBucket(double rate, int64_t burst, absl::Time now)
     : rate_(rate), burst_(static_cast<double>(burst)), level_(burst_), updated_(now) {}
 

@@ -29,6 +29,7 @@
 #include "services/common/database_health.h"
 #include "services/common/env_default.h"
 #include "services/common/flag_help.h"
+#include "services/common/replica_heartbeat.h"
 #include "services/common/server_credentials.h"
 #include "services/common/server_metrics.h"
 #include "services/ingest/ingest_service.h"
@@ -40,6 +41,7 @@
 #include "storage/api_key_store.h"
 #include "storage/connection_pool.h"
 #include "storage/migration_runner.h"
+#include "storage/replica_registry.h"
 #include "storage/response_records.h"
 #include "storage/response_store.h"
 #include "storage/response_writer.h"
@@ -68,6 +70,10 @@ ABSL_FLAG(std::string, read_database_url_file, EnvDefault("TNPS_READ_DATABASE_UR
 ABSL_FLAG(absl::Duration, read_replay_wait, EnvDefault("TNPS_READ_REPLAY_WAIT", absl::Seconds(2)),
           "how long a read with a consistency_token waits for the standby to replay that write "
           "before it is run on the primary instead (env TNPS_READ_REPLAY_WAIT)");
+ABSL_FLAG(absl::Duration, replica_heartbeat, EnvDefault("TNPS_REPLICA_HEARTBEAT", absl::Seconds(2)),
+          "how often this server renews its row in server_replicas; each API key's rate limits "
+          "are divided among the replicas whose row is at most 5 heartbeats old (env "
+          "TNPS_REPLICA_HEARTBEAT)");
 ABSL_FLAG(std::string, listen, EnvDefault("TNPS_LISTEN", "127.0.0.1:50051"),
           "host:port to serve gRPC on; port 0 picks a free one (env TNPS_LISTEN)");
 ABSL_FLAG(int, write_threads, EnvDefault("TNPS_WRITE_THREADS", 4),
@@ -239,8 +245,9 @@ constexpr const char* kServiceNames[] = {"tnps.v1.IngestService", "tnps.v1.Analy
                                          "tnps.v1.TrainingService", "tnps.v1.ResponseService",
                                          "tnps.v1.AlertService"};
 
-// Connections of the compactor, the health check and retention.
-constexpr int kBackgroundConnections = 3;
+// Connections of the compactor, the health check, retention and the
+// replica heartbeat.
+constexpr int kBackgroundConnections = 4;
 
 // Refuses a --database_url that reaches a standby; logs which server the
 // reads go to. A database that does not answer yet is left to the health
@@ -345,6 +352,9 @@ int Serve() {
   if (absl::GetFlag(FLAGS_stream_idle_timeout) <= absl::ZeroDuration()) {
     return Fail(2, "--stream_idle_timeout must be positive");
   }
+  if (absl::GetFlag(FLAGS_replica_heartbeat) < absl::Milliseconds(10)) {
+    return Fail(2, "--replica_heartbeat must be at least 10ms");
+  }
   const std::string listen = absl::GetFlag(FLAGS_listen);
   absl::StatusOr<tnps::services::ServerSecurity> security = tnps::services::MakeServerSecurity(
       {.cert_file = absl::GetFlag(FLAGS_tls_cert_file),
@@ -419,6 +429,7 @@ int Serve() {
   tnps::storage::AlertOutbox alert_outbox(read_pool);
   tnps::storage::AlertOutbox delivery_outbox(alert_pool);
   tnps::storage::RetentionWorker retention(background_pool);
+  tnps::storage::ReplicaRegistry replica_registry(background_pool);
 
   tnps::storage::ResponseWriter writer(
       responses,
@@ -441,6 +452,8 @@ int Serve() {
       {.defaults = default_limits,
        .failures_per_second = absl::GetFlag(FLAGS_auth_failures_per_second),
        .failure_burst = absl::GetFlag(FLAGS_auth_failure_burst)});
+  tnps::services::ReplicaHeartbeat heartbeat(replica_registry, limiter,
+                                             absl::GetFlag(FLAGS_replica_heartbeat));
   tnps::services::Authenticator authenticator(keys, absl::GetFlag(FLAGS_auth_cache_ttl),
                                               key_lookups, limiter);
   tnps::services::RefusalDelay refusals(absl::GetFlag(FLAGS_refusal_delay), kMaxDelayedRefusals);
@@ -544,6 +557,9 @@ int Serve() {
     m->WatchQueue("tnps_ingest_queued_responses",
                   "Responses waiting for a group-commit transaction.",
                   [&writer] { return static_cast<double>(writer.queued_rows()); });
+    m->WatchQueue("tnps_rate_limit_replicas",
+                  "Server replicas this one counts as sharing each API key's rate limits.",
+                  [&limiter] { return static_cast<double>(limiter.replicas()); });
     m->WatchQueue("tnps_read_queued_calls",
                   "Analytics, training, response and alert calls waiting for a read thread.",
                   [&reads] { return static_cast<double>(reads.queued()); });

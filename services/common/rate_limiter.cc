@@ -27,17 +27,31 @@ RateLimiter::KeyBuckets& RateLimiter::BucketsFor(const storage::Principal& princ
                                                  absl::Time now) {
   const core::RateLimits& limits = principal.rate_limits.value_or(options_.defaults);
   auto it = keys_.find(principal.key_id);
-  if (it != keys_.end() && it->second.limits == limits) return it->second;
+  if (it != keys_.end() && it->second.limits == limits && it->second.replicas == replicas_) {
+    return it->second;
+  }
   if (it == keys_.end()) {
     ForgetIdle(keys_, [now](const KeyBuckets& b) { return b.calls.Full(now) && b.rows.Full(now); });
   }
-  // New limits (set with tnpsctl) apply from a full bucket.
+  // New limits (set with tnpsctl), or a new replica count, apply from a
+  // full bucket.
+  const core::RateLimits share = core::ReplicaShare(limits, replicas_);
   return keys_
-      .insert_or_assign(
-          principal.key_id,
-          KeyBuckets{limits, core::TokenBucket(limits.calls_per_second, limits.call_burst, now),
-                     core::TokenBucket(limits.rows_per_second, limits.row_burst, now)})
+      .insert_or_assign(principal.key_id,
+                        KeyBuckets{limits, replicas_,
+                                   core::TokenBucket(share.calls_per_second, share.call_burst, now),
+                                   core::TokenBucket(share.rows_per_second, share.row_burst, now)})
       .first->second;
+}
+
+void RateLimiter::SetReplicas(int replicas) {
+  absl::MutexLock lock(&mu_);
+  replicas_ = std::max(1, replicas);
+}
+
+int RateLimiter::replicas() {
+  absl::MutexLock lock(&mu_);
+  return replicas_;
 }
 
 absl::Status RateLimiter::AdmitCall(const storage::Principal& principal) {
@@ -46,9 +60,12 @@ absl::Status RateLimiter::AdmitCall(const storage::Principal& principal) {
   KeyBuckets& buckets = BucketsFor(principal, now);
   const absl::Duration wait = buckets.calls.Take(1, now);
   if (wait == absl::ZeroDuration()) return absl::OkStatus();
-  return RetryAfter(absl::StrCat("API key ", principal.key_id, " is over its limit of ",
-                                 buckets.limits.calls_per_second, " calls per second"),
-                    wait);
+  return RetryAfter(
+      absl::StrCat(
+          "API key ", principal.key_id, " is over its limit of ", buckets.limits.calls_per_second,
+          " calls per second",
+          replicas_ > 1 ? absl::StrCat(" (shared by ", replicas_, " server replicas)") : ""),
+      wait);
 }
 
 absl::Status RateLimiter::AdmitRows(const storage::Principal& principal, int64_t rows) {

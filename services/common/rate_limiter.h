@@ -1,7 +1,8 @@
 // Enforces rate limits in this server process: calls and responses per API
 // key (at its tenant's limits, or the server's defaults), and failed
 // authentications per peer address, so that guessing keys costs the
-// database nothing once a peer has failed often.
+// database nothing once a peer has failed often. With several replicas
+// (SetReplicas), a key's buckets hold this replica's share of its limits.
 #ifndef TNPS_SERVICES_COMMON_RATE_LIMITER_H_
 #define TNPS_SERVICES_COMMON_RATE_LIMITER_H_
 
@@ -43,6 +44,12 @@ class RateLimiter {
   // admitted.
   absl::Duration TakeRows(const storage::Principal& principal, int64_t rows);
 
+  // How many replicas enforce the key limits, this one included (at least
+  // 1): each key's buckets take their share (core::ReplicaShare) from their
+  // next use, starting full.
+  void SetReplicas(int replicas) ABSL_LOCKS_EXCLUDED(mu_);
+  int replicas() ABSL_LOCKS_EXCLUDED(mu_);
+
   // OK while `peer` may still have a key verified in the database.
   absl::Status AdmitKeyLookup(absl::string_view peer);
   // A failed authentication from `peer`.
@@ -50,7 +57,9 @@ class RateLimiter {
 
  private:
   struct KeyBuckets {
+    // As configured, and the replica count the buckets were sized for.
     core::RateLimits limits;
+    int replicas;
     core::TokenBucket calls;
     core::TokenBucket rows;
   };
@@ -63,6 +72,7 @@ class RateLimiter {
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, KeyBuckets> keys_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, core::TokenBucket> peers_ ABSL_GUARDED_BY(mu_);
+  int replicas_ ABSL_GUARDED_BY(mu_) = 1;
 };
 
 // The address of a gRPC peer without its port ("ipv4:10.0.0.7:53012" →

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "tests/e2e/ingest_fixture.h"
@@ -33,7 +34,7 @@ class RateLimitE2eTest : public IngestFixture {
     // No key cache: limits set with tnpsctl apply to the next call.
     // Refusals at once: these tests time the limits themselves.
     return {"--auth_cache_ttl=0s", "--auth_failures_per_second=1", "--auth_failure_burst=5",
-            "--refusal_delay=0s"};
+            "--refusal_delay=0s", "--replica_heartbeat=100ms"};
   }
 
   CommandResult Tnpsctl(std::vector<std::string> args) {
@@ -41,8 +42,8 @@ class RateLimitE2eTest : public IngestFixture {
     return RunCommand(args, {"TNPS_DATABASE_URL=" + db_->owner_url()});
   }
 
-  grpc::Status GetNps(const std::string& key) {
-    auto stub = tnps::v1::AnalyticsService::NewStub(channel_);
+  grpc::Status GetNps(const std::string& key, std::shared_ptr<grpc::Channel> channel = nullptr) {
+    auto stub = tnps::v1::AnalyticsService::NewStub(channel ? channel : channel_);
     grpc::ClientContext context;
     context.AddMetadata("authorization", "Bearer " + key);
     tnps::v1::GetNpsRequest request;
@@ -89,6 +90,66 @@ TEST_F(RateLimitE2eTest, CallsBeyondTheTenantsLimitAreToldWhenToRetry) {
 
   ASSERT_EQ(Tnpsctl({"rate-limit", "clear", "--tenant=tenant-a"}).exit_code, 0);
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(GetNps(read_key_a_).ok()) << i;
+}
+
+// Whether `server` has said, within 10 s, that `replicas` replicas share the
+// rate limits.
+bool SaysReplicas(const ServerProcess& server, int replicas) {
+  const std::string line = absl::StrCat("\"replicas\":", replicas, "}");
+  for (absl::Time until = absl::Now() + absl::Seconds(10); absl::Now() < until;) {
+    const std::string log = server.Log();
+    const size_t last = log.rfind("rate limits shared by the running replicas");
+    if (last != std::string::npos && log.find(line, last) < log.find('\n', last)) return true;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return false;
+}
+
+TEST_F(RateLimitE2eTest, ReplicasShareAKeysLimitInsteadOfEachAllowingAll) {
+  ASSERT_EQ(Tnpsctl({"rate-limit", "set", "--tenant=tenant-a", "--calls-per-second=0.1",
+                     "--call-burst=10", "--rows-per-second=100", "--row-burst=100"})
+                .exit_code,
+            0);
+  auto second = std::make_unique<ServerProcess>(db_->url(), ServerFlags());
+  ASSERT_TRUE(SaysReplicas(*server_, 2)) << server_->Log();
+  ASSERT_TRUE(SaysReplicas(*second, 2)) << second->Log();
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM server_replicas WHERE expires_at > now()"), 2);
+
+  // Calls spread over both, as HAProxy spreads them: together they allow
+  // the key's burst of 10, not 10 each.
+  const std::shared_ptr<grpc::Channel> to_second = second->NewChannel();
+  int served = 0;
+  int refused = 0;
+  for (int i = 0; i < 16; ++i) {
+    const grpc::Status status = GetNps(read_key_a_, i % 2 == 0 ? channel_ : to_second);
+    if (status.ok()) {
+      ++served;
+    } else {
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+      EXPECT_NE(status.error_message().find("(shared by 2 server replicas)"), std::string::npos)
+          << status.error_message();
+      ++refused;
+    }
+  }
+  EXPECT_EQ(served, 10);
+  EXPECT_EQ(refused, 6);
+
+  // A replica that stops leaves at once: the other takes the whole limit.
+  second.reset();
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM server_replicas"), 1);
+  ASSERT_TRUE(SaysReplicas(*server_, 1)) << server_->Log();
+  served = 0;
+  for (int i = 0; i < 12; ++i) served += GetNps(read_key_a_).ok() ? 1 : 0;
+  EXPECT_EQ(served, 10);
+}
+
+TEST_F(RateLimitE2eTest, AReplicaKilledStopsCountingWhenItsRowExpires) {
+  auto second = std::make_unique<ServerProcess>(db_->url(), ServerFlags());
+  ASSERT_TRUE(SaysReplicas(*server_, 2)) << server_->Log();
+  second->Kill9();
+  // Alive for 5 heartbeats (500 ms here) after its last renewal.
+  ASSERT_TRUE(SaysReplicas(*server_, 1)) << server_->Log();
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM server_replicas"), 1);
 }
 
 TEST_F(RateLimitE2eTest, ResponsesBeyondTheRowLimitAreRefusedAndNotStored) {

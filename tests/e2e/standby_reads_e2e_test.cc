@@ -56,11 +56,15 @@ int64_t OnStandbyInt(const TestDatabase& db, const std::string& sql) {
 }
 
 // Waits (up to 30 s) until the standby has replayed everything the primary
-// has written so far.
+// has written so far. It asks through database postgres: the test's own
+// may not be there yet.
 void AwaitStandbyCaughtUp(const TestDatabase& db) {
   const std::string target = db.QueryText("SELECT pg_current_wal_lsn()::text");
+  pqxx::connection conn(absl::StrCat(ClusterUrl(), " dbname=postgres port=", standby->port));
   for (absl::Time until = absl::Now() + absl::Seconds(30); absl::Now() < until;) {
-    if (OnStandby(db, absl::StrCat("SELECT pg_last_wal_replay_lsn() >= '", target, "'")) == "t") {
+    pqxx::nontransaction txn(conn);
+    if (txn.exec1(absl::StrCat("SELECT pg_last_wal_replay_lsn() >= '", target, "'"))[0].as<bool>(
+            false)) {
       return;
     }
     absl::SleepFor(absl::Milliseconds(20));

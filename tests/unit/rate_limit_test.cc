@@ -7,6 +7,19 @@ namespace {
 
 const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
 
+TEST(ReplicaShare, DividesRatesAndBurstsButKeepsABurstOfOne) {
+  const RateLimits limits{
+      .calls_per_second = 90, .call_burst = 10, .rows_per_second = 3000, .row_burst = 2};
+  EXPECT_EQ(ReplicaShare(limits, 1), limits);
+  EXPECT_EQ(ReplicaShare(limits, 0), limits);
+  EXPECT_EQ(ReplicaShare(limits, 3),
+            (RateLimits{
+                .calls_per_second = 30, .call_burst = 4, .rows_per_second = 1000, .row_burst = 1}));
+  EXPECT_EQ(ReplicaShare(limits, 5).call_burst, 2);
+  EXPECT_EQ(ReplicaShare(limits, 20).call_burst, 1);
+  EXPECT_DOUBLE_EQ(ReplicaShare(limits, 4).calls_per_second, 22.5);
+}
+
 TEST(TokenBucket, StartsFullAndRefusesBeyondTheBurst) {
   TokenBucket bucket(/*rate=*/10, /*burst=*/3, kStart);
   EXPECT_EQ(bucket.Take(1, kStart), absl::ZeroDuration());

@@ -61,6 +61,29 @@ TEST_F(RateLimiterTest, TenantLimitsReplaceTheDefaults) {
   EXPECT_EQ(RetryDelay(limiter_.AdmitCall(generous)), absl::Milliseconds(10));
 }
 
+TEST_F(RateLimiterTest, ReplicasEachTakeTheirShareOfAKeysLimits) {
+  storage::Principal key = Key("a");
+  key.rate_limits = core::RateLimits{
+      .calls_per_second = 100, .call_burst = 10, .rows_per_second = 1000, .row_burst = 100};
+  limiter_.SetReplicas(2);
+  EXPECT_EQ(limiter_.replicas(), 2);
+  // Half the burst, and half the rate: a token every 20 ms.
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(limiter_.AdmitCall(key).ok()) << i;
+  const absl::Status refused = limiter_.AdmitCall(key);
+  EXPECT_EQ(RetryDelay(refused), absl::Milliseconds(20));
+  EXPECT_NE(refused.message().find("limit of 100 calls per second (shared by 2 server replicas)"),
+            std::string::npos)
+      << refused.message();
+  EXPECT_TRUE(limiter_.AdmitRows(key, 50).ok());
+  EXPECT_EQ(RetryDelay(limiter_.AdmitRows(key, 1)), absl::Milliseconds(2));
+  // Back to one replica: the whole limits, from a full bucket.
+  limiter_.SetReplicas(1);
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(limiter_.AdmitCall(key).ok()) << i;
+  EXPECT_EQ(RetryDelay(limiter_.AdmitCall(key)), absl::Milliseconds(10));
+  limiter_.SetReplicas(0);
+  EXPECT_EQ(limiter_.replicas(), 1);
+}
+
 TEST_F(RateLimiterTest, RowsAreCountedApartFromCalls) {
   EXPECT_TRUE(limiter_.AdmitRows(Key("a"), 8).ok());
   // 2 left; 5 more need 3 tokens at 100/s.
