@@ -9,11 +9,13 @@
 // started again and rejoins as a standby before the next round. After each round the
 // clients pause and the database is recounted: every acknowledged response
 // stored exactly once, nothing stored that was not acknowledged, and every
-// rollup equal to a recount. Prints the unavailability window of each
+// rollup equal to a recount; with --read_key_file, GetNps through HAProxy
+// with the latest consistency token (read from a standby) counts every
+// acknowledged response too. Prints the unavailability window of each
 // failover (from the first failed write to the first successful one after
 // it) and exits 1 on any loss, duplicate or mismatch.
 //
-//   ha_failover --ha_dir DIR --api_key_file F [--rounds 5] [--clients 4]
+//   ha_failover --ha_dir DIR --api_key_file F [--read_key_file F] [--rounds 5] [--clients 4]
 //     [--replica_kill_round 2] [--steady_seconds 3]
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -35,12 +37,17 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "core/consistency_token.h"
 #include "storage/pg_text.h"
 #include "tests/support/test_database.h"
+#include "tnps/v1/analytics_service.grpc.pb.h"
 #include "tnps/v1/ingest_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, ha_dir, "", "the directory deploy/ha/ha-cluster.sh start made");
 ABSL_FLAG(std::string, api_key_file, "", "an ingest or admin key of the tenant");
+ABSL_FLAG(std::string, read_key_file, "",
+          "a read key of the tenant: each round also reads the count back with GetNps and the "
+          "latest consistency token");
 ABSL_FLAG(int, rounds, 5, "failovers of the primary");
 ABSL_FLAG(int, clients, 4, "ingesting clients");
 ABSL_FLAG(int, replica_kill_round, 2, "the round that also kills tnps-server replica 1 (0: none)");
@@ -68,6 +75,8 @@ struct Shared {
   std::optional<absl::Time> last_failure;
   std::optional<absl::Time> recovered;
   int64_t failed_calls = 0;
+  // The latest consistency token's position among acknowledged writes.
+  tnps::core::WalPosition written_up_to = 0;
   std::atomic<bool> paused{false};
   std::atomic<bool> stop{false};
   std::atomic<int> in_flight{0};
@@ -113,6 +122,10 @@ void Client(int id, const std::string& server, const std::string& key, Shared& s
       std::lock_guard<std::mutex> lock(shared.mu);
       if (all_stored) {
         for (const auto& r : request.responses()) shared.acked.push_back(r.external_id());
+        std::string problem;
+        shared.written_up_to = tnps::core::LaterPosition(
+            shared.written_up_to,
+            tnps::core::ParseConsistencyToken(response.consistency_token(), &problem).value_or(0));
         if (shared.first_failure && !shared.recovered) shared.recovered = at;
         break;
       }
@@ -190,6 +203,32 @@ class Cluster {
   int base_ = 0;
 };
 
+// Tenant-wide response count as GetNps answers it through `server`, for a
+// read after `token`: the replicas read it from a standby. -1 on failure.
+int64_t NpsCount(const std::string& server, const std::string& key, const std::string& token) {
+  auto stub = tnps::v1::AnalyticsService::NewStub(
+      grpc::CreateChannel(server, grpc::InsecureChannelCredentials()));
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+  tnps::v1::GetNpsRequest request;
+  for (auto [date, day] : {std::pair{request.mutable_filter()->mutable_start_date(), today - 1},
+                           std::pair{request.mutable_filter()->mutable_end_date(), today + 1}}) {
+    date->set_year(static_cast<int>(day.year()));
+    date->set_month(day.month());
+    date->set_day(day.day());
+  }
+  request.set_consistency_token(token);
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + key);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  tnps::v1::GetNpsResponse response;
+  const grpc::Status status = stub->GetNps(&context, request, &response);
+  if (!status.ok()) {
+    std::printf("GetNps failed: %s\n", status.error_message().c_str());
+    return -1;
+  }
+  return response.summary().responses();
+}
+
 template <typename F>
 bool WaitFor(absl::Duration limit, F condition) {
   const absl::Time deadline = absl::Now() + limit;
@@ -212,6 +251,9 @@ int main(int argc, char** argv) {
   const int base = std::stoi(ReadFile(dir + "/base_port"));
   const std::string server = absl::StrCat("127.0.0.1:", base + 50);
   const std::string key = ReadFile(absl::GetFlag(FLAGS_api_key_file));
+  const std::string read_key = absl::GetFlag(FLAGS_read_key_file).empty()
+                                   ? ""
+                                   : ReadFile(absl::GetFlag(FLAGS_read_key_file));
   const absl::Duration round_limit = absl::Seconds(absl::GetFlag(FLAGS_round_timeout_seconds));
 
   Shared shared;
@@ -258,9 +300,11 @@ int main(int argc, char** argv) {
     std::vector<std::string> acked;
     double window_ms = 0;
     int64_t failed_calls = 0;
+    tnps::core::WalPosition written_up_to = 0;
     {
       std::lock_guard<std::mutex> lock(shared.mu);
       acked = shared.acked;
+      written_up_to = shared.written_up_to;
       failed_calls = shared.failed_calls;
       if (shared.first_failure && shared.recovered) {
         window_ms = absl::ToDoubleMilliseconds(*shared.recovered - *shared.first_failure);
@@ -283,6 +327,14 @@ int main(int argc, char** argv) {
     }
     const int64_t lost = static_cast<int64_t>(acked.size()) - stored_acked;
     const int64_t extra = stored - stored_acked;
+    // Read-your-writes across the failover: with the latest token, the
+    // estimate read through a standby counts every acknowledged response.
+    int64_t read_back = 0;
+    if (!read_key.empty()) {
+      read_back = NpsCount(server, read_key, tnps::core::FormatConsistencyToken(written_up_to));
+      std::printf("round %d: GetNps with the latest consistency token counts %lld of %zu\n", round,
+                  static_cast<long long>(read_back), acked.size());
+    }
     std::printf(
         "round %d: killed %s of pg%d; primary now %s; writes failed for %.0f ms (first failed "
         "write "
@@ -299,8 +351,8 @@ int main(int argc, char** argv) {
     windows.push_back(window_ms);
     // A lost node's standby must have taken over.
     const bool took_over = !node_lost || (promoted && *promoted != *primary);
-    ok =
-        resumed && healthy && took_over && lost == 0 && extra == 0 && mismatches == 0 && stored > 0;
+    ok = resumed && healthy && took_over && lost == 0 && extra == 0 && mismatches == 0 &&
+         stored > 0 && (read_key.empty() || read_back == static_cast<int64_t>(acked.size()));
     if (!took_over) std::printf("round %d: no standby took over\n", round);
     if (!resumed) std::printf("round %d: writes did not resume\n", round);
     if (!healthy) std::printf("round %d: the cluster did not recover its standbys\n", round);

@@ -29,4 +29,6 @@ deploy/ha/ha-cluster.sh start "$dir" "$base"
 export TNPS_DATABASE_URL_FILE="$dir/secrets/owner.url"
 "$build/tools/tnpsctl" tenant create failover --time-zone UTC >/dev/null
 (umask 077 && "$build/tools/tnpsctl" key create --tenant failover --role ingest >"$dir/secrets/ingest.key" 2>/dev/null)
-"$build/bench/ha_failover" --ha_dir "$dir" --api_key_file "$dir/secrets/ingest.key" --rounds "$rounds"
+(umask 077 && "$build/tools/tnpsctl" key create --tenant failover --role read >"$dir/secrets/read.key" 2>/dev/null)
+"$build/bench/ha_failover" --ha_dir "$dir" --api_key_file "$dir/secrets/ingest.key" \
+  --read_key_file "$dir/secrets/read.key" --rounds "$rounds"
