@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <mutex>
 #include <optional>
@@ -33,6 +34,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -227,6 +229,29 @@ int64_t NpsCount(const std::string& server, const std::string& key, const std::s
     return -1;
   }
   return response.summary().responses();
+}
+
+// The standby pools' fallbacks to the primary, summed over the replicas
+// that answer (their metrics ports), as "behind B, failed F".
+std::string StandbyFallbacks(int base, int replicas) {
+  double behind = 0, failed = 0;
+  for (int i = 1; i <= replicas; ++i) {
+    FILE* pipe = popen(absl::StrCat("curl -fs --noproxy '*' http://127.0.0.1:", base + 70 + i,
+                                    "/metrics 2>/dev/null")
+                           .c_str(),
+                       "r");
+    if (pipe == nullptr) continue;
+    char line[512];
+    while (std::fgets(line, sizeof line, pipe) != nullptr) {
+      const std::string text(line);
+      const std::string prefix = "tnps_db_pool_primary_fallbacks_total{pool=\"standby\",reason=\"";
+      if (!absl::StartsWith(text, prefix)) continue;
+      const double value = std::atof(text.substr(text.rfind(' ') + 1).c_str());
+      (absl::StartsWith(text.substr(prefix.size()), "behind") ? behind : failed) += value;
+    }
+    pclose(pipe);
+  }
+  return absl::StrCat("behind ", behind, ", failed ", failed);
 }
 
 template <typename F>

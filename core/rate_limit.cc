@@ -20,7 +20,7 @@ std::optional<std::string> RateLimitsProblem(const RateLimits& limits) {
 RateLimits ReplicaShare(const RateLimits& limits, int replicas) {
   if (replicas <= 1) return limits;
   const auto burst_share = [replicas](int64_t burst) {
-    return std::max<int64_t>(1, (burst + replicas - 1) / replicas);
+    return std::max<int64_t>(1, burst / replicas);
   };
   return {.calls_per_second = limits.calls_per_second / replicas,
           .call_burst = burst_share(limits.call_burst),

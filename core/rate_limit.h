@@ -27,9 +27,9 @@ std::optional<std::string> RateLimitsProblem(const RateLimits& limits);
 
 // One replica's share of `limits` when `replicas` servers (at least 1)
 // behind a balancer that spreads calls evenly enforce them each on its own:
-// rates divided by `replicas`, bursts too but never below 1, so that
-// together they allow what one server alone would (a burst of B over N
-// replicas allows at most max(B, N)).
+// rates divided by `replicas`, bursts too (rounded down) but never below 1,
+// so that together they allow what one server alone would (a burst of B
+// over N replicas allows at most max(B, N)).
 RateLimits ReplicaShare(const RateLimits& limits, int replicas);
 
 // A bucket that fills at `rate` tokens per second up to `burst` and starts

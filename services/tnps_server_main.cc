@@ -265,7 +265,8 @@ absl::Status CheckDatabaseRoles(const std::string& database_url,
   tnps::storage::ConnectionPool reads({.database_url = read_database_url, .size = 1});
   absl::StatusOr<bool> standby = reads.InRecovery();
   if (!standby.ok()) {
-    Log(LogLevel::kWarning, "--read_database_url does not answer yet; estimates wait for it",
+    Log(LogLevel::kWarning,
+        "--read_database_url does not answer yet; estimates read from the primary until it does",
         {{"error", standby.status().message()}});
   } else if (*standby) {
     Log(LogLevel::kInfo, "estimates read from a standby (--read_database_url)");
@@ -612,6 +613,8 @@ int Serve() {
       {{"signal", signal_number}, {"grace", absl::FormatDuration(grace)}});
   draining = true;
   health_service.Shutdown();
+  // The other replicas take this one's share of the rate limits.
+  heartbeat.Leave();
   absl::SleepFor(grace);
   const absl::Time drain_start = absl::Now();
   const int64_t written_before = writer.rows_written();

@@ -50,4 +50,6 @@ const CallLimits& CurrentCallLimits() { return current_limits; }
 
 void ReadAfter(core::WalPosition position) { current_limits.read_after = position; }
 
+void ReadRestOfCallOnPrimary() { current_limits.read_on_primary = true; }
+
 }  // namespace tnps::storage

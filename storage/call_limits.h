@@ -49,6 +49,9 @@ struct CallLimits {
   // call's queries once the standby has replayed it, or on the primary.
   // 0: whatever the standby has.
   core::WalPosition read_after = 0;
+  // Set by a standby's pool once the standby was too far behind
+  // read_after: the call's later queries go to the primary at once.
+  bool read_on_primary = false;
 };
 
 // Installs `limits` for the queries this thread runs until it goes out of
@@ -70,6 +73,10 @@ const CallLimits& CurrentCallLimits();
 // Sets read_after for the rest of the current scope's call: a handler
 // calls it once it has read the caller's consistency token.
 void ReadAfter(core::WalPosition position);
+
+// Sets read_on_primary for the rest of the current scope's call (for
+// ConnectionPool).
+void ReadRestOfCallOnPrimary();
 
 }  // namespace tnps::storage
 

@@ -19,14 +19,17 @@ namespace {
 
 constexpr int kMaxAttempts = 5;
 
-// How often a call waiting for a standby's replay asks again.
-constexpr absl::Duration kReplayPoll = absl::Milliseconds(2);
+// How soon a call waiting for a standby's replay asks again: 2 ms, doubling
+// up to 20 ms.
+constexpr absl::Duration kFirstReplayPoll = absl::Milliseconds(2);
+constexpr absl::Duration kLongestReplayPoll = absl::Milliseconds(20);
 
-// True once the server has replayed $1 (a WAL byte position), or is not a
-// standby (any more).
+// True once the server holds WAL position $1 (a byte offset): a standby
+// that has replayed it, or a primary that has written it. A primary of
+// another cluster, behind the position, does not pass.
 constexpr char kReplayedSql[] =
-    "SELECT NOT pg_is_in_recovery() OR "
-    "coalesce(pg_last_wal_replay_lsn() >= '0/0'::pg_lsn + $1::numeric, false)";
+    "SELECT coalesce(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
+    "ELSE pg_current_wal_lsn() END >= '0/0'::pg_lsn + $1::numeric, false)";
 
 // Statement timeouts are set in whole milliseconds; PostgreSQL reads 0 as
 // "none", so the shortest is 1 ms.
@@ -128,7 +131,7 @@ PoolStats ConnectionPool::Stats() {
           .wait_timeouts = wait_timeouts_,
           .replay_waits = replay_waits_,
           .replay_fallbacks = replay_fallbacks_,
-          .unreachable_fallbacks = unreachable_fallbacks_};
+          .failure_fallbacks = failure_fallbacks_};
 }
 
 void ConnectionPool::Release(std::unique_ptr<Slot> slot, SlotState state) {
@@ -164,7 +167,13 @@ void ConnectionPool::LimitStatements(Slot& slot, absl::Duration timeout) {
 
 bool ConnectionPool::AwaitReplay(pqxx::connection_base& conn, const CallLimits& limits) {
   const std::string position = std::to_string(limits.read_after);
-  const absl::Time until = std::min(limits.deadline, absl::Now() + options_.replay_wait);
+  // At most half of what the call has left, so that the primary still has
+  // time to answer.
+  const absl::Time now = absl::Now();
+  const absl::Time until =
+      now +
+      std::min(options_.replay_wait, std::max(absl::ZeroDuration(), limits.deadline - now) / 2);
+  absl::Duration poll = kFirstReplayPoll;
   for (bool first = true;; first = false) {
     if (pqxx::nontransaction(conn).exec_params1(kReplayedSql, position)[0].as<bool>()) {
       return true;
@@ -173,23 +182,33 @@ bool ConnectionPool::AwaitReplay(pqxx::connection_base& conn, const CallLimits& 
       absl::MutexLock lock(&mu_);
       ++replay_waits_;
     }
-    if (absl::Now() + kReplayPoll >= until ||
+    if (absl::Now() + poll >= until ||
         (limits.cancellation != nullptr && limits.cancellation->cancelled())) {
       return false;
     }
-    absl::SleepFor(kReplayPoll);
+    absl::SleepFor(poll);
+    poll = std::min(poll * 2, kLongestReplayPoll);
   }
 }
 
 absl::Status ConnectionPool::RunAttempts(absl::FunctionRef<void(pqxx::connection_base&)> work) {
-  bool behind = false;
-  const absl::Status status = RunHere(work, behind);
-  if (options_.primary == nullptr || !(behind || absl::IsUnavailable(status))) return status;
-  // A standby behind the caller's write, or one that cannot be reached (or
-  // lost mid-read: reads are safe to run again): the primary answers.
+  if (options_.primary == nullptr) {
+    bool behind = false;
+    return RunHere(work, behind);
+  }
+  // A call that found the standby behind its write once reads the rest on
+  // the primary, rather than wait again for each query.
+  bool behind = CurrentCallLimits().read_on_primary;
+  const absl::Status status = behind ? absl::OkStatus() : RunHere(work, behind);
+  // Besides a standby behind the caller's write: one that cannot be reached
+  // (or was lost mid-read), whose connections are all busy, or whose
+  // queries replay keeps cancelling (recovery conflicts, ABORTED after the
+  // retries). Reads are safe to run again, on the primary.
+  if (!behind && !absl::IsUnavailable(status) && !absl::IsAborted(status)) return status;
+  if (behind) ReadRestOfCallOnPrimary();
   {
     absl::MutexLock lock(&mu_);
-    ++(behind ? replay_fallbacks_ : unreachable_fallbacks_);
+    ++(behind ? replay_fallbacks_ : failure_fallbacks_);
   }
   return options_.primary->RunAttempts(work);
 }

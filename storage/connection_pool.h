@@ -40,8 +40,10 @@ struct ConnectionPoolOptions {
   // the primary): the pool that reaches the primary. Statements prepared
   // here are prepared there too, and a call with a read-after position
   // (CallLimits::read_after) that the standby has not replayed within
-  // `replay_wait` (or the call's deadline) runs there instead, as does a
-  // call that finds the standby unreachable (UNAVAILABLE).
+  // `replay_wait` (or half of what the call has left) runs there instead,
+  // with the rest of the call's queries; so does a query the standby cannot
+  // serve (unreachable, every connection busy: UNAVAILABLE; cancelled by
+  // replay every attempt: ABORTED).
   ConnectionPool* primary = nullptr;
   absl::Duration replay_wait = absl::Seconds(2);
 };
@@ -57,13 +59,13 @@ struct PoolStats {
   int64_t waits = 0;
   absl::Duration wait_time;
   int64_t wait_timeouts = 0;
-  // With a primary: calls that found the standby behind their read-after
-  // position and waited, and of those, the ones that went to the primary.
+  // With a primary: queries that found the standby behind their call's
+  // read-after position and waited; queries run on the primary because the
+  // standby was behind (that one, and the rest of its call); queries run
+  // there because the standby could not serve them.
   int64_t replay_waits = 0;
   int64_t replay_fallbacks = 0;
-  // With a primary: calls that went there because this pool's server could
-  // not be reached.
-  int64_t unreachable_fallbacks = 0;
+  int64_t failure_fallbacks = 0;
 };
 
 namespace internal {
@@ -137,9 +139,9 @@ class ConnectionPool {
   absl::StatusOr<std::unique_ptr<Slot>> Acquire(absl::Duration wait);
   // Gives the slot's statements at most `timeout`; throws like a query.
   void LimitStatements(Slot& slot, absl::Duration timeout);
-  // Polls until the server `conn` reaches has replayed the call's
-  // read-after position (true), or until replay_wait or the call's
-  // deadline would pass (false); throws like a query.
+  // Polls until the server `conn` reaches holds the call's read-after
+  // position (true), or until replay_wait or half of the call's time left
+  // would pass (false); throws like a query.
   bool AwaitReplay(pqxx::connection_base& conn, const CallLimits& limits);
   enum class SlotState {
     kReusable,
@@ -163,7 +165,7 @@ class ConnectionPool {
   int64_t wait_timeouts_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t replay_waits_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t replay_fallbacks_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t unreachable_fallbacks_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t failure_fallbacks_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 template <typename Work>

@@ -10,11 +10,14 @@ namespace tnps::storage {
 namespace {
 
 // SQLSTATEs after which the connection cannot be trusted: class 08
-// (connection exception), operator intervention (shutdown, crash, recovery)
-// and too many connections.
+// (connection exception), operator intervention (shutdown, crash, recovery),
+// too many connections, and a write refused as read-only (25006): the
+// server became a standby after a failover, and a new connection (through
+// HAProxy's write port, or target_session_attrs=read-write) reaches the new
+// primary.
 bool IsConnectionState(const std::string& state) {
   return state.starts_with("08") || state == "57P01" || state == "57P02" || state == "57P03" ||
-         state == "53300";
+         state == "53300" || state == "25006";
 }
 
 }  // namespace

@@ -245,12 +245,20 @@ absl::StatusOr<std::vector<WriteResult>> ResponseStore::Write(
     txn.commit();
     // Where a standby shows this write: the WAL written so far, which
     // holds the commit record. Should this fail, the call fails although
-    // the write committed, as when a connection drops during COMMIT: the
-    // client's retry finds the responses stored (duplicates), never twice.
-    const auto committed = static_cast<core::WalPosition>(
-        pqxx::nontransaction(conn).exec1(kCommittedPositionSql)[0].as<int64_t>());
-    for (WriteResult& result : results) result.visible_from = committed;
-    return results;
+    // the write committed, as when a connection drops during COMMIT, and
+    // as UNAVAILABLE (in doubt), so that nothing writes the items again
+    // here: the client's retry finds the responses stored (duplicates),
+    // never twice.
+    try {
+      const auto committed = static_cast<core::WalPosition>(
+          pqxx::nontransaction(conn).exec1(kCommittedPositionSql)[0].as<int64_t>());
+      for (WriteResult& result : results) result.visible_from = committed;
+    } catch (const std::exception& e) {
+      return absl::StatusOr<std::vector<WriteResult>>(absl::UnavailableError(
+          absl::StrCat("the responses were stored, but their WAL position could not be read (",
+                       e.what(), "); a retry finds them stored")));
+    }
+    return absl::StatusOr<std::vector<WriteResult>>(std::move(results));
   });
   if (!written.ok()) return written.status();
   {

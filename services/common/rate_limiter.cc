@@ -19,6 +19,11 @@ void ForgetIdle(Map& map, IsIdle is_idle) {
   if (map.size() >= kMaxTracked) map.clear();
 }
 
+// What a refusal adds when several replicas share the limits.
+std::string SharedBy(int replicas) {
+  return replicas > 1 ? absl::StrCat(" (shared by ", replicas, " server replicas)") : "";
+}
+
 }  // namespace
 
 RateLimiter::RateLimiter(RateLimiterOptions options) : options_(std::move(options)) {}
@@ -61,10 +66,8 @@ absl::Status RateLimiter::AdmitCall(const storage::Principal& principal) {
   const absl::Duration wait = buckets.calls.Take(1, now);
   if (wait == absl::ZeroDuration()) return absl::OkStatus();
   return RetryAfter(
-      absl::StrCat(
-          "API key ", principal.key_id, " is over its limit of ", buckets.limits.calls_per_second,
-          " calls per second",
-          replicas_ > 1 ? absl::StrCat(" (shared by ", replicas_, " server replicas)") : ""),
+      absl::StrCat("API key ", principal.key_id, " is over its limit of ",
+                   buckets.limits.calls_per_second, " calls per second", SharedBy(replicas_)),
       wait);
 }
 
@@ -72,9 +75,10 @@ absl::Status RateLimiter::AdmitRows(const storage::Principal& principal, int64_t
   const absl::Duration wait = TakeRows(principal, rows);
   if (wait == absl::ZeroDuration()) return absl::OkStatus();
   const core::RateLimits& limits = principal.rate_limits.value_or(options_.defaults);
-  return RetryAfter(absl::StrCat("API key ", principal.key_id, " is over its limit of ",
-                                 limits.rows_per_second, " responses per second"),
-                    wait);
+  return RetryAfter(
+      absl::StrCat("API key ", principal.key_id, " is over its limit of ", limits.rows_per_second,
+                   " responses per second", SharedBy(replicas())),
+      wait);
 }
 
 absl::Duration RateLimiter::TakeRows(const storage::Principal& principal, int64_t rows) {

@@ -34,7 +34,12 @@ ReplicaHeartbeat::ReplicaHeartbeat(storage::ReplicaRegistry& registry, RateLimit
   });
 }
 
-ReplicaHeartbeat::~ReplicaHeartbeat() {
+ReplicaHeartbeat::~ReplicaHeartbeat() { Leave(); }
+
+void ReplicaHeartbeat::Leave() {
+  // Called by the thread that owns this object (main), never concurrently.
+  if (left_) return;
+  left_ = true;
   stop_.Notify();
   thread_.join();
   if (absl::Status left = registry_.Leave(replica_id_); !left.ok()) {

@@ -22,11 +22,15 @@ class ReplicaHeartbeat {
   // before the constructor returns. While the database does not answer,
   // the last count stays.
   ReplicaHeartbeat(storage::ReplicaRegistry& registry, RateLimiter& limiter, absl::Duration period);
-  // Stops renewing and removes the row, so that the others count one fewer
-  // at once rather than after the expiry.
+  // Leave().
   ~ReplicaHeartbeat();
   ReplicaHeartbeat(const ReplicaHeartbeat&) = delete;
   ReplicaHeartbeat& operator=(const ReplicaHeartbeat&) = delete;
+
+  // Stops renewing and removes the row, so that the others count one fewer
+  // at once rather than after the expiry: when draining starts, the
+  // replica takes no more calls. Idempotent.
+  void Leave();
 
   // host:pid:random, unique among the replicas.
   const std::string& replica_id() const { return replica_id_; }
@@ -41,6 +45,7 @@ class ReplicaHeartbeat {
   const std::string replica_id_;
   absl::Notification stop_;
   std::thread thread_;
+  bool left_ = false;
 };
 
 }  // namespace tnps::services

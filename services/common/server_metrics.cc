@@ -388,14 +388,16 @@ void ServerMetrics::WatchPool(std::string name, storage::ConnectionPool& pool) {
         "Callers that gave up waiting for a connection (UNAVAILABLE or their deadline).",
         MetricType::Counter, static_cast<double>(stats.wait_timeouts));
     add("tnps_db_pool_replay_waits_total",
-        "Calls that found a standby behind their consistency token and waited for its replay.",
+        "Queries that found a standby behind their call's consistency token and waited for its "
+        "replay.",
         MetricType::Counter, static_cast<double>(stats.replay_waits));
     add("tnps_db_pool_primary_fallbacks_total",
-        "Calls of a standby's pool run on the primary instead: the standby was behind their "
-        "consistency token after --read_replay_wait, or could not be reached.",
+        "Queries of a standby's pool run on the primary instead: the standby was behind their "
+        "call's consistency token after --read_replay_wait (behind), or could not serve them "
+        "(failed: unreachable, every connection busy, or cancelled by replay).",
         MetricType::Counter, static_cast<double>(stats.replay_fallbacks), {{"reason", "behind"}});
     add("tnps_db_pool_primary_fallbacks_total", "", MetricType::Counter,
-        static_cast<double>(stats.unreachable_fallbacks), {{"reason", "unreachable"}});
+        static_cast<double>(stats.failure_fallbacks), {{"reason", "failed"}});
   });
 }
 

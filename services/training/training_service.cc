@@ -158,10 +158,10 @@ grpc::Status TrainingService::HandleGetCohortUplift(const storage::Principal& pr
   if (!violations.empty()) return InvalidArgument("", violations);
 
   const int64_t tenant = principal.tenant_id;
-  absl::StatusOr<storage::Cohort> cohort = reads_.GetCohort(tenant, request->cohort_id());
+  absl::StatusOr<storage::Cohort> cohort = store_.GetCohort(tenant, request->cohort_id());
   if (!cohort.ok()) return ToGrpcStatus(cohort.status());
   absl::StatusOr<std::vector<core::Enrollment>> programme =
-      reads_.ProgramEnrollments(tenant, cohort->program_id);
+      store_.ProgramEnrollments(tenant, cohort->program_id);
   if (!programme.ok()) return ToGrpcStatus(programme.status());
   absl::StatusOr<core::UpliftAgents> agents =
       core::SelectUpliftAgents(cohort->cohort_id, *programme, options.windows, kUpliftRollingDays);
@@ -225,10 +225,10 @@ grpc::Status TrainingService::HandleGetProgramImpact(
   if (!violations.empty()) return InvalidArgument("", violations);
 
   const int64_t tenant = principal.tenant_id;
-  absl::StatusOr<storage::Program> program = reads_.GetProgram(tenant, request->program_id());
+  absl::StatusOr<storage::Program> program = store_.GetProgram(tenant, request->program_id());
   if (!program.ok()) return ToGrpcStatus(program.status());
   absl::StatusOr<std::vector<core::Enrollment>> enrollments =
-      reads_.ProgramEnrollments(tenant, program->program_id);
+      store_.ProgramEnrollments(tenant, program->program_id);
   if (!enrollments.ok()) return ToGrpcStatus(enrollments.status());
   absl::StatusOr<std::vector<core::AgentPeriodCounts>> counts =
       reads_.AgentBucketCounts(tenant, options.range, options.bucket, {},

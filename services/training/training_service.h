@@ -32,9 +32,11 @@ using TrainingServiceBase = tnps::v1::TrainingService::WithRawCallbackMethod_Ups
 
 class TrainingService final : public TrainingServiceBase {
  public:
-  // `store` records and lists; the estimates (GetCohortUplift,
-  // GetProgramImpact, PlanCohort) read through `reads` and `analytics`,
-  // which may reach a standby (--read_database_url).
+  // `store` records and lists. The estimates (GetCohortUplift,
+  // GetProgramImpact, PlanCohort) look up what they are about (cohort,
+  // programme, enrolments: small, and just recorded by HR) through `store`
+  // too, and read their counts through `reads` and `analytics`, which may
+  // reach a standby (--read_database_url).
   TrainingService(storage::TrainingStore& store, storage::TrainingStore& reads,
                   storage::AnalyticsStore& analytics, CallExecutor& executor);
 

@@ -34,7 +34,7 @@ class RateLimitE2eTest : public IngestFixture {
     // No key cache: limits set with tnpsctl apply to the next call.
     // Refusals at once: these tests time the limits themselves.
     return {"--auth_cache_ttl=0s", "--auth_failures_per_second=1", "--auth_failure_burst=5",
-            "--refusal_delay=0s", "--replica_heartbeat=100ms"};
+            "--refusal_delay=0s", "--replica_heartbeat=250ms"};
   }
 
   CommandResult Tnpsctl(std::vector<std::string> args) {
@@ -147,7 +147,7 @@ TEST_F(RateLimitE2eTest, AReplicaKilledStopsCountingWhenItsRowExpires) {
   auto second = std::make_unique<ServerProcess>(db_->url(), ServerFlags());
   ASSERT_TRUE(SaysReplicas(*server_, 2)) << server_->Log();
   second->Kill9();
-  // Alive for 5 heartbeats (500 ms here) after its last renewal.
+  // Alive for 5 heartbeats (1.25 s here) after its last renewal.
   ASSERT_TRUE(SaysReplicas(*server_, 1)) << server_->Log();
   EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM server_replicas"), 1);
 }

@@ -169,8 +169,8 @@ class StandbyReadsE2eTest : public IngestFixture {
     return out.consistency_token();
   }
 
-  // Calls run on the primary because the standby was behind (or, with
-  // `reason` "unreachable", down).
+  // Queries run on the primary because the standby was behind (or, with
+  // `reason` "failed", could not serve them).
   double Fallbacks(const std::string& reason = "behind") const {
     return MetricValue(*server_,
                        absl::StrCat("tnps_db_pool_primary_fallbacks_total{pool=\"standby\","
@@ -190,8 +190,10 @@ TEST_F(StandbyReadsE2eTest, ATokenReadsTheWriteBackWhileTheStandbyLags) {
   ASSERT_TRUE(first_position.has_value() && *first_position > 0) << first << " " << problem;
   EXPECT_EQ(NpsTotal(first).value_or(-1), 10);
 
-  // The standby stops replaying: it lags from here on.
+  // The standby stops replaying: it lags from here on. (Fallbacks are
+  // counted from here: the read above may have waited, on a busy machine.)
   AwaitStandbyCaughtUp(*db_);
+  const double fallbacks_before = Fallbacks();
   OnStandby(*db_, "SELECT pg_wal_replay_pause()");
   const std::string second = Ingest("second", 5);
   const std::optional<core::WalPosition> second_position =
@@ -204,16 +206,33 @@ TEST_F(StandbyReadsE2eTest, ATokenReadsTheWriteBackWhileTheStandbyLags) {
   EXPECT_EQ(NpsTotal().value_or(-1), 10);
   // The first token: the standby has it.
   EXPECT_EQ(NpsTotal(first).value_or(-1), 10);
-  EXPECT_EQ(Fallbacks(), 0);
+  EXPECT_EQ(Fallbacks(), fallbacks_before);
   // The second: after --read_replay_wait, from the primary.
   EXPECT_EQ(NpsTotal(second).value_or(-1), 15);
-  EXPECT_EQ(Fallbacks(), 1);
+  EXPECT_EQ(Fallbacks(), fallbacks_before + 1);
+
+  // A call of three queries (CompareNps) waits once, then reads all three
+  // on the primary, instead of waiting again for each.
+  const double waits_before =
+      MetricValue(*server_, "tnps_db_pool_replay_waits_total{pool=\"standby\"}");
+  tnps::v1::CompareNpsRequest compare;
+  *compare.mutable_baseline() = RecentDays();
+  *compare.mutable_comparison() = RecentDays();
+  compare.mutable_comparison()->add_agent_ids("agent-1");
+  compare.set_consistency_token(second);
+  tnps::v1::CompareNpsResponse compared;
+  ASSERT_TRUE(analytics_->CompareNps(Context(read_key_a_).get(), compare, &compared).ok());
+  EXPECT_EQ(compared.baseline().responses(), 15);
+  EXPECT_EQ(MetricValue(*server_, "tnps_db_pool_replay_waits_total{pool=\"standby\"}"),
+            waits_before + 1);
+  EXPECT_EQ(Fallbacks(), fallbacks_before + 4);
 
   OnStandby(*db_, "SELECT pg_wal_replay_resume()");
+  AwaitStandbyCaughtUp(*db_);
   EXPECT_EQ(NpsTotal(second).value_or(-1), 15);
   EXPECT_EQ(NpsTotal().value_or(-1), 15);
-  // The standby caught up: no call went to the primary since.
-  EXPECT_EQ(Fallbacks(), 1);
+  // The standby caught up: no query went to the primary since.
+  EXPECT_EQ(Fallbacks(), fallbacks_before + 4);
 
   // Each ingest RPC returns a token, and a later write a later position.
   tnps::v1::SubmitResponseResponse one;
@@ -432,16 +451,16 @@ TEST_F(StandbyReadsE2eTest, ReadsGoToThePrimaryWhileTheStandbyIsDown) {
   Ingest("before", 12);
   AwaitStandbyCaughtUp(*db_);
   EXPECT_EQ(NpsTotal().value_or(-1), 12);
-  EXPECT_EQ(Fallbacks("unreachable"), 0);
+  EXPECT_EQ(Fallbacks("failed"), 0);
   ASSERT_EQ(RunCommand({TNPS_PG_CLUSTER_SCRIPT, "stop", standby->dir, "immediate"}).exit_code, 0);
   const std::string token = Ingest("while-down", 3);
   EXPECT_EQ(NpsTotal().value_or(-1), 15);
   EXPECT_EQ(NpsTotal(token).value_or(-1), 15);
-  EXPECT_EQ(Fallbacks("unreachable"), 2);
+  EXPECT_EQ(Fallbacks("failed"), 2);
   ASSERT_EQ(RunCommand({TNPS_PG_CLUSTER_SCRIPT, "start", standby->dir}).exit_code, 0);
   AwaitStandbyCaughtUp(*db_);
   EXPECT_EQ(NpsTotal().value_or(-1), 15);
-  EXPECT_EQ(Fallbacks("unreachable"), 2);
+  EXPECT_EQ(Fallbacks("failed"), 2);
 }
 
 TEST_F(StandbyReadsE2eTest, AMalformedTokenIsInvalidArgumentNamingTheField) {
@@ -463,6 +482,17 @@ TEST_F(StandbyReadsE2eTest, AStandbyForWritesIsRefusedAndAPrimaryForReadsIsSaid)
   EXPECT_NE(refused.stderr_text.find("--database_url reaches a standby (in recovery)"),
             std::string::npos)
       << refused.stderr_text;
+
+  // A write that reaches a standby anyway (a primary demoted under a running
+  // server) is UNAVAILABLE, which clients retry, not INTERNAL.
+  storage::ConnectionPool at_standby({.database_url = AtStandby(db_->url()), .size = 1});
+  const absl::Status write = at_standby.Run([](pqxx::connection_base& conn) {
+    pqxx::work txn(conn);
+    txn.exec0("INSERT INTO server_replicas (replica_id, expires_at) VALUES ('test', now())");
+    txn.commit();
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(absl::IsUnavailable(write)) << write;
 
   ServerProcess reads_at_primary(db_->url(), {"--read_database_url=" + db_->url()});
   EXPECT_NE(reads_at_primary.Log().find("--read_database_url reaches a primary"), std::string::npos)

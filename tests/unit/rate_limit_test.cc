@@ -14,8 +14,9 @@ TEST(ReplicaShare, DividesRatesAndBurstsButKeepsABurstOfOne) {
   EXPECT_EQ(ReplicaShare(limits, 0), limits);
   EXPECT_EQ(ReplicaShare(limits, 3),
             (RateLimits{
-                .calls_per_second = 30, .call_burst = 4, .rows_per_second = 1000, .row_burst = 1}));
+                .calls_per_second = 30, .call_burst = 3, .rows_per_second = 1000, .row_burst = 1}));
   EXPECT_EQ(ReplicaShare(limits, 5).call_burst, 2);
+  EXPECT_EQ(ReplicaShare(limits, 6).call_burst, 1);
   EXPECT_EQ(ReplicaShare(limits, 20).call_burst, 1);
   EXPECT_DOUBLE_EQ(ReplicaShare(limits, 4).calls_per_second, 22.5);
 }
