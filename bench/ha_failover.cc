@@ -357,8 +357,11 @@ int main(int argc, char** argv) {
     int64_t read_back = 0;
     if (!read_key.empty()) {
       read_back = NpsCount(server, read_key, tnps::core::FormatConsistencyToken(written_up_to));
-      std::printf("round %d: GetNps with the latest consistency token counts %lld of %zu\n", round,
-                  static_cast<long long>(read_back), acked.size());
+      std::printf(
+          "round %d: GetNps with the latest consistency token counts %lld of %zu (standby "
+          "queries run on the primary since the replicas started: %s)\n",
+          round, static_cast<long long>(read_back), acked.size(),
+          StandbyFallbacks(base, std::stoi(ReadFile(dir + "/servers"))).c_str());
     }
     std::printf(
         "round %d: killed %s of pg%d; primary now %s; writes failed for %.0f ms (first failed "
