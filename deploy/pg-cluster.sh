@@ -77,7 +77,10 @@ CONF
   standby)
     # A copy of a running cluster made by this script (pg_basebackup over
     # its socket, where its pg_hba trusts replication), following it by
-    # streaming replication and answering reads (hot standby).
+    # streaming replication and answering reads (hot standby). A replication
+    # slot on the primary keeps the WAL the standby has not received yet
+    # (a busy primary may otherwise recycle it before the standby starts);
+    # `destroy` drops it.
     port="${3:?port}"
     primary="${4:?primary cluster directory}"
     if [ -f "$data/PG_VERSION" ]; then
@@ -90,8 +93,11 @@ CONF
     mkdir -p "$data" "$dir/run"
     if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$data" "$dir/run"; fi
     chmod 700 "$data"
+    slot="tnps_standby_$port"
+    printf '%s\n%s\n%s\n' "$primary" "$primary_port" "$slot" >"$dir/primary"
     as_owner "$bindir/pg_basebackup" -h "$primary/run" -p "$primary_port" -U postgres \
-      -D "$data" --write-recovery-conf --wal-method=stream --checkpoint=fast
+      -D "$data" --write-recovery-conf --wal-method=stream --checkpoint=fast \
+      --create-slot --slot="$slot"
     # The copied configuration is the primary's: later lines win.
     cat >>"$data/postgresql.conf" <<CONF
 port = $port
@@ -115,6 +121,13 @@ CONF
     ;;
   destroy)
     "$0" stop "$dir" immediate || true
+    if [ -f "$dir/primary" ]; then
+      # A standby: its slot would keep the primary's WAL forever.
+      { read -r primary; read -r primary_port; read -r slot; } <"$dir/primary"
+      as_owner psql -h "$primary/run" -p "$primary_port" -U postgres -d postgres -qAt \
+        -c "SELECT pg_drop_replication_slot('$slot') FROM pg_replication_slots WHERE slot_name = '$slot'" \
+        >/dev/null || true
+    fi
     rm -rf "$dir"
     ;;
   *)

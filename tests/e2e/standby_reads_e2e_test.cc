@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
@@ -55,13 +57,21 @@ int64_t OnStandbyInt(const TestDatabase& db, const std::string& sql) {
   return value;
 }
 
-// Waits (up to 30 s) until the standby has replayed everything the primary
-// has written so far. It asks through database postgres: the test's own
-// may not be there yet.
+// The end of the standby's server log, for a failure message.
+std::string StandbyLogTail() {
+  std::ifstream in(standby->dir + "/run/postgresql.log");
+  const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return log.size() > 4000 ? log.substr(log.size() - 4000) : log;
+}
+
+// Waits (up to 90 s: it replays every test's writes on a busy machine)
+// until the standby has replayed everything the primary has written so
+// far. It asks through database postgres: the test's own may not be there
+// yet.
 void AwaitStandbyCaughtUp(const TestDatabase& db) {
   const std::string target = db.QueryText("SELECT pg_current_wal_lsn()::text");
   pqxx::connection conn(absl::StrCat(ClusterUrl(), " dbname=postgres port=", standby->port));
-  for (absl::Time until = absl::Now() + absl::Seconds(30); absl::Now() < until;) {
+  for (absl::Time until = absl::Now() + absl::Seconds(90); absl::Now() < until;) {
     pqxx::nontransaction txn(conn);
     if (txn.exec1(absl::StrCat("SELECT pg_last_wal_replay_lsn() >= '", target, "'"))[0].as<bool>(
             false)) {
@@ -69,7 +79,8 @@ void AwaitStandbyCaughtUp(const TestDatabase& db) {
     }
     absl::SleepFor(absl::Milliseconds(20));
   }
-  FAIL() << "the standby did not replay up to " << target << " within 30 s";
+  FAIL() << "the standby did not replay up to " << target << " within 90 s; its log ends:\n"
+         << StandbyLogTail();
 }
 
 // What the server's metrics say for `series` (a full name with labels); -1
@@ -128,7 +139,11 @@ class StandbyReadsE2eTest : public IngestFixture {
     // A test that failed with replay paused, or the standby stopped, must
     // not leave it so.
     RunCommand({TNPS_PG_CLUSTER_SCRIPT, "start", standby->dir});
-    OnStandby(*db_, "SELECT CASE WHEN pg_is_wal_replay_paused() THEN pg_wal_replay_resume() END");
+    try {
+      OnStandby(*db_, "SELECT CASE WHEN pg_is_wal_replay_paused() THEN pg_wal_replay_resume() END");
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "the standby did not answer after the test: " << e.what();
+    }
     analytics_.reset();
     training_.reset();
     IngestFixture::TearDown();
