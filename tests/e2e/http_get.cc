@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include "absl/strings/numbers.h"
+
 namespace tnps::testing {
 namespace {
 
@@ -26,6 +28,19 @@ std::optional<std::string> HttpGet(const std::string& url) {
   curl_easy_cleanup(curl);
   if (result != CURLE_OK || code != 200) return std::nullopt;
   return body;
+}
+
+std::optional<double> ScrapedValue(const std::string& metrics_address, const std::string& series) {
+  const std::optional<std::string> body = HttpGet("http://" + metrics_address + "/metrics");
+  if (!body) return std::nullopt;
+  const size_t at = body->find("\n" + series + " ");
+  if (at == std::string::npos) return std::nullopt;
+  const size_t start = at + series.size() + 2;
+  double value = 0;
+  if (!absl::SimpleAtod(body->substr(start, body->find('\n', start) - start), &value)) {
+    return std::nullopt;
+  }
+  return value;
 }
 
 }  // namespace tnps::testing

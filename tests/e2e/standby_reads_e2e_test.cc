@@ -83,18 +83,9 @@ void AwaitStandbyCaughtUp(const TestDatabase& db) {
          << StandbyLogTail();
 }
 
-// What the server's metrics say for `series` (a full name with labels); -1
-// when it is missing.
+// What the server's metrics say for `series`; -1 when it is missing.
 double MetricValue(const ServerProcess& server, const std::string& series) {
-  const std::optional<std::string> body =
-      HttpGet(absl::StrCat("http://", server.metrics_address(), "/metrics"));
-  if (!body) return -1;
-  const size_t at = body->find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  const size_t start = at + series.size() + 2;
-  double value = -1;
-  if (!absl::SimpleAtod(body->substr(start, body->find('\n', start) - start), &value)) return -1;
-  return value;
+  return ScrapedValue(server.metrics_address(), series).value_or(-1);
 }
 
 class StandbyReadsE2eTest : public IngestFixture {
