@@ -261,13 +261,6 @@ absl::Status ConnectionPool::RunHere(absl::FunctionRef<void(pqxx::connection_bas
   return last;
 }
 
-absl::Status ConnectionPool::Ping() {
-  return Run([](pqxx::connection_base& conn) {
-    pqxx::nontransaction(conn).exec1("SELECT 1");
-    return absl::OkStatus();
-  });
-}
-
 absl::StatusOr<bool> ConnectionPool::InRecovery() {
   return Run([](pqxx::connection_base& conn) {
     return pqxx::nontransaction(conn).exec1("SELECT pg_is_in_recovery()")[0].as<bool>();

@@ -120,10 +120,8 @@ class ConnectionPool {
   template <typename Work>
   auto Run(Work&& work) -> internal::RunResult<std::invoke_result_t<Work&, pqxx::connection_base&>>;
 
-  // OK if the database answers a trivial query.
-  absl::Status Ping();
-
-  // Whether the server this pool reaches is a standby (in recovery).
+  // Whether the server this pool reaches is a standby (in recovery); the
+  // health check's question, so also whether it answers at all.
   absl::StatusOr<bool> InRecovery();
 
   PoolStats Stats() ABSL_LOCKS_EXCLUDED(mu_);
