@@ -12,11 +12,9 @@
 // written to --analytics_key_file.
 #include <grpcpp/grpcpp.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,10 +27,10 @@
 #include "absl/time/time.h"
 #include "bench/bench_tenant.h"
 #include "bench/synthetic_tenant.h"
+#include "bench/unary_load.h"
 #include "storage/api_key_store.h"
 #include "storage/connection_pool.h"
 #include "tnps/v1/analytics_service.grpc.pb.h"
-#include "tnps/v1/ingest_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, database_url_file, "",
           "file holding the schema owner's URL (tenants are created with it)");
@@ -50,21 +48,12 @@ ABSL_FLAG(int64_t, load_analytics_tenant, 0,
 
 namespace {
 
-struct Percentiles {
-  double p50 = 0, p99 = 0, max = 0;
-};
-
-Percentiles Summarize(std::vector<double>& ms) {
-  if (ms.empty()) return {};
-  std::sort(ms.begin(), ms.end());
-  const auto at = [&](double p) { return ms[static_cast<size_t>(p * (ms.size() - 1))]; };
-  return {at(0.50), at(0.99), ms.back()};
-}
+using tnps::bench::Percentiles;
+using tnps::bench::Summarize;
 
 std::shared_ptr<grpc::Channel> NewChannel(int n, const std::string& server) {
   grpc::ChannelArguments args;
-  // Separate connections, as separate CRM connectors would open, so that
-  // HAProxy's per-call balancing has several to spread.
+  // A connection of its own for each estimates client.
   args.SetInt("bench.channel", n);
   return grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), args);
 }
@@ -186,43 +175,17 @@ int main(int argc, char** argv) {
         [&, c] { RunEstimates(read_key, c, stop, estimate_ms[c], estimate_failures); });
   }
 
-  // A handful of connections, as a CRM connector pool would have.
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
-  for (int c = 0; c < 8; ++c) channels.push_back(NewChannel(c, absl::GetFlag(FLAGS_server)));
-  std::atomic<int> next{0};
-  std::atomic<int> failures{0};
-  std::mutex mu;
-  std::vector<double> latencies_ms;
-  latencies_ms.reserve(requests);
-  const absl::Time start = absl::Now();
-  std::vector<std::thread> threads;
-  for (int t = 0; t < in_flight; ++t) {
-    threads.emplace_back([&, t] {
-      auto stub = tnps::v1::IngestService::NewStub(channels[t % channels.size()]);
-      std::vector<double> mine;
-      for (int i; (i = next++) < requests;) {
-        tnps::v1::SubmitResponseResponse reply;
-        const absl::Time sent = absl::Now();
-        if (!stub->SubmitResponse(Context(tenant.ingest_key).get(), data[i], &reply).ok()) {
-          ++failures;
-          continue;
-        }
-        mine.push_back(absl::ToDoubleMilliseconds(absl::Now() - sent));
-      }
-      std::lock_guard<std::mutex> lock(mu);
-      latencies_ms.insert(latencies_ms.end(), mine.begin(), mine.end());
-    });
-  }
-  for (auto& t : threads) t.join();
-  const absl::Duration elapsed = absl::Now() - start;
+  tnps::bench::UnaryLoad load = tnps::bench::RunUnaryLoad(
+      absl::GetFlag(FLAGS_server), tenant.ingest_key, data, in_flight, /*channel_base=*/0);
+  const absl::Duration elapsed = load.elapsed;
   stop = true;
   for (auto& t : estimators) t.join();
 
-  const int64_t acknowledged = static_cast<int64_t>(latencies_ms.size());
-  const Percentiles ingest = Summarize(latencies_ms);
+  const int64_t acknowledged = static_cast<int64_t>(load.latencies_ms.size());
+  const Percentiles ingest = Summarize(load.latencies_ms);
   std::printf("%-44s %7.0f responses/s  p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  (%d failed)\n",
               absl::GetFlag(FLAGS_label).c_str(), acknowledged / absl::ToDoubleSeconds(elapsed),
-              ingest.p50, ingest.p99, ingest.max, failures.load());
+              ingest.p50, ingest.p99, ingest.max, load.failures);
   if (analytics_clients > 0) {
     std::vector<double> all;
     for (const auto& v : estimate_ms) all.insert(all.end(), v.begin(), v.end());
@@ -234,5 +197,5 @@ int main(int argc, char** argv) {
                 estimate_failures.load());
   }
   std::fflush(stdout);
-  return failures.load() > 0 || estimate_failures.load() > 0 ? 1 : 0;
+  return load.failures > 0 || estimate_failures.load() > 0 ? 1 : 0;
 }

@@ -5,11 +5,9 @@
 //   ingest_bench --database_url=... --server=127.0.0.1:50051 --rows=200000
 #include <grpcpp/grpcpp.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <memory>
-#include <mutex>
 #include <pqxx/pqxx>
 #include <string>
 #include <thread>
@@ -21,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/bench_tenant.h"
+#include "bench/unary_load.h"
 #include "storage/connection_pool.h"
 #include "tnps/v1/ingest_service.grpc.pb.h"
 
@@ -171,50 +170,17 @@ void UnaryPhase(tnps::storage::ConnectionPool& pool, int requests, int in_flight
   std::vector<tnps::v1::SubmitResponseRequest> data(requests);
   for (int i = 0; i < requests; ++i)
     *data[i].mutable_response() = tnps::bench::MakeBenchRow("unary", i);
-  std::atomic<int> next{0};
-  std::atomic<int> failures{0};
-  std::mutex mu;
-  std::vector<double> latencies_ms;
-  latencies_ms.reserve(requests);
-  // A handful of channels, as a CRM connector pool would have.
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
-  for (int c = 0; c < 8; ++c) {
-    grpc::ChannelArguments args;
-    args.SetInt("bench.channel", 1000 + c);
-    channels.push_back(grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server),
-                                                 grpc::InsecureChannelCredentials(), args));
-  }
-  const absl::Time start = absl::Now();
-  std::vector<std::thread> threads;
-  for (int t = 0; t < in_flight; ++t) {
-    threads.emplace_back([&, t] {
-      auto stub = tnps::v1::IngestService::NewStub(channels[t % channels.size()]);
-      std::vector<double> mine;
-      for (int i; (i = next++) < requests;) {
-        grpc::ClientContext context;
-        context.AddMetadata("authorization", "Bearer " + phase.ingest_key);
-        tnps::v1::SubmitResponseResponse reply;
-        const absl::Time sent = absl::Now();
-        if (!stub->SubmitResponse(&context, data[i], &reply).ok()) ++failures;
-        mine.push_back(absl::ToDoubleMilliseconds(absl::Now() - sent));
-      }
-      std::lock_guard<std::mutex> lock(mu);
-      latencies_ms.insert(latencies_ms.end(), mine.begin(), mine.end());
-    });
-  }
-  for (auto& t : threads) t.join();
-  const absl::Duration elapsed = absl::Now() - start;
-  if (failures > 0) {
-    std::fprintf(stderr, "unary phase: %d failures\n", failures.load());
+  tnps::bench::UnaryLoad load = tnps::bench::RunUnaryLoad(
+      absl::GetFlag(FLAGS_server), phase.ingest_key, data, in_flight, /*channel_base=*/1000);
+  if (load.failures > 0) {
+    std::fprintf(stderr, "unary phase: %d failures\n", load.failures);
     std::exit(1);
   }
-  std::sort(latencies_ms.begin(), latencies_ms.end());
-  auto pct = [&](double p) {
-    return latencies_ms[static_cast<size_t>(p * (latencies_ms.size() - 1))];
-  };
-  Report(absl::StrCat("SubmitResponse (", in_flight, " in flight)").c_str(), requests, elapsed);
-  std::printf("%-34s p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", "  latency", pct(0.50), pct(0.99),
-              latencies_ms.back());
+  const tnps::bench::Percentiles latency = tnps::bench::Summarize(load.latencies_ms);
+  Report(absl::StrCat("SubmitResponse (", in_flight, " in flight)").c_str(), requests,
+         load.elapsed);
+  std::printf("%-34s p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", "  latency", latency.p50,
+              latency.p99, latency.max);
 }
 
 }  // namespace

@@ -1,6 +1,23 @@
 # Shared by the bench/run_*.sh scripts (sourced): a throwaway PostgreSQL
 # cluster with default, durable settings, a migrated database `bench`, and a
-# tnps-server on a free loopback port; all removed on exit.
+# tnps-server on a free loopback port; all removed on exit. And a free port
+# range for the HA stack.
+
+# Prints the first base port from $1 up (in steps of 100) whose 81 ports no
+# socket uses, TIME_WAIT included: Patroni's REST API cannot bind a port a
+# recent run's connections still hold. Fails after 20 tries.
+free_ha_base() {
+  local base="$1" tries=0
+  # grep reads everything (no -q), so that under pipefail an early exit
+  # cannot break awk's pipe and read as "free".
+  while ss -Htan | awk '{print $4; print $5}' |
+    grep -E ":($(seq -s '|' "$base" $((base + 80))))$" >/dev/null; do
+    base=$((base + 100))
+    tries=$((tries + 1))
+    [ "$tries" -lt 20 ] || { echo "no free port range from $1" >&2; return 1; }
+  done
+  echo "$base"
+}
 
 bench_setup() {
   deploy/install-deps.sh >/dev/null

@@ -36,14 +36,7 @@ trap - EXIT
 rm -rf "$secrets"
 
 export TNPS_BIN_DIR="$(cd build && pwd)"
-base=27200
-in_use() { ss -Htan | awk '{print $4; print $5}' | grep -Eq ":($(seq -s '|' "$1" $(($1 + 80))))$"; }
-tries=0
-while in_use "$base"; do
-  base=$((base + 100))
-  tries=$((tries + 1))
-  [ "$tries" -lt 20 ] || { echo "run_ha_bench: no free port range" >&2; exit 1; }
-done
+base="$(free_ha_base 27200)"
 dir="$(mktemp -u /tmp/tnps-ha-bench.XXXXXX)"
 extra_pids=()
 cleanup() {

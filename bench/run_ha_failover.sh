@@ -8,20 +8,14 @@
 #   bench/run_ha_failover.sh [ROUNDS] [BASE_PORT]     (default: 5, 27100)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 rounds="${1:-5}"
 base="${2:-27100}"
 build="${TNPS_BUILD_DIR:-build}"
 cmake --build "$build" --target tnps-server tnpsctl ha_failover >/dev/null
 export TNPS_BIN_DIR="$(cd "$build" && pwd)"
-# A range no socket uses, TIME_WAIT included: Patroni's REST API cannot
-# bind a port a recent run's connections still hold.
-in_use() { ss -Htan | awk '{print $4; print $5}' | grep -Eq ":($(seq -s '|' "$1" $(($1 + 80))))$"; }
-tries=0
-while in_use "$base"; do
-  base=$((base + 100))
-  tries=$((tries + 1))
-  [ "$tries" -lt 20 ] || { echo "run_ha_failover: no free port range" >&2; exit 1; }
-done
+base="$(free_ha_base "$base")"
 dir="$(mktemp -u /tmp/tnps-ha.XXXXXX)"
 # The logs outlive the stack, for a failed run.
 trap 'rm -rf "$dir.logs"; cp -r "$dir/logs" "$dir.logs" 2>/dev/null; deploy/ha/ha-cluster.sh stop "$dir"; echo "logs: $dir.logs"' EXIT
